@@ -1,0 +1,252 @@
+"""Page: one Markdown source parsed into fields. split_front_matter() and parse_page() are pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from generator import text as texts
+from generator.config import Config
+from generator.diagnostics import Diagnostic, error, warning
+from generator.paths import SourcePath, singular
+
+try:  # libyaml's C loader is several times faster; fall back to pure Python.
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$")
+_DATE_KEYS = ("created", "updated", "last_updated", "date")
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """The front matter of a page: the YAML data, and the first line of the body after it."""
+
+    data: dict
+    body_start: int  # 0-based index of the first body line in the file
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page as its author wrote it: fields from front matter (or defaults) and the Markdown body."""
+
+    src_path: SourcePath
+    title: str
+    type: str
+    summary: str
+    body: str  # Markdown, front matter removed; line numbers kept by body_line
+    body_line: int = 1  # 1-based line in the file where `body` starts
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    declared_id: str = ""
+    links: tuple[str, ...] = ()  # front-matter link targets (as written)
+    sources: tuple[str, ...] = ()
+    created: str = ""
+    updated: str = ""
+    meta: dict = field(default_factory=dict, compare=False)  # every other front-matter key
+
+    @property
+    def stem(self) -> str:
+        """The file name without folder and extension."""
+        return posixpath.splitext(posixpath.basename(self.src_path))[0]
+
+
+def decode_source(src_path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes of a .md file as text: UTF-8 (a BOM is dropped), CRLF/CR turned into LF."""
+    if b"\x00" in raw[:8192]:
+        return None, [error(src_path, "binary-file", "file is binary, not Markdown text; skipped")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [error(src_path, "not-utf8", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); skipped",
+                            line=line, hint="Save it as UTF-8.")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def split_front_matter(src_path: str, text: str) -> tuple[FrontMatter, list[Diagnostic]]:
+    """Find and parse a leading `---` YAML block; a broken one is reported and treated as absent."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return FrontMatter({}, 0), []
+    for end in range(1, len(lines)):
+        if _FENCE.match(lines[end]):
+            break
+    else:
+        return FrontMatter({}, 0), [error(src_path, "front-matter-unclosed",
+                                          "front matter is not closed: no '---' line after the opening one on line 1",
+                                          line=1, hint="Add a '---' line after the front matter.")]
+    yaml_text = "\n".join(lines[1:end])
+    try:
+        data = yaml.load(yaml_text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        column = mark.column + 1 if mark else 0
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return FrontMatter({}, end + 1), [error(src_path, "front-matter-yaml",
+                                                f"front matter is not valid YAML: {problem}; front matter ignored",
+                                                line=line, column=column)]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        return FrontMatter({}, end + 1), [error(src_path, "front-matter-not-mapping",
+                                                f"front matter is {kind}, not a mapping of keys to values; front matter ignored",
+                                                line=2)]
+    return FrontMatter({str(k): v for k, v in data.items()}, end + 1), []
+
+
+def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, list[Diagnostic]]:
+    """A Page from a file's text: front-matter fields, else the documented defaults."""
+    front, diagnostics = split_front_matter(src_path, text)
+    data = dict(front.data)
+    lines = text.split("\n")[front.body_start:]
+    fields = _Fields(src_path, data, diagnostics)
+
+    title = fields.text("title")
+    if not title:
+        title = _first_h1(lines)
+    h1_index = _leading_h1(lines)
+    if h1_index is not None and texts.plain_text(_H1.match(lines[h1_index]).group(1)).casefold() == title.casefold():
+        lines = list(lines)
+        lines[h1_index] = ""  # the title is shown by the template; keep line numbers
+    stem = posixpath.splitext(posixpath.basename(src_path))[0]
+    title = title or stem
+
+    page_type = fields.text(*config.type_keys)
+    if not page_type:
+        folder = src_path.split("/")[0] if "/" in src_path else ""
+        page_type = singular(folder) if folder else "page"
+    body = "\n".join(lines)
+    summary = fields.text("summary", "description") or texts.first_paragraph(body)
+    aliases = fields.strings("aliases", "alias")
+    tags = tuple(dict.fromkeys(t.lstrip("#").strip() for t in fields.strings("tags", "tag") if t.lstrip("#").strip()))
+    links = tuple(_strip_brackets(v) for v in fields.strings(*config.link_keys))
+    sources = fields.strings(*config.source_keys)
+    declared_id = fields.text(*config.id_keys)
+    created = fields.date("created", "date")
+    updated = fields.date("updated", "last_updated") or created
+    used = {"title", "summary", "description", "aliases", "alias", "tags", "tag", *config.type_keys,
+            *config.link_keys, *config.source_keys, *config.id_keys, *_DATE_KEYS}
+    meta = {k: _plain(v) for k, v in data.items() if k not in used}
+    page = Page(src_path=src_path, title=title.strip(), type=page_type.strip().casefold(), summary=summary,
+                body=body, body_line=front.body_start + 1, tags=tags, aliases=aliases, declared_id=declared_id,
+                links=links, sources=sources, created=created, updated=updated, meta=meta)
+    return page, diagnostics
+
+
+class _Fields:
+    """Reads typed fields from front-matter data, reporting values of the wrong kind."""
+
+    def __init__(self, src_path: str, data: dict, diagnostics: list[Diagnostic]):
+        self.src_path, self.data, self.diagnostics = src_path, data, diagnostics
+
+    def _first(self, keys: tuple[str, ...]) -> tuple[str, object]:
+        for key in keys:
+            if key in self.data and self.data[key] is not None:
+                return key, self.data[key]
+        return "", None
+
+    def text(self, *keys: str) -> str:
+        key, value = self._first(keys)
+        if value is None:
+            return ""
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value).strip()
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        self.diagnostics.append(error(self.src_path, "field-type", f"'{key}' must be text, not {_kind(value)}; ignored"))
+        return ""
+
+    def strings(self, *keys: str) -> tuple[str, ...]:
+        key, value = self._first(keys)
+        if value is None:
+            return ()
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            self.diagnostics.append(error(self.src_path, "field-type", f"'{key}' must be a list, not text; read as a list of one",
+                                          hint=f"Write it as {key}: [{value}]"))
+            value = [value]
+        if not isinstance(value, list):
+            self.diagnostics.append(error(self.src_path, "field-type", f"'{key}' must be a list, not {_kind(value)}; ignored"))
+            return ()
+        out = []
+        for item in value:
+            if isinstance(item, list) and len(item) == 1 and isinstance(item[0], list) and len(item[0]) == 1:
+                item = item[0][0]  # YAML reads an unquoted [[Target]] as a nested list
+            if isinstance(item, dict):
+                item = item.get("title") or item.get("url") or item.get("id") or ""
+            if isinstance(item, (str, int, float, dt.date)) and not isinstance(item, bool):
+                if str(item).strip():
+                    out.append(str(item).strip())
+            elif item is not None:
+                self.diagnostics.append(error(self.src_path, "field-type", f"'{key}' holds {_kind(item)}; only text items are used"))
+        return tuple(out)
+
+    def date(self, *keys: str) -> str:
+        key, value = self._first(keys)
+        if value is None:
+            return ""
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, str):
+            return value.strip()
+        self.diagnostics.append(warning(self.src_path, "field-type", f"'{key}' should be a date like 2026-05-14"))
+        return str(value)
+
+
+def _kind(value: object) -> str:
+    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), f"a {type(value).__name__}")
+
+
+def _leading_h1(lines: list[str]) -> int | None:
+    """Index of the body's first H1 line when it is the first non-blank line."""
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        return i if _H1.match(line) else None
+    return None
+
+
+def _first_h1(lines: list[str]) -> str:
+    """The plain text of the first `# H1` outside fenced code, or ''."""
+    fence = ""
+    for line in lines:
+        stripped = line.lstrip()
+        if fence:
+            if stripped.startswith(fence):
+                fence = ""
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            continue
+        match = _H1.match(line)
+        if match:
+            return texts.plain_text(match.group(1))
+    return ""
+
+
+def _strip_brackets(value: str) -> str:
+    value = value.strip()
+    if value.startswith("[[") and value.endswith("]]"):
+        value = value[2:-2]
+    return value.split("|", 1)[0].strip()
+
+
+def _plain(value: object) -> object:
+    """Front-matter values as JSON-ready data (dates become ISO text)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,62 @@
+"""Diagnostic values: what a stage found wrong, and their text and JSON forms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem in one file (line and column are 1-based; 0 when unknown)."""
+
+    src_path: str
+    level: Level
+    code: str
+    message: str
+    line: int = 0
+    column: int = 0
+    hint: str = ""
+
+    def location(self) -> str:
+        """`file:line:column`, leaving out what is unknown."""
+        where = self.src_path or "<wiki>"
+        if self.line:
+            where += f":{self.line}"
+            if self.column:
+                where += f":{self.column}"
+        return where
+
+    def text(self) -> str:
+        """The one-line form: `people/ada.md:12:5: error: message. hint`."""
+        tail = f" {self.hint}" if self.hint else ""
+        return f"{self.location()}: {self.level}: {self.message}{tail}"
+
+    def as_json(self) -> dict:
+        """The JSON form (schema in docs/check.md)."""
+        return {
+            "file": self.src_path,
+            "line": self.line,
+            "column": self.column,
+            "level": self.level,
+            "code": self.code,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+def error(src_path: str, code: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> Diagnostic:
+    """An error: `check` exits 1, `build --strict` fails."""
+    return Diagnostic(src_path, "error", code, message, line, column, hint)
+
+
+def warning(src_path: str, code: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> Diagnostic:
+    """A warning: reported, fatal only with --strict."""
+    return Diagnostic(src_path, "warning", code, message, line, column, hint)
+
+
+def sort_key(d: Diagnostic) -> tuple:
+    """Diagnostics sort by file, then position, then code."""
+    return (d.src_path, d.line, d.column, d.code, d.message)

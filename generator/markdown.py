@@ -1,0 +1,163 @@
+"""Markdown to HTML: the Python-Markdown instance and our extension (wiki links, .md links, "#" permalinks).
+
+Rendering a body depends on the page's own text only: every internal link is written with a
+placeholder href (`kbref:...`), and fill_links() later swaps in the resolved URL, or marks it
+as a red link. That keeps the expensive step cacheable per page and runnable in any process.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import quote, unquote
+
+import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+from generator.links import is_internal_markdown_href, markdown_target, split_wiki_target
+from generator.paths import slugify
+
+# Ids the page template uses; a heading never takes one of them.
+RESERVED_IDS = frozenset({"backlinks", "related", "content", "main", "toc", "search", "sources", "top", "graph"})
+_PLACEHOLDER = re.compile(r'<a class="wikilink" href="kbref:(w|m):([^"#]*)#?([^"]*)"')
+_STASH = re.compile("\x02[^\x03]*\x03")
+
+
+def heading_id(text: str, separator: str = "-") -> str:
+    """The id of a heading (and of `[[Page#Heading]]` fragments): its slug, kept clear of template ids."""
+    slug = slugify(text) or "section"
+    return slug + "-section" if slug in RESERVED_IDS else slug
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBody:
+    """A body rendered to HTML with link placeholders, plus what other stages need from it."""
+
+    html: str
+    headings: tuple[Heading, ...]
+    text: str  # plain reading text of the whole body (for search and mentions)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """What fill_links() puts in place of a placeholder."""
+
+    href: str
+    missing: bool = False
+    title: str = ""
+
+
+class _WikiLinkProcessor(InlineProcessor):
+    """`[[Target]]`, `[[Target|label]]`, `[[Target#Heading]]`, `![[Embed]]` -> placeholder links."""
+
+    def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown API)
+        target, fragment, label = split_wiki_target(m.group(2))
+        if not label:
+            label = target if not fragment else (f"{target} › {fragment.lstrip('^')}" if target else fragment.lstrip("^"))
+        el = etree.Element("a")
+        el.set("href", f"kbref:w:{quote(target, safe='')}#{quote(fragment, safe='')}")
+        el.set("class", "wikilink")
+        el.text = label
+        return el, m.start(0), m.end(0)
+
+
+class _LinkTreeprocessor(Treeprocessor):
+    """Markdown links to other .md files become placeholders too."""
+
+    def run(self, root):
+        for el in root.iter("a"):
+            href = el.get("href", "")
+            if el.get("class") == "wikilink" or not is_internal_markdown_href(href):
+                continue
+            path, fragment = markdown_target(href)
+            el.attrib.clear()  # a red link gets its own title; the placeholder must stay the only attributes
+            el.set("href", f"kbref:m:{quote(path, safe='')}#{quote(fragment, safe='')}")
+            el.set("class", "wikilink")
+
+
+class _TextTreeprocessor(Treeprocessor):
+    """Collects the reading text of the body (runs last)."""
+
+    def run(self, root):
+        self.md.kb_text = _STASH.sub(" ", " ".join(_reading_text(root)))
+
+
+_SKIP_CLASSES = frozenset({"headerlink", "footnote-backref"})
+
+
+def _reading_text(el: etree.Element):
+    """Text of an element tree, leaving out permalink and footnote back-reference marks."""
+    if el.get("class") in _SKIP_CLASSES:
+        if el.tail:
+            yield el.tail
+        return
+    if el.text:
+        yield el.text
+    for child in el:
+        yield from _reading_text(child)
+    if el.tail:
+        yield el.tail
+
+
+class WikiExtension(Extension):
+    """Our additions to Python-Markdown."""
+
+    def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown API)
+        # After code spans (190), before escapes (180: `\|` in tables) and Markdown links (160).
+        md.inlinePatterns.register(_WikiLinkProcessor(r"(!?)\[\[([^\[\]\n]+?)\]\]", md), "kb_wikilink", 185)
+        md.treeprocessors.register(_LinkTreeprocessor(md), "kb_links", 4)
+        md.treeprocessors.register(_TextTreeprocessor(md), "kb_text", 0)
+
+
+def make_markdown() -> markdown.Markdown:
+    """A configured Markdown instance (one per process; reset between documents)."""
+    return markdown.Markdown(
+        extensions=["tables", "fenced_code", "footnotes", "sane_lists", "toc", WikiExtension()],
+        extension_configs={
+            "toc": {"permalink": "#", "permalink_title": "Link to this section", "slugify": heading_id},
+            "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
+        },
+        output_format="html",
+    )
+
+
+def _flatten(tokens: list[dict]) -> list[Heading]:
+    out: list[Heading] = []
+    for token in tokens:
+        out.append(Heading(token["level"], token["id"], token["name"]))
+        out.extend(_flatten(token["children"]))
+    return out
+
+
+def render_body(md: markdown.Markdown, body: str) -> RenderedBody:
+    """Render one body; links are placeholders until fill_links()."""
+    md.reset()
+    html = md.convert(body)
+    headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
+    text = " ".join(getattr(md, "kb_text", "").split())
+    return RenderedBody(html=html, headings=headings, text=text)
+
+
+def fill_links(html: str, lookup: Callable[[str, str, str], LinkTarget]) -> str:
+    """Replace every placeholder: lookup(syntax 'w'|'m', target, fragment) -> LinkTarget."""
+
+    def swap(m: re.Match) -> str:
+        found = lookup(m.group(1), unquote(m.group(2)), unquote(m.group(3)))
+        href = found.href.replace("&", "&amp;").replace('"', "&quot;")
+        if found.missing:
+            title = found.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+            return f'<a class="wikilink missing" href="{href}" title="{title}"'
+        return f'<a class="wikilink" href="{href}"'
+
+    return _PLACEHOLDER.sub(swap, html)

@@ -1,0 +1,91 @@
+"""The gathered wiki: every page with its slug, rendered body and resolved links; wanted targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.content import Page
+from generator.graph import Related, WikiGraph
+from generator.links import LinkRef, Resolver
+from generator.markdown import RenderedBody
+from generator.paths import OutPath, Slug
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPage:
+    """A page as parsed from its file alone: fields, rendered body (links as placeholders), link refs."""
+
+    page: Page
+    body: RenderedBody
+    refs: tuple[LinkRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLink:
+    """A link ref and the page it names (None: a red link)."""
+
+    ref: LinkRef
+    slug: Slug | None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One page of the site: the parsed page, its slug and output path, and its resolved links."""
+
+    parsed: ParsedPage
+    slug: Slug
+    out_path: OutPath
+    links: tuple[ResolvedLink, ...] = ()
+
+    @property
+    def page(self) -> Page:
+        return self.parsed.page
+
+
+@dataclass(frozen=True, slots=True)
+class WantedRef:
+    """Where a missing target is linked from."""
+
+    slug: Slug
+    src_path: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """A target that names no page, and every place that links to it."""
+
+    target: str
+    refs: tuple[WantedRef, ...]
+
+
+@dataclass(slots=True)
+class Wiki:
+    """Everything the emitters read: entries by slug, the graph, related lists, wanted targets."""
+
+    entries: dict[Slug, Entry]
+    graph: WikiGraph
+    related: dict[Slug, list[Related]]
+    wanted: list[Wanted]
+    resolver: Resolver
+    home_slug: Slug | None = None
+    by_src: dict[str, Slug] = field(default_factory=dict)
+
+    def types(self) -> dict[str, list[Slug]]:
+        """Slugs by page type, each list sorted by title."""
+        out: dict[str, list[Slug]] = {}
+        for slug in self.sorted_slugs():
+            out.setdefault(self.entries[slug].page.type, []).append(slug)
+        return dict(sorted(out.items()))
+
+    def tags(self) -> dict[str, list[Slug]]:
+        """Slugs by tag, each list sorted by title."""
+        out: dict[str, list[Slug]] = {}
+        for slug in self.sorted_slugs():
+            for tag in self.entries[slug].page.tags:
+                out.setdefault(tag, []).append(slug)
+        return dict(sorted(out.items(), key=lambda kv: (kv[0].casefold(), kv[0])))
+
+    def sorted_slugs(self) -> list[Slug]:
+        """Every slug, by title (case-insensitive), then slug."""
+        return sorted(self.entries, key=lambda s: (self.entries[s].page.title.casefold(), s))

@@ -1,0 +1,98 @@
+"""Slugs and URLs: slugify(), the output path of every page kind, and relative_url(). Pure.
+
+Three spaces are kept apart by name: a *source path* (`concepts/foo.md`, relative to the
+content folder, POSIX separators), a *slug* (`foo`, unique per page), and an *output path*
+(`foo.html`, `tags/ai.html`, relative to the site root). Every URL the site writes is made
+by relative_url() from one output path to another, so the site works from file:// and from
+any sub-path of a server.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from typing import NewType
+from urllib.parse import quote
+
+SourcePath = NewType("SourcePath", str)
+Slug = NewType("Slug", str)
+OutPath = NewType("OutPath", str)
+
+_NON_WORD = re.compile(r"[^\w]+")
+_UNDERSCORES = re.compile(r"_+")
+
+# Output paths generated pages own; page slugs never take these names.
+RESERVED_SLUGS = frozenset({"index", "404"})
+
+
+def slugify(text: str) -> Slug:
+    """Lower-case words joined by '-': "Interaction / Background Model Split" -> interaction-background-model-split.
+
+    Letters and digits of any script are kept ("日本語" stays "日本語"); accents on Latin letters
+    are kept as well; everything else (spaces, punctuation, '_') becomes one '-'.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("'", "").replace("\u2019", "")
+    text = _NON_WORD.sub("-", text)
+    text = _UNDERSCORES.sub("-", text)
+    return Slug(re.sub(r"-{2,}", "-", text).strip("-"))
+
+
+def page_out_path(slug: Slug) -> OutPath:
+    """Where a content page is written."""
+    return OutPath(f"{slug}.html")
+
+
+def type_out_path(type_name: str) -> OutPath:
+    """The listing page of one page type."""
+    return OutPath(f"types/{slugify(type_name) or 'page'}.html")
+
+
+def tag_out_path(tag: str) -> OutPath:
+    """The listing page of one tag."""
+    return OutPath(f"tags/{slugify(tag) or 'tag'}.html")
+
+
+HOME = OutPath("index.html")
+NOT_FOUND = OutPath("404.html")
+ALL_PAGES = OutPath("special/all-pages.html")
+WANTED = OutPath("special/wanted.html")
+ORPHANS = OutPath("special/orphans.html")
+GRAPH_JSON = OutPath("graph.json")
+ASSETS = "assets"
+
+
+def wanted_anchor(target: str) -> str:
+    """The fragment id of a missing target's entry on the Wanted pages page."""
+    return "wanted-" + (slugify(target) or "untitled")
+
+
+def relative_url(from_out: OutPath, to_out: str, fragment: str = "") -> str:
+    """The URL, relative to the page at `from_out`, of the output file `to_out` (quoted)."""
+    start = posixpath.dirname(from_out) or "."
+    rel = posixpath.relpath(to_out, start)
+    url = quote(rel, safe="/")
+    if fragment:
+        url += "#" + quote(fragment, safe="")
+    return url
+
+
+def root_prefix(from_out: OutPath) -> str:
+    """The relative prefix from an output file to the site root: '' or '../' or '../../'."""
+    depth = from_out.count("/")
+    return "../" * depth
+
+
+def singular(folder: str) -> str:
+    """A folder name in the singular, for default page types: concepts -> concept, entities -> entity."""
+    name = folder.casefold().strip()
+    if name.endswith("ies") and len(name) > 3:
+        return name[:-3] + "y"
+    if name.endswith(("yses", "eses")) and len(name) > 4:
+        return name[:-2] + "is"
+    if name.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return name[:-2]
+    if name.endswith("s") and not name.endswith("ss") and len(name) > 1:
+        return name[:-1]
+    return name

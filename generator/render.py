@@ -1,0 +1,158 @@
+"""Jinja2 rendering: the Environment (autoescape, StrictUndefined), view-models, and HTML strings out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from generator import paths
+from generator.config import Config
+from generator.model import Wiki
+from generator.paths import OutPath, relative_url
+from generator.text import truncate
+
+THEME_DIR_NAMES = ("theme",)  # generator/theme inside the wheel
+
+
+def default_theme_dir() -> Path:
+    """The default theme: generator/theme in an installed wheel, else the repository's templates/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "theme", here.parent / "templates"):
+        if (candidate / "page.html").is_file():
+            return candidate
+    raise FileNotFoundError("kbwiki's default theme is missing from the installation")
+
+
+def theme_dirs(config: Config) -> list[Path]:
+    """Theme folders, most specific first: the user's templates folder, then the default theme."""
+    dirs = [config.templates_dir] if config.templates_dir else []
+    default = default_theme_dir()
+    return [d for d in dirs if d.resolve() != default.resolve()] + [default]
+
+
+def make_environment(config: Config) -> jinja2.Environment:
+    """The Jinja2 environment over the theme folders."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in theme_dirs(config)]),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def type_label(type_name: str) -> str:
+    """The label shown for a page type: entity -> Entity."""
+    return type_name[:1].upper() + type_name[1:] if type_name else "Page"
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A page as a card in a list: type label, linked title, summary cut to the configured length."""
+
+    type: str
+    type_label: str
+    title: str
+    url: str
+    summary: str
+    reason: str = ""
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    text: str
+    url: str
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Nav:
+    """Site-wide links, relative to the page being rendered."""
+
+    title: str
+    root: str
+    home: str
+    all_pages: str
+    wanted: str
+    orphans: str
+    graph_json: str
+    types: tuple[Link, ...] = ()
+    wanted_count: int = 0
+    orphan_count: int = 0
+
+    def asset(self, name: str) -> str:
+        return self.root + paths.ASSETS + "/" + name
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    text: str
+    url: str = ""
+    missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """What page.html shows for one page."""
+
+    title: str
+    type: str
+    type_label: str
+    type_url: str
+    src_path: str
+    body: str  # HTML, trusted (rendered by Python-Markdown)
+    headings: tuple = ()
+    tags: tuple[Link, ...] = ()
+    aliases: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    backlinks: tuple[Card, ...] = ()
+    related: tuple[Card, ...] = ()
+    created: str = ""
+    updated: str = ""
+    summary: str = ""
+    meta: dict = field(default_factory=dict)
+    is_home: bool = False
+
+
+class Renderer:
+    """Turns view-models into HTML through the theme's templates."""
+
+    def __init__(self, config: Config, wiki: Wiki):
+        self.config = config
+        self.wiki = wiki
+        self.env = make_environment(config)
+        self._types = wiki.types()
+
+    def nav(self, out_path: OutPath) -> Nav:
+        """Site links relative to `out_path`."""
+        return Nav(
+            title=self.config.title,
+            root=paths.root_prefix(out_path),
+            home=relative_url(out_path, paths.HOME),
+            all_pages=relative_url(out_path, paths.ALL_PAGES),
+            wanted=relative_url(out_path, paths.WANTED),
+            orphans=relative_url(out_path, paths.ORPHANS),
+            graph_json=relative_url(out_path, paths.GRAPH_JSON),
+            types=tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(slugs))
+                        for t, slugs in self._types.items()),
+            wanted_count=len(self.wiki.wanted),
+            orphan_count=len(self.wiki.graph.orphans()),
+        )
+
+    def card(self, slug: str, from_out: OutPath, reason: str = "") -> Card:
+        """A page as a card, linked relative to `from_out`."""
+        entry = self.wiki.entries[slug]
+        page = entry.page
+        return Card(type=page.type, type_label=type_label(page.type), title=page.title,
+                    url=relative_url(from_out, entry.out_path),
+                    summary=truncate(page.summary, self.config.summary_length), reason=reason,
+                    count=self.wiki.graph.graph.in_degree(slug))
+
+    def render(self, template: str, out_path: OutPath, **context) -> str:
+        """Render a template for the output file `out_path`."""
+        return self.env.get_template(template).render(nav=self.nav(out_path), **context)

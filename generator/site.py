@@ -1,0 +1,183 @@
+"""build_site(config) -> Site: read, parse, resolve, graph, render. Gathers everything, writes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import diagnostics as diag
+from generator import paths
+from generator.config import Config
+from generator.content import decode_source, parse_page, split_front_matter
+from generator.diagnostics import Diagnostic
+from generator.emit import Output
+from generator.emit.assets import asset_outputs
+from generator.emit.graph_json import graph_json
+from generator.emit.listings import listing_outputs
+from generator.emit.pages import page_outputs
+from generator.graph import WikiGraph
+from generator.links import Resolver, Suggester, extract_links, front_matter_links, normalize
+from generator.markdown import make_markdown, render_body
+from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
+from generator.paths import SourcePath, Slug, page_out_path, slugify
+from generator.render import Renderer
+from generator.sources import SourceFile, discover, read_source
+
+
+@dataclass(slots=True)
+class Site:
+    """A built site in memory: its files, the wiki they came from, and what was found wrong."""
+
+    outputs: list[Output]
+    wiki: Wiki
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPage | None, list[Diagnostic]]:
+    """One file's bytes -> ParsedPage (fields, rendered body, link refs). Depends on nothing else."""
+    text, problems = decode_source(source.src_path, source.raw)
+    if text is None:
+        return None, problems
+    page, page_problems = parse_page(source.src_path, text, config)
+    front, _ = split_front_matter(source.src_path, text)
+    front_text = "\n".join(text.split("\n")[: front.body_start])
+    refs = front_matter_links(page, front_text) + extract_links(page.body, page.body_line, page.src_path)
+    body = render_body(md or make_markdown(), page.body)
+    return ParsedPage(page, body, refs), problems + page_problems
+
+
+def assign_slugs(parsed: list[ParsedPage]) -> tuple[dict[SourcePath, Slug], list[Diagnostic]]:
+    """A unique slug per page (from `slug`/`permalink`, else the title); a clash is an error naming both files."""
+    slugs: dict[SourcePath, Slug] = {}
+    owner: dict[str, SourcePath] = {}
+    problems = []
+    for item in sorted(parsed, key=lambda p: p.page.src_path):
+        page = item.page
+        if page.src_path == "index.md":
+            slugs[page.src_path] = Slug("index")
+            owner["index"] = page.src_path
+            continue
+        wanted = str(page.meta.get("slug") or page.meta.get("permalink") or "").strip("/")
+        base = slugify(wanted) or slugify(page.title) or slugify(page.stem) or "page"
+        slug, n = base, 1
+        while slug in owner or slug in paths.RESERVED_SLUGS:
+            n += 1
+            slug = f"{base}-{n}"
+        if slug != base:
+            other = owner.get(base, "")
+            clash = f"page {other}" if other else "a page kbwiki generates"
+            problems.append(diag.error(page.src_path, "duplicate-slug",
+                                       f"slug '{base}' is already taken by {clash}; this page is written as {slug}.html",
+                                       hint="Give one of them another title or a `slug:`."))
+        slugs[page.src_path] = Slug(slug)
+        owner[slug] = page.src_path
+    return slugs, problems
+
+
+def duplicate_names(parsed: list[ParsedPage]) -> list[Diagnostic]:
+    """Two pages with one title, alias or id (case-insensitive): an error naming both files."""
+    seen: dict[tuple[str, str], str] = {}
+    problems = []
+    for item in sorted(parsed, key=lambda p: p.page.src_path):
+        page = item.page
+        names = [("title", page.title), *(("alias", a) for a in page.aliases)]
+        if page.declared_id:
+            names.append(("id", page.declared_id))
+        for kind, name in dict.fromkeys((k, normalize(n)) for k, n in names):
+            key = ("id" if kind == "id" else "name", name)
+            if key in seen and seen[key] != page.src_path:
+                problems.append(diag.error(page.src_path, f"duplicate-{kind}",
+                                           f"{kind} '{name}' is also used by {seen[key]}",
+                                           hint="Links to it go to the page with the shorter path."))
+            else:
+                seen.setdefault(key, page.src_path)
+    return problems
+
+
+def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resolver: Resolver) -> tuple[dict[SourcePath, tuple[ResolvedLink, ...]], list[Wanted], list[Diagnostic]]:
+    """Resolve every link ref; gather red links into Wanted entries and report them."""
+    suggester = Suggester(resolver)
+    resolved: dict[SourcePath, tuple[ResolvedLink, ...]] = {}
+    wanted: dict[str, tuple[str, list[WantedRef]]] = {}
+    problems: list[Diagnostic] = []
+    for item in parsed:
+        src = item.page.src_path
+        out = []
+        for ref in item.refs:
+            found = resolver.resolve(ref, src)
+            slug = slugs[found.src_path] if found.src_path else None
+            out.append(ResolvedLink(ref, slug))
+            shown = _shown(ref)
+            if found.ambiguous:
+                problems.append(diag.error(src, "ambiguous-link", f"link {shown} matches {len(found.candidates)} pages by {found.rule}: "
+                                           + ", ".join(found.candidates) + f"; it goes to {found.src_path}", ref.line, ref.column,
+                                           hint="Link by path ([[folder/name]]) to choose one."))
+            if slug is None:
+                key = normalize(ref.target)
+                wanted.setdefault(key, (ref.target, []))[1].append(WantedRef(slugs[src], src, ref.line))
+                close = suggester.suggest(ref.target)
+                problems.append(diag.error(src, "broken-link", f"link {shown} -> no page.", ref.line, ref.column,
+                                           hint=("Did you mean " + " or ".join(f'"{t}"' for t in close) + "?") if close else ""))
+        resolved[src] = tuple(out)
+    wanted_list = [Wanted(target, tuple(sorted(refs, key=lambda r: (r.src_path, r.line))))
+                   for _, (target, refs) in sorted(wanted.items())]
+    return resolved, wanted_list, problems
+
+
+def _shown(ref) -> str:
+    frag = f"#{ref.fragment}" if ref.fragment else ""
+    if ref.syntax == "markdown":
+        return f"({ref.target}{frag})"
+    if ref.syntax == "front-matter":
+        return f"'{ref.target}' (front matter)"
+    return f"[[{ref.target}{frag}]]"
+
+
+def gather(config: Config, parsed: list[ParsedPage]) -> tuple[Wiki, list[Diagnostic]]:
+    """Slugs, resolution, the graph and related lists from parsed pages."""
+    slugs, problems = assign_slugs(parsed)
+    problems += duplicate_names(parsed)
+    pages = [p.page for p in parsed]
+    resolver = Resolver(pages, slugs)
+    resolved, wanted, link_problems = resolve_links(parsed, slugs, resolver)
+    problems += link_problems
+    entries = {}
+    for item in parsed:
+        src = item.page.src_path
+        slug = slugs[src]
+        out = paths.HOME if slug == "index" else page_out_path(slug)
+        entries[slug] = Entry(item, slug, out, resolved[src])
+    edges = [(e.slug, link.slug) for e in entries.values() for link in e.links if link.slug]
+    graph = WikiGraph({s: e.page.title for s, e in entries.items()}, edges, {s: e.page.tags for s, e in entries.items()})
+    related = {s: graph.related(s, config.related_count, config.related_hub_limit) for s in sorted(entries)}
+    home = Slug("index") if "index" in entries else None
+    wiki = Wiki(entries=entries, graph=graph, related=related, wanted=wanted, resolver=resolver,
+                home_slug=home, by_src={src: slug for src, slug in slugs.items()})
+    return wiki, problems
+
+
+def load(config: Config) -> tuple[list[ParsedPage], list[Diagnostic]]:
+    """Discover, read and parse every page of the content folder."""
+    src_paths, problems = discover(config.content_dir)
+    md = make_markdown()
+    parsed = []
+    for src_path in src_paths:
+        source, read_problems = read_source(config.content_dir, src_path)
+        problems += read_problems
+        if source is None:
+            continue
+        item, parse_problems = parse_source(source, config, md)
+        problems += parse_problems
+        if item is not None:
+            parsed.append(item)
+    return parsed, problems
+
+
+def build_site(config: Config) -> Site:
+    """The whole site in memory, with every diagnostic found on the way."""
+    parsed, problems = load(config)
+    wiki, gather_problems = gather(config, parsed)
+    renderer = Renderer(config, wiki)
+    outputs = [*page_outputs(wiki, renderer), *listing_outputs(wiki, renderer),
+               graph_json(wiki, config.summary_length), *asset_outputs(config)]
+    return Site(outputs, wiki, sorted(problems + gather_problems, key=diag.sort_key))

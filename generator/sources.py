@@ -1,0 +1,76 @@
+"""Finding and reading the content folder: the only module that reads pages from disk."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.diagnostics import Diagnostic, error, warning
+from generator.paths import SourcePath
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A Markdown file's path (relative to the content folder) and its bytes."""
+
+    src_path: SourcePath
+    raw: bytes
+
+
+MAX_PAGE_BYTES = 64 * 1024 * 1024  # larger files are reported, not read
+
+
+def discover(content_dir: Path) -> tuple[list[SourcePath], list[Diagnostic]]:
+    """Every .md file under the content folder (dot-folders and dot-files skipped), sorted; symlink loops reported."""
+    found: list[SourcePath] = []
+    diagnostics: list[Diagnostic] = []
+    seen_dirs: set[str] = set()
+
+    def walk(folder: Path, rel: str) -> None:
+        real = os.path.realpath(folder)
+        if real in seen_dirs:
+            diagnostics.append(warning(rel or ".", "symlink-loop", "folder is a symbolic link back into the content folder; skipped"))
+            return
+        seen_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            diagnostics.append(error(rel or ".", "unreadable", f"cannot read folder: {exc.strerror or exc}"))
+            return
+        for item in entries:
+            if item.name.startswith("."):
+                continue
+            child = f"{rel}/{item.name}" if rel else item.name
+            try:
+                is_dir = item.is_dir()
+                is_file = item.is_file()
+            except OSError as exc:
+                diagnostics.append(error(child, "unreadable", f"cannot read: {exc.strerror or exc}"))
+                continue
+            if is_dir:
+                walk(Path(item.path), child)
+            elif is_file and item.name.casefold().endswith(".md"):
+                found.append(SourcePath(child))
+            elif item.is_symlink() and not os.path.exists(item.path):
+                diagnostics.append(warning(child, "broken-symlink", "symbolic link points nowhere; skipped"))
+
+    if not content_dir.is_dir():
+        return [], [error(str(content_dir), "no-content", "content folder does not exist")]
+    walk(content_dir, "")
+    return sorted(found), diagnostics
+
+
+def read_source(content_dir: Path, src_path: SourcePath) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """The bytes of one page, or a diagnostic saying why it cannot be read."""
+    path = content_dir / src_path
+    try:
+        size = path.stat().st_size
+        if size > MAX_PAGE_BYTES:
+            return None, [error(src_path, "too-large", f"file is {size // (1024 * 1024)} MB, over the {MAX_PAGE_BYTES // (1024 * 1024)} MB limit; skipped")]
+        with open(path, "rb") as handle:
+            return SourceFile(src_path, handle.read()), []
+    except PermissionError:
+        return None, [error(src_path, "unreadable", "permission denied: cannot read the file; skipped")]
+    except OSError as exc:
+        return None, [error(src_path, "unreadable", f"cannot read the file: {exc.strerror or exc}; skipped")]

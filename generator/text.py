@@ -1,0 +1,70 @@
+"""Plain text from Markdown source, and the one rule for cutting summaries. Pure."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_EMBED = re.compile(r"!\[\[[^\]]*\]\]")
+_WIKI = re.compile(r"\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\\?\|([^\]]*))?\]\]")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_CODE = re.compile(r"`+([^`]*)`+")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|==)(?=\S)(.+?)(?<=\S)\1")
+_TAG = re.compile(r"<[^>\n]+>")
+_COMMENT = re.compile(r"%%.*?%%", re.S)
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(markdown_text: str) -> str:
+    """Inline Markdown as reading text: links become their labels, markup and HTML tags go."""
+    text = _COMMENT.sub("", markdown_text)
+    text = _EMBED.sub("", text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _WIKI.sub(lambda m: (m.group(2) or m.group(1)).strip(), text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _REF_LINK.sub(r"\1", text)
+    text = _CODE.sub(r"\1", text)
+    for _ in range(2):  # nested emphasis: ***x***
+        text = _EMPHASIS.sub(r"\2", text)
+    text = _TAG.sub("", text)
+    text = html.unescape(text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most `limit` characters; when cut, the text ends in "…" (within the limit)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+_BLOCK_START = re.compile(r"^\s{0,3}(#{1,6}\s|#{1,6}$|[-*+]\s|\d+[.)]\s|>|\||```|~~~|<|---+\s*$|\*\*\*+\s*$|!\[\[|\$\$)")
+
+
+def first_paragraph(body: str) -> str:
+    """The plain text of the first paragraph of a Markdown body (skipping headings, lists, code, tables)."""
+    block: list[str] = []
+    in_fence = ""
+    for line in body.splitlines():
+        stripped = line.strip()
+        if in_fence:
+            if stripped.startswith(in_fence):
+                in_fence = ""
+            continue
+        if stripped.startswith(("```", "~~~")):
+            if block:
+                break
+            in_fence = stripped[:3]
+            continue
+        if not stripped:
+            if block:
+                break
+            continue
+        if not block and (_BLOCK_START.match(line) or line.startswith(("    ", "\t"))):
+            continue
+        if block and _BLOCK_START.match(line):
+            break
+        block.append(stripped)
+    return plain_text(" ".join(block))

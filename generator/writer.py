@@ -1,0 +1,147 @@
+"""Writes a built site: the only module that writes output. Atomic swap, a lock, and a guarded output folder."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from generator.emit import Output
+
+MARKER = ".kbwiki-site"  # in every output folder kbwiki made; its absence protects other folders
+
+
+class OutputError(Exception):
+    """The output folder cannot be used; the message says why. Nothing was written."""
+
+
+def check_out_dir(out_dir: Path, content_dir: Path, templates_dir: Path | None = None, force: bool = False) -> None:
+    """Refuse an output folder that would overwrite something the user owns."""
+    out = out_dir.resolve()
+    content = content_dir.resolve()
+    if out == Path(out.anchor):
+        raise OutputError(f"refusing to write the site into the file-system root ({out})")
+    if out == Path.home().resolve():
+        raise OutputError(f"refusing to write the site into your home folder ({out})")
+    if out == content or content in out.parents:
+        raise OutputError(f"refusing to write the site into the content folder ({out_dir}); choose another --out")
+    if out in content.parents:
+        raise OutputError(f"refusing to write the site into {out_dir}: it contains the content folder {content_dir}")
+    if templates_dir is not None:
+        templates = templates_dir.resolve()
+        if out == templates or templates in out.parents or out in templates.parents:
+            raise OutputError(f"refusing to write the site into or around the templates folder ({templates_dir})")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out_dir} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file() and not force:
+        raise OutputError(f"{out_dir} is not empty and was not made by kbwiki; use --force to replace it")
+
+
+def foreign_files(out_dir: Path, outputs: Iterable[Output]) -> list[str]:
+    """Files in an existing output folder that this build would not write (they go with the swap)."""
+    if not out_dir.is_dir():
+        return []
+    ours = {o.out_path for o in outputs} | {MARKER}
+    found = []
+    for path in sorted(out_dir.rglob("*")):
+        rel = path.relative_to(out_dir).as_posix()
+        if path.is_file() and rel not in ours:
+            found.append(rel)
+    return found
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """One build at a time per output folder; a second one is refused with a clear message."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = out_dir.parent / f".{out_dir.name}.kbwiki-lock"
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"another kbwiki build is writing {out_dir} right now; try again when it ends") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_tree(outputs: Iterable[Output], folder: Path) -> int:
+    """Write outputs under `folder`, refusing to write one path twice; returns the count."""
+    written: set[str] = set()
+    for output in outputs:
+        if output.out_path in written:
+            raise OutputError(f"two outputs want the same path {output.out_path}")
+        if output.out_path.startswith(("/", "../")) or "/../" in output.out_path:
+            raise OutputError(f"output path escapes the site folder: {output.out_path}")
+        written.add(output.out_path)
+        target = folder / output.out_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(output.data)
+    (folder / MARKER).write_text("This folder is written by kbwiki; it is replaced on every build.\n", encoding="utf-8")
+    return len(written)
+
+
+def write_site(outputs: list[Output], out_dir: Path) -> int:
+    """Write the site into a fresh folder beside `out_dir`, then swap it in at once."""
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(out_dir)
+    staging = parent / f".{out_dir.name}.kbwiki-new-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        count = write_tree(outputs, staging)
+        swap_in(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return count
+
+
+def swap_in(staging: Path, out_dir: Path) -> None:
+    """Make `staging` the output folder: an atomic exchange where the system has one, else two renames."""
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        return
+    if _exchange(staging, out_dir):
+        return  # staging now holds the old site; the caller removes it
+    old = out_dir.parent / f".{out_dir.name}.kbwiki-old-{os.getpid()}"
+    os.rename(out_dir, old)
+    os.rename(staging, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale(out_dir: Path) -> None:
+    """Folders left by a build that was killed (their names say they are ours)."""
+    for pattern in (f".{out_dir.name}.kbwiki-new-*", f".{out_dir.name}.kbwiki-old-*"):
+        for stale in out_dir.parent.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_libc = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Linux renameat2(RENAME_EXCHANGE): swap two folders atomically. False when unsupported."""
+    global _libc
+    if not hasattr(os, "uname") or os.uname().sysname != "Linux":
+        return False
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    func = getattr(_libc, "renameat2", None)
+    if func is None:
+        return False
+    at_fdcwd = -100
+    result = func(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.EXDEV, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
