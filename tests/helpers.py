@@ -1,0 +1,25 @@
+"""Small test helpers: build a vault in-process and read what was written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.config import Config
+from generator.site import Site, build_site
+from generator.writer import write_site
+
+
+def build(content: Path, out: Path | None = None, **settings) -> Site:
+    """Build `content` with the default theme; write it to `out` when given."""
+    site = build_site(Config(content_dir=content, out_dir=out or content.parent / "site", **settings))
+    if out is not None:
+        write_site(site.outputs, out)
+    return site
+
+
+def output(site: Site, out_path: str) -> str:
+    """The text of one output file of an in-memory site."""
+    for item in site.outputs:
+        if item.out_path == out_path:
+            return item.data.decode("utf-8")
+    raise KeyError(out_path)
