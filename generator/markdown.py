@@ -90,10 +90,12 @@ class _TextTreeprocessor(Treeprocessor):
     """Collects the reading text of the body (runs last)."""
 
     def run(self, root):
-        self.md.kb_text = _STASH.sub(" ", " ".join(_reading_text(root)))
+        self.md.kb_text = _STASH.sub(" ", "".join(_reading_text(root)))
 
 
 _SKIP_CLASSES = frozenset({"headerlink", "footnote-backref"})
+_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "tr", "div", "pre", "blockquote",
+                     "ul", "ol", "table", "dt", "dd", "hr", "br", "details", "summary", "figure", "figcaption"})
 
 
 def _reading_text(el: etree.Element):
@@ -106,6 +108,8 @@ def _reading_text(el: etree.Element):
         yield el.text
     for child in el:
         yield from _reading_text(child)
+    if el.tag in _BLOCKS:
+        yield " "
     if el.tail:
         yield el.tail
 

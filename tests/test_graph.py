@@ -1,0 +1,77 @@
+"""WikiGraph on small hand-computed graphs."""
+
+import math
+
+import pytest
+
+from generator.graph import WikiGraph
+
+L2, L3 = 1 / math.log(2), 1 / math.log(3)
+
+
+def make(edges, tags=None, titles=None):
+    names = sorted({n for e in edges for n in e} | set(titles or ()) | set(tags or ()))
+    return WikiGraph({n: (titles or {}).get(n, n.upper()) for n in names}, edges, tags)
+
+
+@pytest.fixture
+def small():
+    #  A -> C, B -> C, A -> B, D -> A, D -> B
+    return make([("a", "c"), ("b", "c"), ("a", "b"), ("d", "a"), ("d", "b")])
+
+
+def test_backlinks_once_each_sorted_by_title(small):
+    assert small.backlinks("b") == ["a", "d"]
+    assert small.backlinks("d") == []
+
+
+def test_duplicate_edges_and_self_links_are_dropped():
+    g = make([("a", "b"), ("a", "b"), ("a", "a")])
+    assert g.edges() == [("a", "b")]
+    assert g.backlinks("a") == []
+
+
+def test_related_scores_by_hand(small):
+    related = small.related("a", 5)
+    assert [r.slug for r in related] == ["b", "d", "c"]
+    # b: both link to c (deg 2) + d links to both (deg 2) + a -> b
+    assert related[0].score == pytest.approx(L2 + L2 + 0.5, abs=1e-4)
+    # d: both link to b (deg 3) + d -> a
+    assert related[1].score == pytest.approx(L3 + 0.5, abs=1e-4)
+    assert related[2].score == pytest.approx(0.5)
+    assert [r.reason for r in related] == ["both link to C", "both link to B", "linked from this page"]
+
+
+def test_related_never_itself_and_limited(small):
+    assert all(r.slug != "a" for r in small.related("a", 10))
+    assert len(small.related("a", 1)) == 1
+
+
+def test_ties_break_by_title_then_slug():
+    # x links to p and q identically: p and q tie for x; titles decide.
+    g = make([("x", "p"), ("x", "q")], titles={"p": "Zeta", "q": "Alpha", "x": "X"})
+    assert [r.slug for r in g.related("x", 5)] == ["q", "p"]
+
+
+def test_shared_tags_count_and_give_the_reason():
+    g = make([], tags={"a": ["ml", "rare"], "b": ["rare"], "c": ["ml"], "d": ["ml"]})
+    related = g.related("a", 5)
+    assert related[0].slug == "b"  # 'rare' is carried by 2 pages, 'ml' by 3: the rarer tag weighs more
+    assert related[0].score == pytest.approx(0.5 / math.log(3), abs=1e-4)
+    assert related[0].reason == "shared tag rare"
+
+
+def test_hub_limit_skips_shared_neighbours_with_many_links(small):
+    related = small.related("a", 5, hub_limit=1)
+    assert {r.slug: r.score for r in related} == {"b": 0.5, "c": 0.5, "d": 0.5}
+
+
+def test_co_citation_reason():
+    g = make([("h", "a"), ("h", "b"), ("a", "z")])
+    assert g.related("a", 1)[0].reason == "H links to both"
+
+
+def test_orphans_dead_ends_most_linked(small):
+    assert small.orphans() == ["d"]
+    assert small.dead_ends() == ["c"]
+    assert small.most_linked(2) == ["b", "c"]

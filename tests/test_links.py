@@ -1,0 +1,97 @@
+"""Link extraction and the Resolver's documented precedence."""
+
+import pytest
+
+from generator.config import Config
+from generator.content import parse_page
+from generator.links import LinkRef, Resolver, Suggester, extract_links, split_wiki_target
+from generator.paths import slugify
+
+
+@pytest.mark.parametrize("inner, parts", [
+    ("Target", ("Target", "", "")),
+    ("Target|label", ("Target", "", "label")),
+    ("Target#Heading", ("Target", "Heading", "")),
+    ("Target#Heading|label", ("Target", "Heading", "label")),
+    ("Target\\|label", ("Target", "", "label")),
+    ("#Heading", ("", "Heading", "")),
+])
+def test_split_wiki_target(inner, parts):
+    assert split_wiki_target(inner) == parts
+
+
+def test_extract_links_positions_and_code_is_skipped():
+    body = "\n".join([
+        "See [[Alpha]] and [[Beta|b]].",             # line 3 (body starts at line 3)
+        "Code `[[Not A Link]]` and [md](other%20page.md#sec).",
+        "```",
+        "[[Inside Fence]]",
+        "```",
+        "External [x](https://example.org/a.md) and [img](pic.png).",
+    ])
+    refs = extract_links(body, body_line=3, src_path="notes/here.md")
+    assert [(r.target, r.fragment, r.line, r.column, r.syntax) for r in refs] == [
+        ("Alpha", "", 3, 5, "wiki"),
+        ("Beta", "", 3, 19, "wiki"),
+        ("other page.md", "sec", 4, 27, "markdown"),
+    ]
+    assert refs[2].base == "notes"
+
+
+def pages(*specs):
+    out = []
+    for path, text in specs:
+        page, _ = parse_page(path, text, Config())
+        out.append(page)
+    return out
+
+
+@pytest.fixture
+def resolver():
+    ps = pages(
+        ("people/ada-lovelace.md", "---\ntitle: Ada Lovelace\naliases: [Countess]\nid: p.ada\n---\n"),
+        ("people/babbage.md", "---\ntitle: Charles Babbage\n---\n"),
+        ("machines/engine.md", "---\ntitle: Analytical Engine\n---\n"),
+        ("engine.md", "---\ntitle: Root Engine\n---\n"),
+        ("a/dup.md", "---\ntitle: Twin\n---\n"),
+        ("b/c/dup.md", "---\ntitle: Twin\n---\n"),
+        ("Countess.md", "---\ntitle: A page named like an alias\n---\n"),
+    )
+    return Resolver(ps, {p.src_path: slugify(p.title) for p in ps})
+
+
+@pytest.mark.parametrize("target, expected, rule", [
+    ("people/babbage", "people/babbage.md", "path"),
+    ("people/babbage.md", "people/babbage.md", "path"),
+    ("p.ada", "people/ada-lovelace.md", "id"),
+    ("ada lovelace", "people/ada-lovelace.md", "title"),
+    ("ADA   LOVELACE", "people/ada-lovelace.md", "title"),
+    ("Countess", "Countess.md", "path"),   # a root file's path beats another page's alias
+    ("babbage", "people/babbage.md", "stem"),
+    ("engine", "engine.md", "path"),       # root path beats the stem of machines/engine.md
+    ("charles-babbage", "people/babbage.md", "slug"),
+    ("Nobody", None, ""),
+])
+def test_resolution_precedence(resolver, target, expected, rule):
+    found = resolver.resolve(LinkRef(target), "people/babbage.md")
+    assert (found.src_path, found.rule) == (expected, rule)
+
+
+def test_ambiguous_target_goes_to_shortest_path_and_is_reported(resolver):
+    found = resolver.resolve(LinkRef("Twin"), "x.md")
+    assert found.src_path == "a/dup.md"
+    assert found.ambiguous and set(found.candidates) == {"a/dup.md", "b/c/dup.md"}
+
+
+def test_markdown_link_resolves_relative_to_its_page(resolver):
+    ref = LinkRef("../machines/engine.md", syntax="markdown", base="people")
+    assert resolver.resolve(ref, "people/babbage.md").src_path == "machines/engine.md"
+
+
+def test_empty_target_is_the_page_itself(resolver):
+    assert resolver.resolve(LinkRef("", "Heading"), "engine.md").src_path == "engine.md"
+
+
+def test_suggestions(resolver):
+    assert Suggester(resolver).suggest("Charles Babage")[0] == "Charles Babbage"
+    assert Suggester(resolver).suggest("zzzzqqq") == ()

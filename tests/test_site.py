@@ -1,0 +1,132 @@
+"""End to end: the demo wiki and small vaults, built in memory and on disk."""
+
+import json
+
+from generator.config import Config
+from generator.site import build_site
+from tests.conftest import DEMO
+from tests.helpers import build, output
+
+SEED = "thinking-machines-interaction-model.html"
+
+
+def cards(html: str, section: str) -> list[str]:
+    """Card titles inside <section id=section>, in order."""
+    part = html.split(f'<section id="{section}"', 1)[1].split("</section>", 1)[0]
+    return [chunk.split(">", 1)[1].split("<", 1)[0] for chunk in part.split('class="card-title"')[1:]]
+
+
+def test_seed_page_shows_the_seed_lists():
+    site = build(DEMO)
+    html = output(site, SEED)
+    assert "4 articles link here" in html
+    assert cards(html, "backlinks") == ["Claude Opus 4.7", "Interaction Models", "Interactivity Benchmarks", "Thinking Machines Lab"]
+    assert cards(html, "related") == ["Interaction Models", "Interactivity Benchmarks", "Full-Duplex Interaction",
+                                      "Time-Aligned Micro-Turns", "Turn-Based Interface Bottleneck"]
+
+
+def test_seed_page_parts():
+    html = output(build(DEMO), SEED)
+    assert '<span class="type-label type-entity">Entity</span>Thinking Machines Interaction Model</h1>' in html
+    for heading in ("What it is", "Headline numbers (May 2026)", "Limitations (acknowledged)", "Availability", "Connections", "Sources"):
+        assert f">{heading}<a class=\"headerlink\"" in html
+    # summaries are cut at 120 characters with an ellipsis, exactly as the seed shows them
+    assert "<p class=\"card-summary\">GA frontier model from Anthropic; direct upgrade to 4.6 at same price; literal instruction following, 1.0–1.35× tokeniz…</p>" in html
+    assert "instead of via…</p>" in html
+
+
+def test_demo_red_link_points_at_its_wanted_entry():
+    site = build(DEMO)
+    html = output(site, "claude-opus-4-7.html")
+    assert '<a class="wikilink missing" href="special/wanted.html#wanted-claude-opus-4-6" title="Page not found: Claude Opus 4.6">' in html
+    wanted = output(site, "special/wanted.html")
+    assert 'id="wanted-claude-opus-4-6"' in wanted and "../claude-opus-4-7.html" in wanted
+    assert [d.code for d in site.diagnostics] == ["broken-link"]
+
+
+def test_graph_json_schema():
+    data = json.loads(output(build(DEMO), "graph.json"))
+    page = next(p for p in data["pages"] if p["id"] == "thinking-machines-interaction-model")
+    assert page["path"] == "entities/thinking-machines-interaction-model.md"
+    assert page["url"] == SEED and page["type"] == "entity"
+    assert page["backlinks"] == ["claude-opus-4-7", "interaction-models", "interactivity-benchmarks", "thinking-machines-lab"]
+    assert [r["id"] for r in page["related"]][0] == "interaction-models"
+    assert set(page["related"][0]) == {"id", "score", "reason"}
+    assert {"source": "claude-opus-4-7", "target": "thinking-machines-interaction-model"} in data["links"]
+    assert data["wanted"] == [{"target": "Claude Opus 4.6", "id": "wanted-claude-opus-4-6",
+                               "linked_from": [{"id": "claude-opus-4-7", "path": "entities/claude-opus-4-7.md", "line": 15}]}]
+
+
+def test_generated_pages_exist_with_relative_urls():
+    site = build(DEMO)
+    paths = {o.out_path for o in site.outputs}
+    assert {"index.html", "404.html", "special/all-pages.html", "special/wanted.html", "special/orphans.html",
+            "types/entity.html", "types/concept.html", "tags/interaction-models.html", "assets/style.css", "graph.json"} <= paths
+    for item in site.outputs:
+        if item.out_path.endswith(".html"):
+            text = item.data.decode()
+            assert 'href="/' not in text and 'src="/' not in text, item.out_path
+
+
+def test_build_is_deterministic(tmp_path):
+    one = {o.out_path: o.data for o in build(DEMO).outputs}
+    two = {o.out_path: o.data for o in build(DEMO).outputs}
+    assert one == two
+
+
+def test_home_page_generated_without_index_md(make_vault):
+    content = make_vault({"concepts/a.md": "# A\n\nLinks to [[B]].", "concepts/b.md": "# B\n\nText."})
+    home = output(build(content), "index.html")
+    assert "Concept" in home and "Most linked" in home and 'href="b.html"' in home
+
+
+def test_index_md_is_the_home_page(make_vault):
+    content = make_vault({"index.md": "# Welcome\n\nSee [[B]].", "b.md": "# B\n\nBack to [[Welcome]]."})
+    site = build(content)
+    assert "Welcome" in output(site, "index.html")
+    assert 'href="index.html"' in output(site, "b.html")
+
+
+def test_slug_clash_is_an_error_naming_both_files_and_both_pages_build(make_vault):
+    content = make_vault({"a/x.md": "---\ntitle: Same Name\n---\nA", "b/x.md": "---\ntitle: same name!\n---\nB"})
+    site = build(content)
+    clash = [d for d in site.diagnostics if d.code == "duplicate-slug"]
+    assert len(clash) == 1 and clash[0].src_path == "b/x.md" and "a/x.md" in clash[0].message
+    assert {"same-name.html", "same-name-2.html"} <= {o.out_path for o in site.outputs}
+
+
+def test_heading_links_and_markdown_links(make_vault):
+    content = make_vault({
+        "notes/a.md": "# A\n\n[[B#Second Part]] and [to b](../other/b%20page.md) and [[#Local]]\n\n## Local\n",
+        "other/b page.md": "# B\n\n## Second Part\n",
+    })
+    html = output(build(content), "a.html").split('class="page-body"', 1)[1].split("</div>", 1)[0]
+    assert 'href="b.html#second-part"' in html
+    assert html.count('href="b.html"') == 1
+    assert 'href="#local"' in html
+
+
+def test_front_matter_links_count_as_links(make_vault):
+    content = make_vault({"a.md": "---\ntitle: A\nrelated: [b.id]\n---\nx", "b.md": "---\ntitle: B\nid: b.id\n---\ny"})
+    site = build(content)
+    assert "1 article links here" in output(site, "b.html")
+
+
+def test_unreadable_page_is_skipped_and_the_rest_builds(make_vault):
+    content = make_vault({"good.md": "# Good\n\n[[Bad]]", "bad.md": b"\xff\xfe\x00\x00"})
+    site = build(content)
+    assert [d.src_path for d in site.diagnostics if d.code == "binary-file"] == ["bad.md"]
+    assert "good.html" in {o.out_path for o in site.outputs}
+
+
+def test_content_folder_is_never_written(make_vault, tmp_path):
+    content = make_vault({"a.md": "# A\n\n[[B]]", "sub/b.md": "---\ntitle: [bad\n---\n"})
+    before = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    build(content, tmp_path / "out")
+    after = {p: p.read_bytes() for p in content.rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_related_count_is_configurable():
+    site = build_site(Config(content_dir=DEMO, related_count=2))
+    assert all(len(v) <= 2 for v in site.wiki.related.values())
