@@ -15,7 +15,6 @@ alphabetical) and an `ambiguous-link` error names all candidates.
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 import unicodedata
@@ -156,6 +155,7 @@ class Resolver:
     def __init__(self, pages: Sequence[Page], slugs: dict[SourcePath, str]):
         self._index: dict[str, dict[str, list[SourcePath]]] = {rule: defaultdict(list) for rule in self.RULES}
         self._pages = {p.src_path: p for p in pages}
+        self._suffixes: dict[str, list[SourcePath]] = defaultdict(list)
         for page in sorted(pages, key=lambda p: p.src_path):
             keys = {
                 "path": [_strip_md(page.src_path)],
@@ -168,6 +168,9 @@ class Resolver:
             for rule, names in keys.items():
                 for name in dict.fromkeys(normalize(n) for n in names if n):
                     self._index[rule][name].append(page.src_path)
+            parts = normalize(_strip_md(page.src_path)).split("/")
+            for start in range(1, len(parts) - 1):  # "a/b/c" -> "b/c": Obsidian's partial paths
+                self._suffixes["/".join(parts[start:])].append(page.src_path)
         self._names: list[str] | None = None
 
     def resolve(self, ref: LinkRef, from_path: SourcePath) -> Resolution:
@@ -194,10 +197,10 @@ class Resolver:
                     chosen = min(found, key=lambda p: (p.count("/"), p.casefold(), p))
                     return Resolution(chosen, rule, tuple(found) if len(found) > 1 else ())
         if "/" in wanted:  # Obsidian: [[Folder/Note]] also matches a deeper path ending in Folder/Note
-            tail = "/" + wanted
-            found = sorted(p for p in self._pages if normalize(_strip_md(p)).endswith(tail))
+            found = sorted(self._suffixes.get(posixpath.normpath(wanted), ()))
             if found:
-                return Resolution(found[0], "path", tuple(found) if len(found) > 1 else ())
+                chosen = min(found, key=lambda p: (p.count("/"), p.casefold(), p))
+                return Resolution(chosen, "path", tuple(found) if len(found) > 1 else ())
         return Resolution(None)
 
     def names(self) -> list[str]:
@@ -216,39 +219,46 @@ class Resolver:
 
 
 class Suggester:
-    """'Did you mean …': the closest titles, aliases and file names to a missing target."""
+    """'Did you mean …': the titles, aliases and file names closest to a missing target (trigram similarity)."""
+
+    MIN_SIMILARITY = 0.45
 
     def __init__(self, resolver: Resolver):
         self._resolver = resolver
-        self._trigrams: dict[str, set[int]] | None = None
+        self._index: dict[str, list[int]] | None = None
+        self._sizes: list[int] = []
         self._cache: dict[str, tuple[str, ...]] = {}
 
-    def _build(self) -> dict[str, set[int]]:
-        grams: dict[str, set[int]] = defaultdict(set)
+    def _build(self) -> dict[str, list[int]]:
+        index: dict[str, list[int]] = defaultdict(list)
         for i, name in enumerate(self._resolver.names()):
-            for gram in _grams(name):
-                grams[gram].add(i)
-        return grams
+            grams = _grams(name)
+            self._sizes.append(len(grams))
+            for gram in grams:
+                index[gram].append(i)
+        return index
 
     def suggest(self, target: str, limit: int = 3) -> tuple[str, ...]:
-        """Up to `limit` page titles close to `target`, best first."""
+        """Up to `limit` page titles close to `target`, best first (Jaccard similarity of trigrams)."""
         wanted = normalize(target)
         if wanted in self._cache:
             return self._cache[wanted]
-        if self._trigrams is None:
-            self._trigrams = self._build()
+        if self._index is None:
+            self._index = self._build()
+        grams = _grams(wanted)
+        shared: dict[int, int] = defaultdict(int)
+        for gram in grams:
+            for i in self._index.get(gram, ()):
+                shared[i] += 1
         names = self._resolver.names()
-        counts: dict[int, int] = defaultdict(int)
-        for gram in _grams(wanted):
-            for i in self._trigrams.get(gram, ()):
-                counts[i] += 1
-        pool = [names[i] for i, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:200]]
-        close = difflib.get_close_matches(wanted, pool, n=limit * 2, cutoff=0.6)
+        scored = sorted(((n / (len(grams) + self._sizes[i] - n), names[i]) for i, n in shared.items()),
+                        key=lambda pair: (-pair[0], pair[1]))
+        close = [name for score, name in scored if score >= self.MIN_SIMILARITY]
         titles = tuple(dict.fromkeys(self._resolver.title_of(name) for name in close))[:limit]
         self._cache[wanted] = titles
         return titles
 
 
-def _grams(text: str) -> Iterable[str]:
+def _grams(text: str) -> set[str]:
     padded = f"  {text} "
     return {padded[i:i + 3] for i in range(len(padded) - 2)}

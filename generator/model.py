@@ -8,7 +8,7 @@ from generator.content import Page
 from generator.graph import Related, WikiGraph
 from generator.links import LinkRef, Resolver
 from generator.markdown import RenderedBody
-from generator.paths import OutPath, Slug
+from generator.paths import OutPath, Slug, slugify
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +79,16 @@ class Wiki:
         return dict(sorted(out.items()))
 
     def tags(self) -> dict[str, list[Slug]]:
-        """Slugs by tag, each list sorted by title."""
-        out: dict[str, list[Slug]] = {}
+        """Slugs by tag, each list sorted by title; tags that share a slug ("AI", "ai") are one tag."""
+        names: dict[str, str] = {}
+        members: dict[str, list[Slug]] = {}
         for slug in self.sorted_slugs():
             for tag in self.entries[slug].page.tags:
-                out.setdefault(tag, []).append(slug)
-        return dict(sorted(out.items(), key=lambda kv: (kv[0].casefold(), kv[0])))
+                key = slugify(tag) or "tag"
+                names[key] = min(names.get(key, tag), tag)
+                if not members.get(key) or members[key][-1] != slug:
+                    members.setdefault(key, []).append(slug)
+        return {names[k]: members[k] for k in sorted(members, key=lambda k: (names[k].casefold(), names[k]))}
 
     def sorted_slugs(self) -> list[Slug]:
         """Every slug, by title (case-insensitive), then slug."""

@@ -82,8 +82,6 @@ class Nav:
     orphans: str
     graph_json: str
     types: tuple[Link, ...] = ()
-    wanted_count: int = 0
-    orphan_count: int = 0
 
     def asset(self, name: str) -> str:
         return self.root + paths.ASSETS + "/" + name
@@ -127,22 +125,24 @@ class Renderer:
         self.wiki = wiki
         self.env = make_environment(config)
         self._types = wiki.types()
+        self._navs: dict[int, Nav] = {}
 
     def nav(self, out_path: OutPath) -> Nav:
-        """Site links relative to `out_path`."""
-        return Nav(
-            title=self.config.title,
-            root=paths.root_prefix(out_path),
-            home=relative_url(out_path, paths.HOME),
-            all_pages=relative_url(out_path, paths.ALL_PAGES),
-            wanted=relative_url(out_path, paths.WANTED),
-            orphans=relative_url(out_path, paths.ORPHANS),
-            graph_json=relative_url(out_path, paths.GRAPH_JSON),
-            types=tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(slugs))
-                        for t, slugs in self._types.items()),
-            wanted_count=len(self.wiki.wanted),
-            orphan_count=len(self.wiki.graph.orphans()),
-        )
+        """Site links relative to `out_path` (the same for every file at one folder depth)."""
+        depth = out_path.count("/")
+        if depth not in self._navs:
+            self._navs[depth] = Nav(
+                title=self.config.title,
+                root=paths.root_prefix(out_path),
+                home=relative_url(out_path, paths.HOME),
+                all_pages=relative_url(out_path, paths.ALL_PAGES),
+                wanted=relative_url(out_path, paths.WANTED),
+                orphans=relative_url(out_path, paths.ORPHANS),
+                graph_json=relative_url(out_path, paths.GRAPH_JSON),
+                types=tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(slugs))
+                            for t, slugs in self._types.items()),
+            )
+        return self._navs[depth]
 
     def card(self, slug: str, from_out: OutPath, reason: str = "") -> Card:
         """A page as a card, linked relative to `from_out`."""

@@ -130,3 +130,11 @@ def test_content_folder_is_never_written(make_vault, tmp_path):
 def test_related_count_is_configurable():
     site = build_site(Config(content_dir=DEMO, related_count=2))
     assert all(len(v) <= 2 for v in site.wiki.related.values())
+
+
+def test_tags_differing_in_case_share_one_listing(make_vault):
+    content = make_vault({"a.md": "---\ntags: [AI]\n---\nx", "b.md": "---\ntags: [ai, Ai]\n---\ny"})
+    site = build(content)
+    listing = output(site, "tags/ai.html")
+    assert "2 pages tagged AI" in listing
+    assert [o.out_path for o in site.outputs].count("tags/ai.html") == 1
