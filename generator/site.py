@@ -84,11 +84,14 @@ def duplicate_names(parsed: list[ParsedPage]) -> list[Diagnostic]:
         names = [("title", page.title), *(("alias", a) for a in page.aliases)]
         if page.declared_id:
             names.append(("id", page.declared_id))
-        for kind, name in dict.fromkeys((k, normalize(n)) for k, n in names):
+        written = {}
+        for kind, n in names:
+            written.setdefault((kind, normalize(n)), n)
+        for kind, name in written:
             key = ("id" if kind == "id" else "name", name)
             if key in seen and seen[key] != page.src_path:
                 problems.append(diag.error(page.src_path, f"duplicate-{kind}",
-                                           f"{kind} '{name}' is also used by {seen[key]}",
+                                           f"{kind} '{written[kind, name]}' is also used by {seen[key]}",
                                            hint="Links to it go to the page with the shorter path."))
             else:
                 seen.setdefault(key, page.src_path)
