@@ -88,7 +88,7 @@ def orphans(wiki: Wiki) -> list[Diagnostic]:
     """Pages no other page links to (the home page is exempt)."""
     return [diag.warning(wiki.entries[s].page.src_path, "orphan", "no other page links here",
                          hint="Link it from a related page, or from the home page.")
-            for s in wiki.graph.orphans() if s != wiki.home_slug]
+            for s in wiki.orphans()]
 
 
 def dead_ends(wiki: Wiki) -> list[Diagnostic]:

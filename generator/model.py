@@ -86,6 +86,10 @@ class Wiki:
                 out.setdefault(tag, []).append(slug)
         return dict(sorted(out.items(), key=lambda kv: (kv[0].casefold(), kv[0])))
 
+    def orphans(self) -> list[Slug]:
+        """Pages no other page links to, by title; the home page is exempt."""
+        return [s for s in self.graph.orphans() if s != self.home_slug]
+
     def sorted_slugs(self) -> list[Slug]:
         """Every slug, by title (case-insensitive), then slug."""
         return sorted(self.entries, key=lambda s: (self.entries[s].page.title.casefold(), s))

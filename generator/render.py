@@ -141,7 +141,7 @@ class Renderer:
             types=tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(slugs))
                         for t, slugs in self._types.items()),
             wanted_count=len(self.wiki.wanted),
-            orphan_count=len(self.wiki.graph.orphans()),
+            orphan_count=len(self.wiki.orphans()),
         )
 
     def card(self, slug: str, from_out: OutPath, reason: str = "") -> Card:
