@@ -27,6 +27,8 @@ def test_prose_leaves_out_links_code_and_headings():
     assert "Ada Lovelace" in body.prose
     assert "Alan\nMachine" in body.prose  # a link leaves a break: no mention spans it
     assert "Alan Turing" in body.text  # the search text is unchanged
+    split = render_body(make_markdown(), "Ends with Ada\n\nLovelace starts this.\n\n- Ada\n- Lovelace\n")
+    assert "Ada Lovelace" not in split.prose and "Ada\nLovelace" in split.prose  # blocks end a run
 
 
 @pytest.mark.parametrize("text, found", [
