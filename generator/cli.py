@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
 from pathlib import Path
 
 from generator import __version__
+from generator import check as checking
+from generator import new as new_page
 from generator.config import Config, ConfigError, load_config
 from generator.diagnostics import Diagnostic
 from generator.site import build_site
@@ -41,6 +44,19 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="fail (exit 1) on any error or warning")
     build.add_argument("--verbose", "-v", action="store_true", help="print every diagnostic, not only the first few")
     build.add_argument("--force", action="store_true", help="replace a non-empty output folder kbwiki did not create")
+    check = commands.add_parser("check", help="report broken links and other problems; writes nothing",
+                                description="Check the wiki: errors (broken links, bad front matter, duplicates) and "
+                                            "warnings (orphans, dead ends, no summary, unlinked mentions). Writes nothing.")
+    _common(check)
+    check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1 on any)")
+    new = commands.add_parser("new", help="create a page from its type's archetype",
+                              description="Write <content>/<type folder>/<slug>.md from the type's archetype. Never overwrites.")
+    new.add_argument("type", metavar="TYPE", help="the page type, e.g. concept or entity")
+    new.add_argument("title", metavar="TITLE", help="the page title")
+    _common(new)
+    new.add_argument("--templates", type=Path, default=None, help="a theme folder whose archetypes/ override the defaults (default: ./templates when present)")
+    new.add_argument("--link", action="append", default=[], metavar="PAGE", help="a page to list in the front-matter links (repeatable)")
     return parser
 
 
@@ -52,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return {"build": cmd_build}[args.command](args)
+        return {"build": cmd_build, "check": cmd_check, "new": cmd_new}[args.command](args)
     except (ConfigError, OutputError) as exc:
         print(f"kbwiki: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -95,6 +111,54 @@ def cmd_build(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     pages = len(site.wiki.entries)
     print(f"Built {pages} page{'s' if pages != 1 else ''} ({count} files) into {config.out_dir} in {elapsed:.2f} s")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """kbwiki check: analyse in memory, print the report to stdout; exit 1 on errors (any problem with --strict)."""
+    config = make_config(args)
+    if not config.content_dir.is_dir():
+        print(f"kbwiki: content folder {config.content_dir} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    result = checking.run_check(config)
+    if args.format == "json":
+        sys.stdout.write(checking.format_json(result, strict=args.strict))
+    else:
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        sys.stdout.write(checking.format_text(result, colour=colour, strict=args.strict))
+    return EXIT_PROBLEMS if result.errors(args.strict) else EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """kbwiki new: write one page from its archetype; print its path, then pages that already mention it."""
+    config = make_config(args)
+    if not config.content_dir.is_dir():
+        print(f"kbwiki: content folder {config.content_dir} does not exist; create it first", file=sys.stderr)
+        return EXIT_USAGE
+    existing = new_page.read_existing(config)
+    page, problem = new_page.plan_new_page(config, existing, args.type, args.title, args.link, dt.date.today().isoformat())
+    if page is None:
+        print(f"kbwiki: {problem}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        path = new_page.create_page(config.content_dir, page)
+    except FileExistsError:
+        print(f"kbwiki: {config.content_dir / page.src_path} already exists; nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        print(f"kbwiki: cannot write {config.content_dir / page.src_path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(path)
+    linking = new_page.linking_pages(existing, args.title)
+    if linking:
+        print(f"{len(linking)} page(s) already link to it:", file=sys.stderr)
+        for src_path in linking:
+            print(f"  {src_path}", file=sys.stderr)
+    mentioning = [p for p in new_page.mentioning_pages(existing, args.title) if p not in linking]
+    if mentioning:
+        print(f"{len(mentioning)} page(s) mention \"{args.title}\" without linking it (candidates to link):", file=sys.stderr)
+        for src_path in mentioning:
+            print(f"  {src_path}", file=sys.stderr)
     return EXIT_OK
 
 

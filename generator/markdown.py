@@ -46,7 +46,8 @@ class RenderedBody:
 
     html: str
     headings: tuple[Heading, ...]
-    text: str  # plain reading text of the whole body (for search and mentions)
+    text: str  # plain reading text of the whole body (for search)
+    prose: str = ""  # reading text without links, code and headings, one run per line (for unlinked mentions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +88,36 @@ class _LinkTreeprocessor(Treeprocessor):
 
 
 class _TextTreeprocessor(Treeprocessor):
-    """Collects the reading text of the body (runs last)."""
+    """Collects the reading text of the body, and its prose (runs last)."""
 
     def run(self, root):
         self.md.kb_text = _STASH.sub(" ", "".join(_reading_text(root)))
+        runs = _STASH.sub(_BREAK, "".join(_prose(root))).split(_BREAK)
+        self.md.kb_prose = "\n".join(run for run in (" ".join(r.split()) for r in runs) if run)
 
 
 _SKIP_CLASSES = frozenset({"headerlink", "footnote-backref"})
 _BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "th", "tr", "div", "pre", "blockquote",
                      "ul", "ol", "table", "dt", "dd", "hr", "br", "details", "summary", "figure", "figcaption"})
+_NOT_PROSE = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "sup", "script", "style"})
+_BREAK = "\x1f"  # where left-out text was, and where blocks end: a mention never spans it
+
+
+def _prose(el: etree.Element):
+    """Text of an element tree outside links, code and headings; a break marks each left-out part and block end."""
+    if el.tag in _NOT_PROSE or el.get("class") in _SKIP_CLASSES:
+        yield _BREAK
+        if el.tail:
+            yield el.tail
+        return
+    if el.text:
+        yield el.text
+    for child in el:
+        yield from _prose(child)
+    if el.tag in _BLOCKS:
+        yield _BREAK
+    if el.tail:
+        yield el.tail
 
 
 def _reading_text(el: etree.Element):
@@ -150,7 +172,7 @@ def render_body(md: markdown.Markdown, body: str) -> RenderedBody:
     html = md.convert(body)
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
     text = " ".join(getattr(md, "kb_text", "").split())
-    return RenderedBody(html=html, headings=headings, text=text)
+    return RenderedBody(html=html, headings=headings, text=text, prose=getattr(md, "kb_prose", ""))
 
 
 def fill_links(html: str, lookup: Callable[[str, str, str], LinkTarget]) -> str:

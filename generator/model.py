@@ -90,6 +90,10 @@ class Wiki:
                     members.setdefault(key, []).append(slug)
         return {names[k]: members[k] for k in sorted(members, key=lambda k: (names[k].casefold(), names[k]))}
 
+    def orphans(self) -> list[Slug]:
+        """Pages no other page links to, by title; the home page is exempt."""
+        return [s for s in self.graph.orphans() if s != self.home_slug]
+
     def sorted_slugs(self) -> list[Slug]:
         """Every slug, by title (case-insensitive), then slug."""
         return sorted(self.entries, key=lambda s: (self.entries[s].page.title.casefold(), s))

@@ -96,3 +96,15 @@ def singular(folder: str) -> str:
     if name.endswith("s") and not name.endswith("ss") and len(name) > 1:
         return name[:-1]
     return name
+
+
+def plural(name: str) -> str:
+    """A page type in the plural, for new type folders: entity -> entities, concept -> concepts (inverse of singular)."""
+    name = name.casefold().strip()
+    if name.endswith("y") and len(name) > 1 and name[-2] not in "aeiou":
+        return name[:-1] + "ies"
+    if name.endswith("is") and len(name) > 2:
+        return name[:-2] + "es"
+    if name.endswith(("s", "x", "ch", "sh", "z")):
+        return name + "es"
+    return name + "s"

@@ -125,13 +125,13 @@ class Renderer:
         self.wiki = wiki
         self.env = make_environment(config)
         self._types = wiki.types()
-        self._navs: dict[int, Nav] = {}
+        self._navs: dict[str, Nav] = {}
 
     def nav(self, out_path: OutPath) -> Nav:
-        """Site links relative to `out_path` (the same for every file at one folder depth)."""
-        depth = out_path.count("/")
-        if depth not in self._navs:
-            self._navs[depth] = Nav(
+        """Site links relative to `out_path` (the same for every file in one folder)."""
+        folder = out_path.rpartition("/")[0]
+        if folder not in self._navs:
+            self._navs[folder] = Nav(
                 title=self.config.title,
                 root=paths.root_prefix(out_path),
                 home=relative_url(out_path, paths.HOME),
@@ -142,7 +142,7 @@ class Renderer:
                 types=tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(slugs))
                             for t, slugs in self._types.items()),
             )
-        return self._navs[depth]
+        return self._navs[folder]
 
     def card(self, slug: str, from_out: OutPath, reason: str = "") -> Card:
         """A page as a card, linked relative to `from_out`."""

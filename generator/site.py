@@ -16,6 +16,7 @@ from generator.emit.graph_json import graph_json
 from generator.emit.listings import listing_outputs
 from generator.emit.pages import page_outputs
 from generator.graph import WikiGraph
+from generator.lint import lint
 from generator.links import Resolver, Suggester, extract_links, front_matter_links, normalize
 from generator.markdown import make_markdown, render_body
 from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
@@ -83,11 +84,14 @@ def duplicate_names(parsed: list[ParsedPage]) -> list[Diagnostic]:
         names = [("title", page.title), *(("alias", a) for a in page.aliases)]
         if page.declared_id:
             names.append(("id", page.declared_id))
-        for kind, name in dict.fromkeys((k, normalize(n)) for k, n in names):
+        written = {}
+        for kind, n in names:
+            written.setdefault((kind, normalize(n)), n)
+        for kind, name in written:
             key = ("id" if kind == "id" else "name", name)
             if key in seen and seen[key] != page.src_path:
                 problems.append(diag.error(page.src_path, f"duplicate-{kind}",
-                                           f"{kind} '{name}' is also used by {seen[key]}",
+                                           f"{kind} '{written[kind, name]}' is also used by {seen[key]}",
                                            hint="Links to it go to the page with the shorter path."))
             else:
                 seen.setdefault(key, page.src_path)
@@ -173,11 +177,17 @@ def load(config: Config) -> tuple[list[ParsedPage], list[Diagnostic]]:
     return parsed, problems
 
 
-def build_site(config: Config) -> Site:
-    """The whole site in memory, with every diagnostic found on the way."""
+def analyse(config: Config) -> tuple[Wiki, list[Diagnostic]]:
+    """Load, gather and lint: the wiki and every diagnostic, sorted; nothing rendered (used by `kbwiki check`)."""
     parsed, problems = load(config)
     wiki, gather_problems = gather(config, parsed)
+    return wiki, sorted(problems + gather_problems + lint(wiki), key=diag.sort_key)
+
+
+def build_site(config: Config) -> Site:
+    """The whole site in memory, with every diagnostic found on the way."""
+    wiki, problems = analyse(config)
     renderer = Renderer(config, wiki)
     outputs = [*page_outputs(wiki, renderer), *listing_outputs(wiki, renderer),
                graph_json(wiki, config.summary_length), *asset_outputs(config)]
-    return Site(outputs, wiki, sorted(problems + gather_problems, key=diag.sort_key))
+    return Site(outputs, wiki, problems)

@@ -56,7 +56,7 @@ def all_pages(wiki: Wiki, renderer: Renderer) -> Output:
 def orphans(wiki: Wiki, renderer: Renderer) -> Output:
     """Pages no other page links to."""
     out = paths.ORPHANS
-    slugs = [s for s in wiki.graph.orphans() if s != wiki.home_slug]
+    slugs = wiki.orphans()
     return _listing(renderer, out, "Orphaned pages", "orphans", [("", _cards(renderer, slugs, out))],
                     intro="Pages that no other page links to." if slugs else "Every page is linked from another page.")
 

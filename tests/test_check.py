@@ -1,0 +1,174 @@
+"""kbwiki check: what it reports (errors found by content/site/sources, warnings by lint), its formats and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+from generator.check import CheckResult, format_text
+from generator.cli import main
+from generator.diagnostics import error, warning
+from tests.conftest import ROOT
+from tests.snapshots import snapshot
+
+CLEAN = {
+    "index.md": "---\nsummary: Home.\n---\n# Home\n\nSee [[Ada Lovelace]].\n",
+    "people/ada.md": "---\ntitle: Ada Lovelace\nsummary: A mathematician.\n---\nBack [[index|home]].\n",
+}
+
+
+def _check_json(capsys, content, *extra):
+    code = main(["check", "--content", str(content), "--format", "json", *extra])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def _found(report):
+    return {(d["file"], d["line"], d["column"], d["level"], d["code"]) for d in report["diagnostics"]}
+
+
+def test_clean_wiki_exits_0(make_vault, capsys):
+    code, report = _check_json(capsys, make_vault(CLEAN))
+    assert code == 0
+    assert report["diagnostics"] == []
+    assert report["summary"] == {"pages": 2, "files": 0, "errors": 0, "warnings": 0, "by_code": {},
+                                 "strict": False, "ok": True}
+    assert report["version"] == 1
+
+
+def test_warnings_exit_0_and_strict_exits_1(make_vault, capsys):
+    content = make_vault({**CLEAN, "lonely.md": "# Lonely\n\nHi there.\n"})
+    code, report = _check_json(capsys, content)
+    assert code == 0
+    assert report["summary"]["warnings"] == 2 and report["summary"]["errors"] == 0
+    assert {("lonely.md", "orphan"), ("lonely.md", "dead-end")} == {(d["file"], d["code"]) for d in report["diagnostics"]}
+    code, report = _check_json(capsys, content, "--strict")
+    assert code == 1 and report["summary"]["ok"] is False
+
+
+ERROR_CASES = [
+    ("broken link with file:line:column and a suggestion",
+     {"a.md": "# A\n\nText and [[Ada Lovelase]] here.\n"},
+     ("a.md", 3, 10, "error", "broken-link"), 'Did you mean "Ada Lovelace"?'),
+    ("invalid YAML with its line",
+     {"a.md": "---\ntitle: A\ntags: [x, y\n---\nBody [[Ada Lovelace]].\n"},
+     ("a.md", 4, 1, "error", "front-matter-yaml"), ""),
+    ("front matter that is a list",
+     {"a.md": "---\n- one\n- two\n---\nBody [[Ada Lovelace]].\n"},
+     ("a.md", 2, 0, "error", "front-matter-not-mapping"), ""),
+    ("tags that are not a list",
+     {"a.md": "---\ntags: {a: 1}\n---\nBody [[Ada Lovelace]].\n"},
+     ("a.md", 0, 0, "error", "field-type"), ""),
+    ("a file that is not UTF-8, with the line of the bad byte",
+     {"a.md": b"# A\n\nfa\xe7ade\n"},
+     ("a.md", 3, 0, "error", "not-utf8"), ""),
+    ("two pages with one title",
+     {"a.md": "---\ntitle: Ada lovelace\n---\nBody [[Ada Lovelace]].\n"},
+     ("people/ada.md", 0, 0, "error", "duplicate-title"), "a.md"),
+    ("an alias that is another page's title",
+     {"a.md": "---\naliases: [ADA LOVELACE]\n---\nBody [[index]].\n"},
+     ("people/ada.md", 0, 0, "error", "duplicate-title"), "a.md"),
+    ("two pages with one id",
+     {"a.md": "---\nid: x1\n---\nBody [[index]].\n", "b.md": "---\nid: X1\n---\nBody [[index]].\n"},
+     ("b.md", 0, 0, "error", "duplicate-id"), "a.md"),
+    ("two pages with one slug",
+     {"a-b.md": "---\ntitle: A b\n---\n[[index]]\n", "c.md": "---\ntitle: A-B\n---\n[[index]]\n"},
+     ("c.md", 0, 0, "error", "duplicate-slug"), "a-b.md"),
+    ("an ambiguous link",
+     {"x/note.md": "# Note one\n\n[[index]]\n", "y/note.md": "# Note two\n\n[[index]]\n", "z.md": "# Z\n\nSee [[note]].\n"},
+     ("z.md", 3, 5, "error", "ambiguous-link"), "x/note.md, y/note.md"),
+]
+
+
+@pytest.mark.parametrize("name, files, expected, text", ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+def test_errors_exit_1_with_location(make_vault, capsys, name, files, expected, text):
+    code, report = _check_json(capsys, make_vault({**CLEAN, **files}))
+    assert code == 1
+    assert expected in _found(report)
+    item = next(d for d in report["diagnostics"] if (d["file"], d["code"]) == (expected[0], expected[4]))
+    assert text in item["message"] + " " + item["hint"]
+
+
+def test_text_report_is_grouped_by_file(make_vault, capsys):
+    content = make_vault({**CLEAN, "b.md": "# B\n\n[[Nope]] and [[Nope either]]\n", "a.md": "# A\n\n[[Gone]]\n"})
+    assert main(["check", "--content", str(content)]) == 1
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out  # not a terminal: no colour
+    lines = out.splitlines()
+    assert lines.index("a.md") < lines.index("b.md")
+    b_block = lines[lines.index("b.md") + 1:lines.index("", lines.index("b.md"))]
+    assert [line.split()[:2] for line in b_block] == [["-", "warning"], ["-", "warning"], ["3:1", "error"], ["3:14", "error"]]
+    assert "[[Nope]]" in b_block[2] and "[[Nope either]]" in b_block[3] and "[broken-link]" in b_block[2]
+    assert lines[-1].startswith("4 pages checked: 3 errors,") and lines[-1].endswith("failed")
+
+
+def test_text_colour_only_on_a_terminal_without_no_color(make_vault):
+    content = make_vault({**CLEAN, "a.md": "# A\n\n[[Gone]]\n"})
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+
+    def run_on_tty(extra_env):
+        leader, follower = pty.openpty()
+        proc = subprocess.run([sys.executable, "-m", "generator", "check", "--content", str(content)],
+                              stdout=follower, stderr=subprocess.PIPE, cwd=ROOT, env={**env, **extra_env})
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the pty is closed once everything is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        return proc.returncode, b"".join(chunks).decode()
+
+    code, out = run_on_tty({})
+    assert code == 1 and "\x1b[31merror" in out
+    code, out = run_on_tty({"NO_COLOR": "1"})
+    assert code == 1 and "\x1b[" not in out and "error" in out
+
+
+def test_format_text_colours_levels():
+    result = CheckResult(1, [error("a.md", "broken-link", "link [[X]] -> no page.", 2, 3), warning("a.md", "orphan", "lonely")])
+    out = format_text(result, colour=True)
+    assert "\x1b[1ma.md\x1b[0m" in out and "\x1b[31merror" in out and "\x1b[33mwarning" in out
+
+
+def test_usage_errors_exit_2_from_argparse(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--format", "xml"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'xml'" in capsys.readouterr().err
+
+
+def test_missing_content_folder_exits_2(capsys, tmp_path):
+    assert main(["check", "--content", str(tmp_path / "nope")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_check_writes_nothing(make_vault, capsys, tmp_path, monkeypatch):
+    content = make_vault({**CLEAN, "a.md": "# A\n\n[[Gone]]\n", "bad.md": b"\xff\xfe"})
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    main(["check", "--content", str(content)])
+    main(["check", "--content", str(content), "--format", "json"])
+    assert snapshot(tmp_path) == before
+
+
+def test_json_report_on_a_real_vault_is_consistent(capsys):
+    """The Obsidian Help vault: the summary counts agree with the diagnostics list."""
+    from tests.conftest import CORPORA
+    vault = CORPORA / "obsidian-help-en"
+    if not vault.is_dir():
+        pytest.skip("corpus not present")
+    code, report = _check_json(capsys, vault)
+    summary = report["summary"]
+    assert summary["errors"] + summary["warnings"] == len(report["diagnostics"]) == sum(summary["by_code"].values())
+    assert code == (1 if summary["errors"] else 0)
+    assert report["diagnostics"] == sorted(report["diagnostics"], key=lambda d: (d["file"], d["line"], d["column"], d["code"], d["message"]))

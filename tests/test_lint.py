@@ -1,0 +1,100 @@
+"""lint.py: orphans, dead ends, no summary, unlinked mentions; and the prose they are found in."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.config import Config
+from generator.lint import MentionIndex, lint
+from generator.markdown import make_markdown, render_body
+from generator.site import analyse
+from tests.helpers import build
+
+
+def _lint(content):
+    wiki, _ = analyse(Config(content_dir=content))
+    return lint(wiki)
+
+
+def _by_code(diagnostics, code):
+    return sorted((d.src_path, d.line, d.message) for d in diagnostics if d.code == code)
+
+
+def test_prose_leaves_out_links_code_and_headings():
+    body = render_body(make_markdown(), "## Alan Turing\n\nAlan [[Turing]] Machine, `Alan Turing`.\n\n"
+                                        "```\nAlan Turing\n```\n\nSee [Alan Turing](alan.md) and Ada Lovelace.\n")
+    assert "Alan Turing" not in body.prose
+    assert "Ada Lovelace" in body.prose
+    assert "Alan\nMachine" in body.prose  # a link leaves a break: no mention spans it
+    assert "Alan Turing" in body.text  # the search text is unchanged
+    split = render_body(make_markdown(), "Ends with Ada\n\nLovelace starts this.\n\n- Ada\n- Lovelace\n")
+    assert "Ada Lovelace" not in split.prose and "Ada\nLovelace" in split.prose  # blocks end a run
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Ada Lovelace wrote it.", ["ada lovelace"]),
+    ("ADA   LOVELACE wrote it.", ["ada lovelace"]),  # case and spacing do not matter
+    ("Adam Lovelaces wrote it.", []),  # whole words only
+    ("Ada\nLovelace", []),  # never across a break
+    ("The Analytical Engine by Ada Lovelace", ["analytical engine", "ada lovelace"]),
+    ("The Analytical Engine Notes", ["analytical engine notes"]),  # longest name wins
+    ("Use C++ or Go", []),  # short names are ignored
+    ("Node.js and node js", ["node.js"]),  # punctuation inside a name must match
+])
+def test_mention_index(text, found):
+    index = MentionIndex(["Ada Lovelace", "Analytical Engine", "Analytical Engine Notes", "Go", "C++", "Node.js"])
+    assert [m.name for m in index.find(text)] == found
+
+
+def test_orphans_dead_ends_and_summaries(make_vault):
+    content = make_vault({
+        "index.md": "# Home\n\nStart at [[A]].\n",
+        "a.md": "# A\n\nLinks to [[B]].\n",
+        "b.md": "# B\n\n## Only a heading\n",
+        "lonely.md": "# Lonely\n\nNobody links here and it links nowhere.\n",
+    })
+    found = _lint(content)
+    assert [p for p, _, _ in _by_code(found, "orphan")] == ["lonely.md"]  # index.md is exempt
+    assert [p for p, _, _ in _by_code(found, "dead-end")] == ["b.md", "lonely.md"]
+    assert [p for p, _, _ in _by_code(found, "no-summary")] == ["b.md"]
+    assert all(d.level == "warning" for d in found)
+
+
+def test_self_link_is_still_a_dead_end(make_vault):
+    content = make_vault({"index.md": "Home: [[Loop]]\n", "loop.md": "# Loop\n\nSee [[Loop]] again.\n"})
+    assert [p for p, _, _ in _by_code(_lint(content), "dead-end")] == ["loop.md"]
+
+
+def test_unlinked_mentions(make_vault):
+    content = make_vault({
+        "index.md": "# Home\n\n[[Ada Lovelace]] and [[Charles Babbage]] and [[Engine]].\n",
+        "ada.md": "---\ntitle: Ada Lovelace\naliases: [Countess of Lovelace]\n---\n"
+                  "She worked with Charles Babbage.\n\nCharles babbage again, `Analytical Engine` in code.\n\n"
+                  "## Analytical Engine\n",
+        "babbage.md": "---\ntitle: Charles Babbage\n---\nHe met the countess of lovelace. [[Ada Lovelace]] twice.\n"
+                      "He built the Analytical Engine.\n",
+        "engine.md": "---\ntitle: Analytical Engine\n---\n[[Charles Babbage]] designed it; Analytical Engine is itself.\n",
+    })
+    found = {(d.src_path, d.line, d.column, d.message, d.hint) for d in _lint(content) if d.code == "unlinked-mention"}
+    assert found == {
+        ("ada.md", 5, 17, 'mentions "Charles Babbage" (2 times) without linking it', "Link it: [[Charles Babbage]]"),
+        ("babbage.md", 5, 14, 'mentions "Analytical Engine" without linking it', "Link it: [[Analytical Engine]]"),
+    }  # babbage.md links Ada already; code and headings in ada.md are skipped; engine.md names itself
+
+
+def test_mention_by_alias_hints_the_alias(make_vault):
+    content = make_vault({
+        "ada.md": "---\ntitle: Ada Lovelace\naliases: [Countess of Lovelace]\n---\nHello.\n",
+        "b.md": "The Countess of Lovelace wrote notes.\n",
+    })
+    [item] = [d for d in _lint(content) if d.code == "unlinked-mention"]
+    assert (item.src_path, item.hint) == ("b.md", "Link it: [[Ada Lovelace|Countess of Lovelace]]")
+
+
+def test_build_reports_lint_warnings_and_strict_fails(make_vault, tmp_path):
+    from generator.cli import main
+    content = make_vault({"index.md": "# Home\n\nNothing linked.\n", "lonely.md": "# Lonely\n\nHi.\n"})
+    site = build(content)
+    assert any(d.code == "orphan" and d.src_path == "lonely.md" for d in site.diagnostics)
+    assert main(["build", "--content", str(content), "--out", str(tmp_path / "out"), "--strict"]) == 1
+    assert not (tmp_path / "out").exists()
