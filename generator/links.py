@@ -219,42 +219,50 @@ class Resolver:
 
 
 class Suggester:
-    """'Did you mean …': the titles, aliases and file names closest to a missing target (trigram similarity)."""
+    """'Did you mean …': the titles, aliases and file names closest to a missing target (trigram similarity).
+
+    Candidates are the names sharing one of the target's rarest trigrams; they are ranked by the Jaccard
+    similarity of their trigram sets. The work per target stays small however large the wiki is.
+    """
 
     MIN_SIMILARITY = 0.45
+    PROBES = 4
 
     def __init__(self, resolver: Resolver):
         self._resolver = resolver
         self._index: dict[str, list[int]] | None = None
-        self._sizes: list[int] = []
+        self._grams: list[set[str]] = []
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def _build(self) -> dict[str, list[int]]:
         index: dict[str, list[int]] = defaultdict(list)
         for i, name in enumerate(self._resolver.names()):
             grams = _grams(name)
-            self._sizes.append(len(grams))
+            self._grams.append(grams)
             for gram in grams:
                 index[gram].append(i)
         return index
 
     def suggest(self, target: str, limit: int = 3) -> tuple[str, ...]:
-        """Up to `limit` page titles close to `target`, best first (Jaccard similarity of trigrams)."""
+        """Up to `limit` page titles close to `target`, best first."""
         wanted = normalize(target)
         if wanted in self._cache:
             return self._cache[wanted]
         if self._index is None:
             self._index = self._build()
         grams = _grams(wanted)
-        shared: dict[int, int] = defaultdict(int)
-        for gram in grams:
-            for i in self._index.get(gram, ()):
-                shared[i] += 1
+        rare = sorted(grams, key=lambda g: (len(self._index.get(g, ())), g))
+        probes = [g for g in rare if g in self._index][: max(self.PROBES, len(grams) // 3)]
+        candidates = {i for g in probes for i in self._index[g]}
         names = self._resolver.names()
-        scored = sorted(((n / (len(grams) + self._sizes[i] - n), names[i]) for i, n in shared.items()),
-                        key=lambda pair: (-pair[0], pair[1]))
-        close = [name for score, name in scored if score >= self.MIN_SIMILARITY]
-        titles = tuple(dict.fromkeys(self._resolver.title_of(name) for name in close))[:limit]
+        scored = []
+        for i in candidates:
+            other = self._grams[i]
+            shared = len(grams & other)
+            score = shared / (len(grams) + len(other) - shared)
+            if score >= self.MIN_SIMILARITY:
+                scored.append((-score, names[i]))
+        titles = tuple(dict.fromkeys(self._resolver.title_of(name) for _, name in sorted(scored)))[:limit]
         self._cache[wanted] = titles
         return titles
 
