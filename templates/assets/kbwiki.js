@@ -311,6 +311,9 @@
       if (!results.length) return;
       active = (active + (e.key === "ArrowDown" ? 1 : -1) + results.length) % results.length;
       mark();
+    } else if (e.key === "Escape") {
+      e.preventDefault();  // a search field would only clear itself
+      closeSearch();
     } else if (e.key === "Enter") {
       e.preventDefault();
       if (active >= 0) location.href = list.children[active].querySelector("a").href;
