@@ -139,7 +139,7 @@ def local_graph(wiki: Wiki, slug: str, out: OutPath) -> LocalGraph | None:
         where[other] = (x, y)
     between = [LocalEdge(*where[a], *where[b], "between") for a in shown for b in shown if a < b and (g.has_edge(a, b) or g.has_edge(b, a))]
     return LocalGraph(tuple(nodes), tuple(between + edges), more, f"{-WIDTH // 2} {-HEIGHT // 2} {WIDTH} {HEIGHT}",
-                      relative_url(out, paths.GRAPH_PAGE))
+                      relative_url(out, paths.GRAPH_PAGE, entry.out_path))  # the fragment names the page to show
 
 
 def graph_outputs(wiki: Wiki, renderer: Renderer) -> list[Output]:

@@ -36,6 +36,10 @@
     .stop();
 
   var view = { k: 1, x: 0, y: 0 }, touched = false, hover = -1, frames = 0, ticks = 0, width = 0, height = 0;
+  // graph.html#some-page.html (the local graph's link) picks that page: it stays highlighted and in view.
+  var wanted = decodeURIComponent(location.hash.slice(1)), picked = -1;
+  nodes.forEach(function (n) { if (n.url === wanted) picked = n.index; });
+  if (picked >= 0) hover = picked;
   var colours = [], edgeColour = "", labelColour = "", haloColour = "", focusColour = "";
   var PALETTE = ["--c1", "--c2", "--c3", "--c4"];
 
@@ -53,8 +57,8 @@
   }
 
   function resize() {
-    var ratio = window.devicePixelRatio || 1, rect = canvas.getBoundingClientRect();
-    width = rect.width; height = rect.height;
+    var ratio = window.devicePixelRatio || 1;
+    width = canvas.clientWidth; height = canvas.clientHeight;  // inside the border
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -64,6 +68,13 @@
 
   function fit() {
     if (!nodes.length) return;
+    if (picked >= 0) {  // the picked page and its neighbours, a little zoomed in
+      var p = nodes[picked];
+      view.k = Math.min(2, Math.max(0.6, view.k));
+      view.x = width / 2 - view.k * p.x;
+      view.y = height / 2 - view.k * p.y;
+      return;
+    }
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     nodes.forEach(function (n) { x0 = Math.min(x0, n.x); y0 = Math.min(y0, n.y); x1 = Math.max(x1, n.x); y1 = Math.max(y1, n.y); });
     var k = Math.min(width / (x1 - x0 + 60), height / (y1 - y0 + 60), 3);
@@ -182,10 +193,11 @@
       if (drag.moved) { touched = true; view.x = drag.vx + dx; view.y = drag.vy + dy; draw(); }
       return;
     }
-    var found = nodeAt(e.clientX - rect.left, e.clientY - rect.top);
+    var found = nodeAt(e.clientX - rect.left - canvas.clientLeft, e.clientY - rect.top - canvas.clientTop);
+    if (found < 0) found = picked;
     if (found !== hover) {
       hover = found;
-      canvas.style.cursor = found >= 0 ? "pointer" : "grab";
+      canvas.style.cursor = found >= 0 && found !== picked ? "pointer" : "grab";
       canvas.title = found >= 0 ? nodes[found].title : "";
       draw();
     }
@@ -195,14 +207,14 @@
     drag = null;
     if (wasDrag) return;
     var rect = canvas.getBoundingClientRect();
-    var found = nodeAt(e.clientX - rect.left, e.clientY - rect.top);
+    var found = nodeAt(e.clientX - rect.left - canvas.clientLeft, e.clientY - rect.top - canvas.clientTop);
     if (found >= 0) location.href = root + nodes[found].url;
   });
-  canvas.addEventListener("pointerleave", function () { if (hover >= 0) { hover = -1; draw(); } });
+  canvas.addEventListener("pointerleave", function () { if (hover !== picked) { hover = picked; draw(); } });
   canvas.addEventListener("wheel", function (e) {
     e.preventDefault();
     var rect = canvas.getBoundingClientRect();
-    zoom(Math.exp(-e.deltaY * 0.0015), e.clientX - rect.left, e.clientY - rect.top);
+    zoom(Math.exp(-e.deltaY * 0.0015), e.clientX - rect.left - canvas.clientLeft, e.clientY - rect.top - canvas.clientTop);
   }, { passive: false });
   canvas.addEventListener("keydown", function (e) {
     var pan = 40;
@@ -231,6 +243,7 @@
   window.kbwikiGraph = {
     nodes: nodes, frames: function () { return frames; }, ticks: function () { return ticks; },
     settled: function () { return sim.alpha() <= sim.alphaMin(); }, scale: function () { return view.k; },
+    picked: function () { return picked; },
     screenPoint: function (i) { return screen(nodes[i]); }
   };
 })();

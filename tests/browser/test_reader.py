@@ -164,8 +164,21 @@ def test_global_graph_draws_and_a_click_opens_a_page(page, site_url):
     index = page.evaluate("kbwikiGraph.nodes.findIndex(n => n.title === 'Interaction Models')")
     x, y = page.evaluate("i => kbwikiGraph.screenPoint(i)", index)
     box = page.locator(".global-graph-canvas").bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.mouse.click(box["x"] + 1 + x, box["y"] + 1 + y)  # 1 px border
     page.wait_for_url("**/interaction-models.html")
+
+
+def test_local_graph_opens_the_global_graph_at_its_page(page, site_url):
+    page.goto(site_url + SEED)
+    page.locator(".local-graph-note a").click()
+    page.wait_for_url("**/special/graph.html#" + SEED)
+    page.wait_for_function("window.kbwikiGraph && kbwikiGraph.frames() > 0")
+    index = page.evaluate("kbwikiGraph.picked()")
+    assert page.evaluate("i => kbwikiGraph.nodes[i].title", index) == "Thinking Machines Interaction Model"
+    page.wait_for_function("kbwikiGraph.settled()")
+    x, y = page.evaluate("i => kbwikiGraph.screenPoint(i)", index)
+    box = page.locator(".global-graph-canvas").bounding_box()
+    assert abs(x - (box["width"] - 2) / 2) < 1 and abs(y - (box["height"] - 2) / 2) < 1  # in the middle of the view
 
 
 def test_global_graph_with_5000_pages_keeps_drawing_while_it_lays_out(page, demo_site, tmp_path):
