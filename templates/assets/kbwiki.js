@@ -228,7 +228,7 @@
     input.spellcheck = false;
     var close = el("button", "search-close", "Esc");
     close.type = "button";
-    close.setAttribute("aria-label", "Close search");
+    close.setAttribute("aria-label", "Esc: close search");
     close.addEventListener("click", closeSearch);
     form.appendChild(input);
     form.appendChild(close);
@@ -270,12 +270,12 @@
     active = results.length ? 0 : -1;
     var words = queryWords(query);
     results.forEach(function (r, i) {
+      // An option holds no link (nothing interactive inside an option); a click or Enter opens the page.
       var item = el("li", "search-result");
       item.id = "search-result-" + i;
       item.setAttribute("role", "option");
-      var link = el("a");
-      link.href = root + r.page.url;
-      link.tabIndex = -1;
+      item.setAttribute("data-href", root + r.page.url);
+      var link = el("span", "search-result-body");
       var label = el("span", "type-label type-" + r.page.type.replace(/ /g, "-"), r.page.typeLabel);
       var title = el("span", "search-result-title");
       title.appendChild(highlighted(r.page.title, words));
@@ -286,6 +286,7 @@
       link.appendChild(snip);
       item.appendChild(link);
       item.addEventListener("mousemove", function () { if (active !== i) { active = i; mark(); } });
+      item.addEventListener("click", function () { location.href = item.getAttribute("data-href"); });
       list.appendChild(item);
     });
     input.setAttribute("aria-expanded", results.length ? "true" : "false");
@@ -316,7 +317,7 @@
       closeSearch();
     } else if (e.key === "Enter") {
       e.preventDefault();
-      if (active >= 0) location.href = list.children[active].querySelector("a").href;
+      if (active >= 0) location.href = list.children[active].getAttribute("data-href");
     }
   }
 
@@ -360,7 +361,7 @@
     preview.hidden = true;
     preview.addEventListener("mouseenter", function () { clearTimeout(hideTimer); });
     preview.addEventListener("mouseleave", scheduleHide);
-    doc.body.appendChild(preview);
+    (doc.querySelector("main") || doc.body).appendChild(preview);  // inside a landmark, like the links it describes
   }
 
   function fill(page) {
