@@ -466,7 +466,27 @@
     button.addEventListener("click", openSearch);
   }
 
+  /* ---------- contents: mark the section being read ---------- */
+  function setupContents() {
+    var links = Array.prototype.slice.call(doc.querySelectorAll(".toc a[href^='#']"));
+    var targets = links.map(function (a) { return doc.getElementById(decodeURIComponent(a.getAttribute("href").slice(1))); });
+    if (!links.length) return;
+    var pending = false, current = null;
+    function update() {
+      pending = false;
+      var found = null;
+      targets.forEach(function (t, i) { if (t && t.getBoundingClientRect().top < 120) found = links[i]; });
+      if (found === current) return;
+      if (current) current.removeAttribute("aria-current");
+      if (found) found.setAttribute("aria-current", "location");
+      current = found;
+    }
+    window.addEventListener("scroll", function () { if (!pending) { pending = true; requestAnimationFrame(update); } }, { passive: true });
+    update();
+  }
+
   setupTheme();
   setupSearchButton();
+  setupContents();
   window.kbwiki = { search: function (q, n) { return loadData().then(function () { return search(q, n || 20); }); }, tokens: tokens };
 })();

@@ -268,6 +268,9 @@ def test_table_of_contents_links_to_headings(page, site_url):
     toc.locator("a", has_text="Availability").click()
     page.wait_for_url("**#availability")
     expect(page.locator("#availability")).to_be_in_viewport()
+    expect(toc.locator("a[aria-current=location]")).to_have_text("Availability")  # the section being read
+    header_bottom = page.locator(".site-header").bounding_box()["height"]
+    assert page.locator("#availability").bounding_box()["y"] >= header_bottom  # not hidden under the sticky header
 
 
 def test_everything_is_reachable_by_keyboard_with_a_visible_focus(page, site_url):
