@@ -19,10 +19,11 @@ from generator.render import Renderer, type_label
 from generator.text import truncate
 
 LOCAL_LIMIT = 14  # neighbours drawn around a page; the rest are counted ("and 12 more")
-LABEL_CHARS = 24
+LABEL_CHARS = 28
+CENTER_LABEL_CHARS = 44
 # The local graph's drawing box (SVG user units): nodes sit on an ellipse, labels outside it.
-RX, RY = 190.0, 92.0
-WIDTH, HEIGHT = 720, 280
+RX, RY = 200.0, 112.0
+WIDTH, HEIGHT = 820, 320  # room for a LABEL_CHARS label left and right of the ellipse
 
 
 def graph_data_bytes(types: list[str], nodes: list[tuple[str, int, str]], links: list[tuple[int, int]]) -> bytes:
@@ -122,7 +123,7 @@ def local_graph(wiki: Wiki, slug: str, out: OutPath) -> LocalGraph | None:
         return None
     g = wiki.graph.graph
     entry = wiki.entries[slug]
-    nodes = [LocalNode(entry.page.title, truncate(entry.page.title, LABEL_CHARS), entry.page.type, type_label(entry.page.type),
+    nodes = [LocalNode(entry.page.title, truncate(entry.page.title, CENTER_LABEL_CHARS), entry.page.type, type_label(entry.page.type),
                        "", 0.0, 0.0, 0.0, 30.0, "middle", "center")]
     edges: list[LocalEdge] = []
     where: dict[str, tuple[float, float]] = {}
