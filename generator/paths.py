@@ -60,6 +60,9 @@ ALL_PAGES = OutPath("special/all-pages.html")
 WANTED = OutPath("special/wanted.html")
 ORPHANS = OutPath("special/orphans.html")
 GRAPH_JSON = OutPath("graph.json")
+GRAPH_PAGE = OutPath("special/graph.html")
+SEARCH_INDEX = OutPath("search-index.js")  # loaded as <script src>: works from file://
+GRAPH_DATA = OutPath("graph-data.js")
 ASSETS = "assets"
 
 

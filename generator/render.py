@@ -81,6 +81,7 @@ class Nav:
     wanted: str
     orphans: str
     graph_json: str
+    graph_page: str = ""
     types: tuple[Link, ...] = ()
 
     def asset(self, name: str) -> str:
@@ -139,6 +140,7 @@ class Renderer:
                 wanted=relative_url(out_path, paths.WANTED),
                 orphans=relative_url(out_path, paths.ORPHANS),
                 graph_json=relative_url(out_path, paths.GRAPH_JSON),
+                graph_page=relative_url(out_path, paths.GRAPH_PAGE),
                 types=tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(slugs))
                             for t, slugs in self._types.items()),
             )

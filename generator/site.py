@@ -13,8 +13,10 @@ from generator.diagnostics import Diagnostic
 from generator.emit import Output
 from generator.emit.assets import asset_outputs
 from generator.emit.graph_json import graph_json
+from generator.emit.graph_view import graph_outputs
 from generator.emit.listings import listing_outputs
 from generator.emit.pages import page_outputs
+from generator.emit.search_index import search_index
 from generator.graph import WikiGraph
 from generator.lint import lint
 from generator.links import Resolver, Suggester, extract_links, front_matter_links, normalize
@@ -189,5 +191,6 @@ def build_site(config: Config) -> Site:
     wiki, problems = analyse(config)
     renderer = Renderer(config, wiki)
     outputs = [*page_outputs(wiki, renderer), *listing_outputs(wiki, renderer),
-               graph_json(wiki, config.summary_length), *asset_outputs(config)]
+               graph_json(wiki, config.summary_length), search_index(wiki), *graph_outputs(wiki, renderer),
+               *asset_outputs(config)]
     return Site(outputs, wiki, problems)

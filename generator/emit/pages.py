@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from generator import paths
 from generator.emit import Output, html_output
+from generator.emit.graph_view import local_graph
 from generator.links import LinkRef, looks_like_reference, normalize
 from generator.markdown import LinkTarget, fill_links, heading_id
 from generator.model import Entry, Wiki
@@ -84,7 +85,8 @@ def page_output(wiki: Wiki, renderer: Renderer, entry: Entry) -> Output:
     """One content page as HTML."""
     is_home = entry.slug == wiki.home_slug
     view = page_view(wiki, renderer, entry, is_home)
-    html = renderer.render("page.html", OutPath(entry.out_path), page=view, home=home_extras(wiki, renderer) if is_home else None)
+    html = renderer.render("page.html", OutPath(entry.out_path), page=view, home=home_extras(wiki, renderer) if is_home else None,
+                           local_graph=local_graph(wiki, entry.slug, entry.out_path))
     return html_output(entry.out_path, html)
 
 

@@ -1,0 +1,148 @@
+"""The graph views: graph-data.js and the global graph page, and the small local graph drawn on every page.
+
+The global graph is laid out in the browser (d3-force, deterministic from its phyllotaxis start),
+so the build only lists nodes and links; the local graph is a radial layout computed here and
+drawn as SVG links, so it needs no script at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+from generator import paths
+from generator.emit import Output, html_output
+from generator.model import Wiki
+from generator.paths import OutPath, relative_url
+from generator.render import Renderer, type_label
+from generator.text import truncate
+
+LOCAL_LIMIT = 14  # neighbours drawn around a page; the rest are counted ("and 12 more")
+LABEL_CHARS = 28
+CENTER_LABEL_CHARS = 44
+# The local graph's drawing box (SVG user units): nodes sit on an ellipse, labels outside it.
+RX, RY = 200.0, 112.0
+WIDTH, HEIGHT = 820, 320  # room for a LABEL_CHARS label left and right of the ellipse
+
+
+def graph_data_bytes(types: list[str], nodes: list[tuple[str, int, str]], links: list[tuple[int, int]]) -> bytes:
+    """graph-data.js from plain data: type names, (title, type index, url from the root) per node, links by index."""
+    data = {"types": types, "type_labels": [type_label(t) for t in types],
+            "nodes": [list(node) for node in nodes], "links": [i for pair in links for i in pair]}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return f"window.KBWIKI_GRAPH={text};\n".encode("utf-8")
+
+
+def graph_data(wiki: Wiki) -> Output:
+    """graph-data.js: every page (by slug) and every link, for the global graph page."""
+    slugs = sorted(wiki.entries)
+    index = {slug: i for i, slug in enumerate(slugs)}
+    types = sorted({wiki.entries[s].page.type for s in slugs})
+    type_index = {name: i for i, name in enumerate(types)}
+    nodes = [(wiki.entries[s].page.title, type_index[wiki.entries[s].page.type], wiki.entries[s].out_path) for s in slugs]
+    links = [(index[a], index[b]) for a, b in wiki.graph.edges()]
+    return Output(paths.GRAPH_DATA, graph_data_bytes(types, nodes, links))
+
+
+def graph_page(wiki: Wiki, renderer: Renderer) -> Output:
+    """special/graph.html: the whole wiki as a zoomable canvas graph."""
+    out = paths.GRAPH_PAGE
+    html = renderer.render("graph.html", out, title="Graph of all pages", data_url=relative_url(out, paths.GRAPH_DATA),
+                           page_count=len(wiki.entries), link_count=len(wiki.graph.edges()),
+                           types=[(type_label(t), t) for t in wiki.types()])
+    return html_output(out, html)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalNode:
+    """One page in a local graph: where it sits and where its label goes (anchor: start|middle|end)."""
+
+    title: str
+    label: str
+    type: str
+    type_label: str
+    url: str
+    x: float
+    y: float
+    label_x: float
+    label_y: float
+    anchor: str
+    relation: str  # "center", "links here", "linked from here", "linked both ways"
+
+
+@dataclass(frozen=True, slots=True)
+class LocalEdge:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    kind: str  # "out", "in", "both", "between"
+
+
+@dataclass(frozen=True, slots=True)
+class LocalGraph:
+    """What the page template draws: the page in the middle, its neighbours around it."""
+
+    nodes: tuple[LocalNode, ...]
+    edges: tuple[LocalEdge, ...]
+    more: int
+    view_box: str
+    full_graph_url: str
+
+
+def _neighbours(wiki: Wiki, slug: str) -> tuple[list[str], int]:
+    """The neighbours to draw (two-way links first, then the most linked), and how many were left out."""
+    g = wiki.graph.graph
+    out, into = set(g.successors(slug)), set(g.predecessors(slug))
+    every = sorted(out | into, key=lambda s: (not (s in out and s in into), -g.in_degree(s),
+                                              wiki.entries[s].page.title.casefold(), s))
+    shown = every[:LOCAL_LIMIT]
+    # Around the circle, group by type so colours cluster, then by title.
+    shown.sort(key=lambda s: (wiki.entries[s].page.type, wiki.entries[s].page.title.casefold(), s))
+    return shown, len(every) - len(shown)
+
+
+def _point(i: int, count: int) -> tuple[float, float, float]:
+    angle = -math.pi / 2 + (2 * math.pi * i / count) + (math.pi / count if count > 2 else 0)
+    return round(RX * math.cos(angle), 1), round(RY * math.sin(angle), 1), angle
+
+
+def _label_place(x: float, y: float, angle: float) -> tuple[float, float, str]:
+    cos, sin = math.cos(angle), math.sin(angle)
+    anchor = "start" if cos > 0.1 else "end" if cos < -0.1 else "middle"
+    dx = 11 if anchor == "start" else -11 if anchor == "end" else 0
+    dy = 4 if anchor != "middle" else (20 if sin > 0 else -12)
+    return round(x + dx, 1), round(y + dy, 1), anchor
+
+
+def local_graph(wiki: Wiki, slug: str, out: OutPath) -> LocalGraph | None:
+    """The local graph of one page (None when it has no links either way)."""
+    shown, more = _neighbours(wiki, slug)
+    if not shown:
+        return None
+    g = wiki.graph.graph
+    entry = wiki.entries[slug]
+    nodes = [LocalNode(entry.page.title, truncate(entry.page.title, CENTER_LABEL_CHARS), entry.page.type, type_label(entry.page.type),
+                       "", 0.0, 0.0, 0.0, 30.0, "middle", "center")]
+    edges: list[LocalEdge] = []
+    where: dict[str, tuple[float, float]] = {}
+    for i, other in enumerate(shown):
+        x, y, angle = _point(i, len(shown))
+        lx, ly, anchor = _label_place(x, y, angle)
+        page = wiki.entries[other].page
+        out_link, in_link = g.has_edge(slug, other), g.has_edge(other, slug)
+        kind = "both" if out_link and in_link else "out" if out_link else "in"
+        relation = {"both": "linked both ways", "out": "linked from here", "in": "links here"}[kind]
+        nodes.append(LocalNode(page.title, truncate(page.title, LABEL_CHARS), page.type, type_label(page.type),
+                               relative_url(out, wiki.entries[other].out_path), x, y, lx, ly, anchor, relation))
+        edges.append(LocalEdge(0.0, 0.0, x, y, kind))
+        where[other] = (x, y)
+    between = [LocalEdge(*where[a], *where[b], "between") for a in shown for b in shown if a < b and (g.has_edge(a, b) or g.has_edge(b, a))]
+    return LocalGraph(tuple(nodes), tuple(between + edges), more, f"{-WIDTH // 2} {-HEIGHT // 2} {WIDTH} {HEIGHT}",
+                      relative_url(out, paths.GRAPH_PAGE, entry.out_path))  # the fragment names the page to show
+
+
+def graph_outputs(wiki: Wiki, renderer: Renderer) -> list[Output]:
+    """graph-data.js and the global graph page."""
+    return [graph_data(wiki), graph_page(wiki, renderer)]

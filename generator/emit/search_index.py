@@ -1,0 +1,67 @@
+"""search-index.js: every page's title, aliases, tags, type, summary and the start of its text, for search and previews.
+
+The file sets `window.KBWIKI_SEARCH` so it loads from file:// as a plain <script src> (no fetch).
+Each page is one positional row (see FIELDS) to keep the file small; the browser tokenizes the
+rows into its index when search first opens. The preview shown on hovering a link reuses the
+same rows: title, type, summary and the first section (its heading and opening text).
+"""
+
+from __future__ import annotations
+
+import json
+
+from generator import paths
+from generator.emit import Output
+from generator.markdown import RenderedBody
+from generator.model import Wiki
+from generator.render import type_label
+from generator.text import truncate
+
+FORMAT_VERSION = 1
+FIELDS = ("url", "title", "type", "aliases", "tags", "summary", "section", "section_text", "body")
+BODY_CHARS = 800  # searchable reading text per page; enough for the opening sections, keeps 10k pages in a few MB
+SECTION_CHARS = 280  # the preview's first-section text
+SUMMARY_CHARS = 300
+
+
+def first_section(body: RenderedBody) -> tuple[str, str]:
+    """The first section of a body: its heading (or "") and the text under it, up to the next heading."""
+    text = body.text
+    headings = [h for h in body.headings if h.text]
+    if not headings:
+        return "", text
+    first = text.find(headings[0].text)
+    if first > 0 and text[:first].strip():  # text before the first heading: the lead section
+        return "", text[:first].strip()
+    start = first + len(headings[0].text) if first >= 0 else 0
+    end = text.find(headings[1].text, start) if len(headings) > 1 else -1
+    return headings[0].text, text[start:end if end >= 0 else len(text)].strip()
+
+
+def search_rows(wiki: Wiki) -> tuple[list[str], list[list]]:
+    """(type names, one row per page in FIELDS order, by slug) — the index as plain data."""
+    types = sorted({entry.page.type for entry in wiki.entries.values()})
+    type_index = {name: i for i, name in enumerate(types)}
+    rows = []
+    for slug in sorted(wiki.entries):
+        entry = wiki.entries[slug]
+        page = entry.page
+        heading, section = first_section(entry.parsed.body)
+        rows.append([entry.out_path, page.title, type_index[page.type], list(page.aliases), list(page.tags),
+                     truncate(page.summary, SUMMARY_CHARS), heading, truncate(section, SECTION_CHARS),
+                     truncate(entry.parsed.body.text, BODY_CHARS)])
+    return types, rows
+
+
+def search_index_bytes(wiki: Wiki) -> bytes:
+    """The bytes of search-index.js (a benchmark measures these against the site's size)."""
+    types, rows = search_rows(wiki)
+    data = {"version": FORMAT_VERSION, "fields": list(FIELDS), "types": types,
+            "type_labels": [type_label(t) for t in types], "pages": rows}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return f"window.KBWIKI_SEARCH={text};\n".encode("utf-8")
+
+
+def search_index(wiki: Wiki) -> Output:
+    """search-index.js at the site root."""
+    return Output(paths.SEARCH_INDEX, search_index_bytes(wiki))

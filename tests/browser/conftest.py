@@ -1,0 +1,111 @@
+"""Browser fixtures: one headless Chromium per session, the demo site built once, served over HTTP and opened from disk."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO
+from tests.helpers import build
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is needed for browser tests")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+SEED = "thinking-machines-interaction-model.html"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Path:
+    """The demo wiki, built once into a temporary folder."""
+    out = tmp_path_factory.mktemp("demo") / "site"
+    build(DEMO, out)
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+def serve(folder: Path):
+    """Serve `folder` on 127.0.0.1 at a free port in a thread; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def site_url(demo_site):
+    """The demo site over HTTP."""
+    yield from serve(demo_site)
+
+
+class Problems(list):
+    """Console errors and uncaught page errors seen by one browser context, with the page URL."""
+
+    def watch(self, page):
+        page.on("console", lambda msg: msg.type in ("error", "assert") and self.append(f"{page.url}: console {msg.type}: {msg.text}"))
+        page.on("pageerror", lambda exc: self.append(f"{page.url}: page error: {exc}"))
+        page.on("requestfailed", lambda req: self.append(f"{page.url}: request failed: {req.url}"))
+        return page
+
+
+@pytest.fixture
+def context_factory(browser):
+    """new_context(**options) -> (context, page); every page is watched and must log no error."""
+    problems = Problems()
+    contexts = []
+
+    def new_context(**options):
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(**options)
+        context.on("page", problems.watch)
+        contexts.append(context)
+        page = context.new_page()
+        return context, page
+
+    yield new_context
+    for context in contexts:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def page(context_factory):
+    """A fresh page in its own context (light colour scheme)."""
+    return context_factory(color_scheme="light")[1]
+
+
+def wait_for(predicate, timeout: float = 10.0, message: str = "condition"):
+    """Poll `predicate()` until it is true or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {message}")

@@ -1,0 +1,62 @@
+"""The default theme's colours pass WCAG AA in both schemes (contrast ratios of the CSS variable pairs)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import ROOT
+
+CSS = (ROOT / "templates" / "assets" / "style.css").read_text(encoding="utf-8")
+TEXT = ("fg", "muted", "link", "visited", "missing", "accent", "entity", "concept", "synthesis", "other", "c1", "c2", "c3", "c4")
+BACKGROUNDS = ("bg", "card")
+
+
+def variables(selector: str) -> dict[str, str]:
+    """The custom properties set in the first rule for `selector`."""
+    start = CSS.index(selector + " {")
+    block = CSS[start:CSS.index("}", start)]
+    return dict(re.findall(r"--([\w-]+):\s*([^;]+);", block))
+
+
+LIGHT = variables(":root")
+DARK = variables(':root[data-theme="dark"]')
+SYSTEM_DARK = variables(':root:not([data-theme="light"])')
+
+
+def luminance(hex_colour: str) -> float:
+    hex_colour = hex_colour.lstrip("#")
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_formula():
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+
+
+def test_dark_scheme_is_the_same_from_the_system_and_the_toggle():
+    assert SYSTEM_DARK == DARK
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("text", TEXT)
+@pytest.mark.parametrize("background", BACKGROUNDS)
+def test_text_colours_pass_aa(scheme, text, background):
+    colours = LIGHT if scheme == "light" else {**LIGHT, **DARK}
+    assert contrast(colours[text], colours[background]) >= 4.5
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_marked_text_and_focus_ring(scheme):
+    colours = LIGHT if scheme == "light" else {**LIGHT, **DARK}
+    assert contrast(colours["mark-fg"], colours["mark"]) >= 4.5
+    for background in BACKGROUNDS:  # a focus ring is a non-text indicator: 3:1 (WCAG 1.4.11)
+        assert contrast(colours["focus"], colours[background]) >= 3
