@@ -12,6 +12,7 @@ make the work grow with the square of a hub's size. Ties break by title, then sl
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -45,10 +46,15 @@ class WikiGraph:
         for slug in sorted(self.tags):
             for tag in self.tags[slug]:
                 self._tag_pages[tag].append(slug)
-        self._degree = {n: len(set(self.graph.predecessors(n)) | set(self.graph.successors(n))) for n in self.graph}
+        self._order_key = {slug: (title.casefold(), slug) for slug, title in self.titles.items()}
+        self._succ = {n: list(self.graph.successors(n)) for n in self.graph}
+        self._pred = {n: list(self.graph.predecessors(n)) for n in self.graph}
+        self._succ_set = {n: set(ws) for n, ws in self._succ.items()}
+        self._pred_set = {n: set(ws) for n, ws in self._pred.items()}
+        self._degree = {n: len(self._pred_set[n] | self._succ_set[n]) for n in self.graph}
 
     def _order(self, slug: str) -> tuple[str, str]:
-        return (self.titles[slug].casefold(), slug)
+        return self._order_key[slug]
 
     def backlinks(self, slug: str) -> list[str]:
         """Every other page that links to `slug`, once each, by title."""
@@ -79,41 +85,45 @@ class WikiGraph:
 
     def related(self, slug: str, count: int, hub_limit: int = 64) -> list[Related]:
         """The `count` pages most related to `slug` by the documented score, best first; never itself."""
-        g = self.graph
-        score: dict[str, float] = defaultdict(float)
-        both_link: dict[str, list[str]] = defaultdict(list)
-        links_both: dict[str, list[str]] = defaultdict(list)
-        shared_tags: dict[str, list[str]] = defaultdict(list)
-        for w in g.successors(slug):
-            if self._degree[w] <= hub_limit:
+        succ, pred, degree = self._succ, self._pred, self._degree
+        score: dict[str, float] = {}
+        get = score.get
+        for w in succ[slug]:  # coupling: v links to w too
+            if degree[w] <= hub_limit:
                 weight = self._weight(w)
-                for v in g.predecessors(w):
-                    score[v] += weight
-                    both_link[v].append(w)
-        for w in g.predecessors(slug):
-            if self._degree[w] <= hub_limit:
+                for v in pred[w]:
+                    score[v] = get(v, 0.0) + weight
+        for w in pred[slug]:  # co-citation: w links to v too
+            if degree[w] <= hub_limit:
                 weight = self._weight(w)
-                for v in g.successors(w):
-                    score[v] += weight
-                    links_both[v].append(w)
-        for v in g.successors(slug):
-            score[v] += DIRECT_WEIGHT
-        for v in g.predecessors(slug):
-            score[v] += DIRECT_WEIGHT
+                for v in succ[w]:
+                    score[v] = get(v, 0.0) + weight
+        for v in succ[slug]:
+            score[v] = get(v, 0.0) + DIRECT_WEIGHT
+        for v in pred[slug]:
+            score[v] = get(v, 0.0) + DIRECT_WEIGHT
         for tag in self.tags.get(slug, ()):
             pages = self._tag_pages[tag]
             if len(pages) <= hub_limit:
                 weight = TAG_WEIGHT / math.log(1 + len(pages))
                 for v in pages:
-                    score[v] += weight
-                    shared_tags[v].append(tag)
+                    score[v] = get(v, 0.0) + weight
         score.pop(slug, None)
-        ranked = sorted(score, key=lambda v: (-round(score[v], 9), *self._order(v)))[:count]
-        return [Related(v, round(score[v], 4), self._reason(slug, v, both_link[v], links_both[v], shared_tags[v]))
-                for v in ranked]
+        return [Related(v, round(score[v], 4), self._reason(slug, v, hub_limit)) for v in self._top(score, count)]
 
-    def _reason(self, u: str, v: str, both_link: list[str], links_both: list[str], tags: list[str]) -> str:
+    def _top(self, score: dict[str, float], count: int) -> list[str]:
+        """The `count` best by score (rounded, so ties are exact), then title, then slug."""
+        if not score or count <= 0:
+            return []
+        floor = heapq.nlargest(count, score.values())[-1] - 1e-9
+        pool = [v for v, s in score.items() if s >= floor]
+        return sorted(pool, key=lambda v: (-round(score[v], 9), *self._order_key[v]))[:count]
+
+    def _reason(self, u: str, v: str, hub_limit: int) -> str:
         """A short reason: the heavier of the shared-page kinds, else the direct link, else shared tags."""
+        both_link = self._shared(self._succ, self._succ_set, u, v, hub_limit)
+        links_both = self._shared(self._pred, self._pred_set, u, v, hub_limit)
+        tags = sorted(set(self.tags.get(u, ())) & set(self.tags.get(v, ())))
         weigh = lambda ws: sum(self._weight(w) for w in ws)  # noqa: E731
         if both_link and weigh(both_link) >= weigh(links_both):
             return "both link to " + self._names(both_link)
@@ -126,6 +136,11 @@ class WikiGraph:
         if self.graph.has_edge(v, u):
             return "links to this page"
         return "shared tag" + ("s " if len(tags) > 1 else " ") + ", ".join(sorted(tags)[:3])
+
+    def _shared(self, lists: dict, sets: dict, u: str, v: str, hub_limit: int) -> list[str]:
+        """Neighbours (of one direction) u and v share, leaving out hubs; walks the shorter list."""
+        short, other = (u, v) if len(lists[u]) <= len(lists[v]) else (v, u)
+        return [w for w in lists[short] if w in sets[other] and self._degree[w] <= hub_limit]
 
     def _names(self, slugs: list[str]) -> str:
         ordered = sorted(slugs, key=lambda w: (-self._weight(w), *self._order(w)))

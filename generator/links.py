@@ -172,6 +172,7 @@ class Resolver:
             for start in range(1, len(parts) - 1):  # "a/b/c" -> "b/c": Obsidian's partial paths
                 self._suffixes["/".join(parts[start:])].append(page.src_path)
         self._names: list[str] | None = None
+        self._memo: dict[tuple[str, str, bool], Resolution] = {}
 
     def resolve(self, ref: LinkRef, from_path: SourcePath) -> Resolution:
         """The page a link names, by the documented precedence; an empty target is the page itself."""
@@ -181,7 +182,14 @@ class Resolver:
                                  allow_relative=ref.syntax == "markdown")
 
     def resolve_name(self, name: str, base: str = "", allow_relative: bool = False) -> Resolution:
-        """Resolve a bare target text (used by links, embeds, `kbwiki new` and `check`)."""
+        """Resolve a bare target text (used by links, embeds, `kbwiki new` and `check`); memoised."""
+        key = (name, base if allow_relative else "", allow_relative)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._resolve_name(name, base, allow_relative)
+        return found
+
+    def _resolve_name(self, name: str, base: str, allow_relative: bool) -> Resolution:
         wanted = normalize(_strip_md(name.strip()))
         if not wanted:
             return Resolution(None)
