@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import os
 import sys
-import time
 from pathlib import Path
 
 from generator import __version__
@@ -14,8 +13,9 @@ from generator import check as checking
 from generator import new as new_page
 from generator.config import Config, ConfigError, load_config
 from generator.diagnostics import Diagnostic
-from generator.site import build_site
-from generator.writer import OutputError, build_lock, check_out_dir, foreign_files, write_site
+from generator.build import run_build
+from generator.progress import progress_factory
+from generator.writer import OutputError, check_out_dir
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 SHOWN_DIAGNOSTICS = 5
@@ -44,6 +44,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="fail (exit 1) on any error or warning")
     build.add_argument("--verbose", "-v", action="store_true", help="print every diagnostic, not only the first few")
     build.add_argument("--force", action="store_true", help="replace a non-empty output folder kbwiki did not create")
+    build.add_argument("--cache-dir", type=Path, default=None, help="the build cache folder (default: .kbwiki-cache beside the output folder)")
+    build.add_argument("--no-cache", action="store_true", help="parse every page again and keep no cache")
     check = commands.add_parser("check", help="report broken links and other problems; writes nothing",
                                 description="Check the wiki: errors (broken links, bad front matter, duplicates) and "
                                             "warnings (orphans, dead ends, no summary, unlinked mentions). Writes nothing.")
@@ -96,21 +98,25 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"kbwiki: content folder {config.content_dir} does not exist", file=sys.stderr)
         return EXIT_USAGE
     check_out_dir(config.out_dir, config.content_dir, config.templates_dir, force=args.force)
-    started = time.perf_counter()
-    site = build_site(config)
-    report(site.diagnostics, verbose=config.verbose)
-    if config.strict and site.diagnostics:
-        print(f"kbwiki: --strict: {len(site.diagnostics)} problem(s); the site was not written", file=sys.stderr)
+
+    def stray(paths: list[str]) -> None:
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        print(f"kbwiki: removing {len(paths)} file(s) from {config.out_dir} that this build does not write: {shown}", file=sys.stderr)
+
+    result = run_build(config, cache_dir=args.cache_dir, use_cache=not args.no_cache,
+                       progress=progress_factory(sys.stderr), on_stray=stray)
+    for note in result.notes:
+        print(f"kbwiki: {note}", file=sys.stderr)
+    report(result.diagnostics, verbose=config.verbose)
+    if config.strict and result.diagnostics:
+        print(f"kbwiki: --strict: {len(result.diagnostics)} problem(s); the site was not written", file=sys.stderr)
         return EXIT_PROBLEMS
-    with build_lock(config.out_dir):
-        stray = foreign_files(config.out_dir, site.outputs)
-        if stray:
-            shown = ", ".join(stray[:5]) + (f" and {len(stray) - 5} more" if len(stray) > 5 else "")
-            print(f"kbwiki: removing {len(stray)} file(s) from {config.out_dir} that this build does not write: {shown}", file=sys.stderr)
-        count = write_site(site.outputs, config.out_dir)
-    elapsed = time.perf_counter() - started
-    pages = len(site.wiki.entries)
-    print(f"Built {pages} page{'s' if pages != 1 else ''} ({count} files) into {config.out_dir} in {elapsed:.2f} s")
+    pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+    if result.unchanged:
+        print(f"Nothing changed: {pages} ({result.files} files) in {config.out_dir} are up to date ({result.seconds:.2f} s)")
+    else:
+        print(f"Built {pages} ({result.files} files) into {config.out_dir} in {result.seconds:.2f} s"
+              f" — parsed {result.parsed}, from cache {result.cached}; rendered {result.rendered}, unchanged {result.kept}")
     return EXIT_OK
 
 

@@ -34,6 +34,11 @@ class Diagnostic:
         tail = f" {self.hint}" if self.hint else ""
         return f"{self.location()}: {self.level}: {self.message}{tail}"
 
+    def as_fields(self) -> dict:
+        """The fields by name: Diagnostic(**d.as_fields()) is d again."""
+        return {"src_path": self.src_path, "level": self.level, "code": self.code, "message": self.message,
+                "line": self.line, "column": self.column, "hint": self.hint}
+
     def as_json(self) -> dict:
         """The JSON form (schema in docs/check.md)."""
         return {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+
+from generator import __version__
 
 from generator import paths
 from generator.config import Config
@@ -30,6 +33,17 @@ def theme_dirs(config: Config) -> list[Path]:
     dirs = [config.templates_dir] if config.templates_dir else []
     default = default_theme_dir()
     return [d for d in dirs if d.resolve() != default.resolve()] + [default]
+
+
+def theme_fingerprint(config: Config) -> str:
+    """A hash over kbwiki's version, the shaping config and every theme file: any change re-renders every page."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{__version__}\0{config.fingerprint()}\0".encode())
+    for folder in theme_dirs(config):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def make_environment(config: Config) -> jinja2.Environment:
@@ -125,6 +139,7 @@ class Renderer:
         self.config = config
         self.wiki = wiki
         self.env = make_environment(config)
+        self.fingerprint = theme_fingerprint(config)
         self._types = wiki.types()
         self._navs: dict[str, Nav] = {}
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Callable, Mapping
 
 from generator import diagnostics as diag
 from generator import paths
+from generator.cache import ParseCache, parse_key
 from generator.config import Config
 from generator.content import decode_source, parse_page, split_front_matter
 from generator.diagnostics import Diagnostic
@@ -15,7 +16,7 @@ from generator.emit.assets import asset_outputs
 from generator.emit.graph_json import graph_json
 from generator.emit.graph_view import graph_outputs
 from generator.emit.listings import listing_outputs
-from generator.emit.pages import page_outputs
+from generator.emit.pages import page_plans
 from generator.emit.search_index import search_index
 from generator.graph import WikiGraph
 from generator.lint import lint
@@ -24,6 +25,7 @@ from generator.markdown import make_markdown, render_body
 from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
 from generator.paths import SourcePath, Slug, page_out_path, slugify
 from generator.render import Renderer
+from generator.parallel import parse_many
 from generator.sources import SourceFile, discover, read_source
 
 
@@ -34,6 +36,8 @@ class Site:
     outputs: list[Output]
     wiki: Wiki
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)  # content pages unchanged since the previous build: not rendered
+    keys: dict[str, str] = field(default_factory=dict)  # render key of every content page, for the next build
 
 
 def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPage | None, list[Diagnostic]]:
@@ -162,35 +166,74 @@ def gather(config: Config, parsed: list[ParsedPage]) -> tuple[Wiki, list[Diagnos
     return wiki, problems
 
 
-def load(config: Config) -> tuple[list[ParsedPage], list[Diagnostic]]:
-    """Discover, read and parse every page of the content folder."""
+def read_all(config: Config) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Discover and read every page file of the content folder."""
     src_paths, problems = discover(config.content_dir)
-    md = make_markdown()
-    parsed = []
+    sources = []
     for src_path in src_paths:
         source, read_problems = read_source(config.content_dir, src_path)
         problems += read_problems
-        if source is None:
-            continue
-        item, parse_problems = parse_source(source, config, md)
-        problems += parse_problems
+        if source is not None:
+            sources.append(source)
+    return sources, problems
+
+
+def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | None = None,
+              progress: Callable[[int], None] | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
+    """Parse every file: from the cache when its bytes were parsed before, else on every core."""
+    keys = {s.src_path: parse_key(config, s.src_path, s.raw) for s in sources}
+    cached = cache.get_many(list(keys.values())) if cache else {}
+    todo = [s for s in sources if keys[s.src_path] not in cached]
+    if progress and len(cached):
+        progress(len(cached))
+    fresh = {s.src_path: result for s, result in zip(todo, parse_many(todo, config, progress))}
+    if cache:
+        cache.put_many({keys[src]: result for src, result in fresh.items()})
+        cache.hits, cache.misses = len(sources) - len(todo), len(todo)
+    parsed: list[ParsedPage] = []
+    problems: list[Diagnostic] = []
+    for source in sources:
+        item, item_problems = fresh.get(source.src_path) or cached[keys[source.src_path]]
+        problems += item_problems
         if item is not None:
             parsed.append(item)
     return parsed, problems
 
 
-def analyse(config: Config) -> tuple[Wiki, list[Diagnostic]]:
-    """Load, gather and lint: the wiki and every diagnostic, sorted; nothing rendered (used by `kbwiki check`)."""
-    parsed, problems = load(config)
+def load(config: Config, cache: ParseCache | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
+    """Discover, read and parse every page of the content folder."""
+    sources, problems = read_all(config)
+    parsed, parse_problems = parse_all(config, sources, cache)
+    return parsed, problems + parse_problems
+
+
+def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None) -> tuple[Wiki, list[Diagnostic]]:
+    """Gather and lint (loading first unless parsed pages are given): the wiki and every diagnostic, sorted."""
+    if parsed is None:
+        parsed, problems = load(config)
     wiki, gather_problems = gather(config, parsed)
-    return wiki, sorted(problems + gather_problems + lint(wiki), key=diag.sort_key)
+    return wiki, sorted((problems or []) + gather_problems + lint(wiki), key=diag.sort_key)
 
 
-def build_site(config: Config) -> Site:
-    """The whole site in memory, with every diagnostic found on the way."""
-    wiki, problems = analyse(config)
+def build_site(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None,
+               previous_keys: Mapping[str, str] | None = None, progress: Callable[[int], None] | None = None) -> Site:
+    """The whole site in memory, with every diagnostic found on the way.
+
+    Content pages whose render key equals the one in `previous_keys` (the site being replaced) are not
+    rendered again: they are listed in `Site.reused` and the writer keeps their files.
+    """
+    wiki, problems = analyse(config, parsed, problems)
     renderer = Renderer(config, wiki)
-    outputs = [*page_outputs(wiki, renderer), *listing_outputs(wiki, renderer),
-               graph_json(wiki, config.summary_length), search_index(wiki), *graph_outputs(wiki, renderer),
-               *asset_outputs(config)]
-    return Site(outputs, wiki, problems)
+    plans = page_plans(wiki, renderer)
+    previous_keys = previous_keys or {}
+    outputs, reused = [], []
+    for plan in plans:
+        if previous_keys.get(plan.out_path) == plan.key:
+            reused.append(plan.out_path)
+        else:
+            outputs.append(plan.render())
+        if progress:
+            progress(1)
+    outputs += [*listing_outputs(wiki, renderer), graph_json(wiki, config.summary_length), search_index(wiki),
+                *graph_outputs(wiki, renderer), *asset_outputs(config)]
+    return Site(outputs, wiki, problems, reused=reused, keys={p.out_path: p.key for p in plans})

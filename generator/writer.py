@@ -6,6 +6,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import json
 import os
 import shutil
 from contextlib import contextmanager
@@ -43,11 +44,11 @@ def check_out_dir(out_dir: Path, content_dir: Path, templates_dir: Path | None =
         raise OutputError(f"{out_dir} is not empty and was not made by kbwiki; use --force to replace it")
 
 
-def foreign_files(out_dir: Path, outputs: Iterable[Output]) -> list[str]:
+def foreign_files(out_dir: Path, out_paths: Iterable[str]) -> list[str]:
     """Files in an existing output folder that this build would not write (they go with the swap)."""
     if not out_dir.is_dir():
         return []
-    ours = {o.out_path for o in outputs} | {MARKER}
+    ours = set(out_paths) | {MARKER}
     found = []
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir).as_posix()
@@ -72,9 +73,37 @@ def build_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_tree(outputs: Iterable[Output], folder: Path) -> int:
-    """Write outputs under `folder`, refusing to write one path twice; returns the count."""
+def read_manifest(out_dir: Path) -> dict:
+    """The manifest of the site in `out_dir` ({} when there is none or it cannot be read)."""
+    try:
+        data = json.loads((out_dir / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def reusable_keys(out_dir: Path) -> dict[str, str]:
+    """Render keys of the pages of the current site whose files are still there (a key per out_path)."""
+    keys = read_manifest(out_dir).get("pages", {})
+    if not isinstance(keys, dict):
+        return {}
+    return {path: key for path, key in keys.items() if isinstance(key, str) and (out_dir / path).is_file()}
+
+
+def write_tree(outputs: Iterable[Output], folder: Path, manifest: dict | None = None,
+               reuse: Iterable[str] = (), reuse_from: Path | None = None) -> int:
+    """Write outputs under `folder` (and hard-link reused files from `reuse_from`); refuses one path twice."""
     written: set[str] = set()
+    for rel in reuse:
+        if rel in written:
+            raise OutputError(f"two outputs want the same path {rel}")
+        written.add(rel)
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(reuse_from / rel, target)  # the unchanged file itself: not rewritten
+        except OSError:
+            shutil.copy2(reuse_from / rel, target)
     for output in outputs:
         if output.out_path in written:
             raise OutputError(f"two outputs want the same path {output.out_path}")
@@ -84,12 +113,14 @@ def write_tree(outputs: Iterable[Output], folder: Path) -> int:
         target = folder / output.out_path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(output.data)
-    (folder / MARKER).write_text("This folder is written by kbwiki; it is replaced on every build.\n", encoding="utf-8")
+    body = {"generator": "kbwiki", "note": "This folder is written by kbwiki; it is replaced on every build.",
+            **(manifest or {})}
+    (folder / MARKER).write_text(json.dumps(body, sort_keys=True, indent=0) + "\n", encoding="utf-8")
     return len(written)
 
 
-def write_site(outputs: list[Output], out_dir: Path) -> int:
-    """Write the site into a fresh folder beside `out_dir`, then swap it in at once."""
+def write_site(outputs: list[Output], out_dir: Path, manifest: dict | None = None, reuse: Iterable[str] = ()) -> int:
+    """Write the site into a fresh folder beside `out_dir` (reused files hard-linked from it), then swap it in at once."""
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(out_dir)
@@ -97,7 +128,7 @@ def write_site(outputs: list[Output], out_dir: Path) -> int:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        count = write_tree(outputs, staging)
+        count = write_tree(outputs, staging, manifest, reuse, out_dir)
         swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+
 from generator import paths
 from generator.emit import Output, html_output
 from generator.emit.graph_view import local_graph
@@ -81,13 +84,37 @@ def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = Fals
     )
 
 
-def page_output(wiki: Wiki, renderer: Renderer, entry: Entry) -> Output:
-    """One content page as HTML."""
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """A content page ready to render: its render key says whether the page differs from last time."""
+
+    out_path: OutPath
+    key: str
+    context: dict
+
+    def render(self) -> Output:
+        renderer = self.context["renderer"]
+        html = renderer.render("page.html", self.out_path, page=self.context["page"], home=self.context["home"],
+                               local_graph=self.context["local_graph"])
+        return html_output(self.out_path, html)
+
+
+def page_plan(wiki: Wiki, renderer: Renderer, entry: Entry) -> PagePlan:
+    """One content page's view-models, and a key over everything that reaches its HTML."""
     is_home = entry.slug == wiki.home_slug
     view = page_view(wiki, renderer, entry, is_home)
-    html = renderer.render("page.html", OutPath(entry.out_path), page=view, home=home_extras(wiki, renderer) if is_home else None,
-                           local_graph=local_graph(wiki, entry.slug, entry.out_path))
-    return html_output(entry.out_path, html)
+    home = home_extras(wiki, renderer) if is_home else None
+    graph = local_graph(wiki, entry.slug, entry.out_path)
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(renderer.fingerprint.encode())
+    digest.update(repr((entry.out_path, view, home, graph, renderer.nav(entry.out_path))).encode())
+    return PagePlan(entry.out_path, digest.hexdigest(),
+                    {"renderer": renderer, "page": view, "home": home, "local_graph": graph})
+
+
+def page_output(wiki: Wiki, renderer: Renderer, entry: Entry) -> Output:
+    """One content page as HTML."""
+    return page_plan(wiki, renderer, entry).render()
 
 
 HOME_PER_TYPE = 12  # the home page shows the most linked pages of each type, then links to the listing
@@ -104,6 +131,11 @@ def home_extras(wiki: Wiki, renderer: Renderer) -> dict:
     }
 
 
+def page_plans(wiki: Wiki, renderer: Renderer) -> list[PagePlan]:
+    """Every content page, planned."""
+    return [page_plan(wiki, renderer, wiki.entries[slug]) for slug in sorted(wiki.entries)]
+
+
 def page_outputs(wiki: Wiki, renderer: Renderer) -> list[Output]:
-    """Every content page."""
-    return [page_output(wiki, renderer, wiki.entries[slug]) for slug in sorted(wiki.entries)]
+    """Every content page, rendered."""
+    return [plan.render() for plan in page_plans(wiki, renderer)]

@@ -1,0 +1,105 @@
+"""The persistent parse cache: parsed pages keyed by content hash, kbwiki version and config (SQLite)."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+from pathlib import Path
+
+from generator import __version__
+from generator.config import Config
+
+CACHE_DIR = ".kbwiki-cache"
+SCHEMA = 1
+
+
+def parse_key(config: Config, src_path: str, raw: bytes) -> str:
+    """The cache key of one file's parse: its path and bytes, kbwiki's version and the shaping config."""
+    digest = hashlib.blake2b(digest_size=20)
+    for part in (f"{SCHEMA}\0{__version__}\0{config.fingerprint()}\0{src_path}\0".encode(), raw):
+        digest.update(part)
+    return digest.hexdigest()
+
+
+class ParseCache:
+    """ParsedPage values by parse_key, in one SQLite file in a folder kbwiki owns.
+
+    Any problem with the cache (a read-only folder, a damaged file) turns it off for this build:
+    the build goes on uncached and `self.problem` says why.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.problem = ""
+        self.hits = self.misses = 0
+        self._db: sqlite3.Connection | None = None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            readme = folder / "README.txt"
+            if not readme.exists():
+                readme.write_text("kbwiki's build cache. Safe to delete; the next build recreates it.\n", encoding="utf-8")
+            self._db = sqlite3.connect(folder / "parse.sqlite", timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS parsed (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+        except (OSError, sqlite3.Error) as exc:
+            self._disable(exc)
+
+    def _disable(self, exc: Exception) -> None:
+        self.problem = f"build cache in {self.folder} is unusable ({exc}); building without it"
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+        self._db = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._db is not None
+
+    def get_many(self, keys: list[str]) -> dict[str, object]:
+        """The cached values for those keys that are present."""
+        if self._db is None or not keys:
+            return {}
+        found: dict[str, object] = {}
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, data in self._db.execute(f"SELECT key, data FROM parsed WHERE key IN ({marks})", chunk):
+                    found[key] = pickle.loads(data)
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+            self._disable(exc)
+            return {}
+        return found
+
+    def put_many(self, items: dict[str, object]) -> None:
+        """Store values (a failure only turns the cache off)."""
+        if self._db is None or not items:
+            return
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)",
+                                     [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()])
+        except (sqlite3.Error, pickle.PicklingError) as exc:
+            self._disable(exc)
+
+    def keep_only(self, keys: set[str]) -> None:
+        """Drop entries no current file needs (keeps the cache the size of the wiki)."""
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key TEXT PRIMARY KEY)")
+                self._db.execute("DELETE FROM live")
+                self._db.executemany("INSERT OR IGNORE INTO live (key) VALUES (?)", [(k,) for k in keys])
+                self._db.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM live)")
+        except sqlite3.Error as exc:
+            self._disable(exc)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,96 @@
+"""Cached and incremental builds give the same bytes as a cold build; nothing changed means nothing written."""
+
+import random
+import shutil
+
+import pytest
+
+from generator.build import run_build
+from generator.config import Config
+from tests.conftest import DEMO
+
+
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cold(content, tmp_path, name):
+    out = tmp_path / name
+    run_build(Config(content_dir=content, out_dir=out), cache_dir=tmp_path / f"{name}-cache")
+    return tree(out)
+
+
+@pytest.fixture
+def wiki(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(DEMO, content)
+    return content
+
+
+def test_no_change_rebuild_writes_nothing(wiki, tmp_path):
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    first = run_build(config, cache_dir=tmp_path / "cache")
+    assert first.written and first.parsed == 11 and first.cached == 0
+    inode = (tmp_path / "site" / "index.html").stat().st_ino
+    again = run_build(config, cache_dir=tmp_path / "cache")
+    assert again.unchanged and not again.written
+    assert [d.code for d in again.diagnostics] == [d.code for d in first.diagnostics]
+    assert (tmp_path / "site" / "index.html").stat().st_ino == inode
+
+
+def test_cache_is_used_and_unchanged_pages_are_kept(wiki, tmp_path):
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    page = wiki / "concepts" / "encoder-free-early-fusion.md"
+    page.write_text(page.read_text() + "\nOne more sentence.\n")
+    result = run_build(config, cache_dir=tmp_path / "cache")
+    assert (result.parsed, result.cached) == (1, 10)
+    assert result.rendered == 1 and result.kept == 10  # only that page's HTML depends on its body
+    assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")
+
+
+def test_a_damaged_cache_is_reported_and_the_build_goes_on(wiki, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "parse.sqlite").write_bytes(b"this is not a database" * 100)
+    result = run_build(Config(content_dir=wiki, out_dir=tmp_path / "site"), cache_dir=cache)
+    assert result.written and result.notes and "unusable" in result.notes[0]
+
+
+EDITS = ["append", "retitle", "add_link", "remove_links", "new_page", "delete_page", "new_tag", "break_yaml"]
+
+
+def edit(content, rng, step):
+    pages = sorted(content.rglob("*.md"))
+    page = rng.choice(pages)
+    text = page.read_text()
+    kind = rng.choice(EDITS)
+    if kind == "append":
+        page.write_text(text + f"\nEdit {step}.\n")
+    elif kind == "retitle" and "\ntitle:" in text:
+        page.write_text(text.replace("\ntitle: ", f"\ntitle: Renamed {step} ", 1))
+    elif kind == "add_link":
+        other = rng.choice(pages).stem.replace("-", " ")
+        page.write_text(text + f"\nSee [[{other}]] and [[Missing {step}]].\n")
+    elif kind == "remove_links":
+        page.write_text(text.replace("[[", "(").replace("]]", ")"))
+    elif kind == "new_page":
+        (content / "concepts" / f"new-{step}.md").write_text(f"---\ntitle: New {step}\ntags: [t{step % 3}]\n---\nLinks to [[{pages[0].stem}]].\n")
+    elif kind == "delete_page" and len(pages) > 3:
+        page.unlink()
+    elif kind == "new_tag":
+        page.write_text(text.replace("tags: [", f"tags: [extra-{step % 2}, ", 1))
+    elif kind == "break_yaml":
+        page.write_text(text.replace("title:", "title: [", 1))
+    return kind
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_sequence_of_incremental_builds_equals_a_cold_build(wiki, tmp_path, seed):
+    rng = random.Random(seed)
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    for step in range(6):
+        kind = edit(wiki, rng, step)
+        run_build(config, cache_dir=tmp_path / "cache")
+        assert tree(tmp_path / "site") == cold(wiki, tmp_path, f"cold-{step}"), f"after step {step} ({kind})"
