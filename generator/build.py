@@ -6,15 +6,17 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from generator.cache import CACHE_DIR, ParseCache
 from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.render import theme_fingerprint
-from generator.site import Site, build_site, parse_all, read_all
+from generator.emit import Kept, Output
+from generator.model import Wiki
+from generator.site import analyse, parse_all, read_all, render_items
 from generator.sources import SourceFile
-from generator.writer import build_lock, foreign_files, read_manifest, reusable_keys, write_site
+from generator.writer import build_lock, read_manifest, reusable_keys, write_site
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
@@ -32,9 +34,8 @@ class BuildResult:
     kept: int = 0
     unchanged: bool = False  # nothing changed since the last build: nothing was written
     written: bool = False
-    stray: list[str] = field(default_factory=list)  # files in the output folder this build did not write
     seconds: float = 0.0
-    site: Site | None = None
+    wiki: Wiki | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -58,6 +59,14 @@ def _unchanged(out_dir: Path, manifest: dict, fingerprint: str) -> bool:
             and all((out_dir / name).is_file() for name in files))
 
 
+def _saved_diagnostics(manifest: dict) -> list[Diagnostic] | None:
+    """The diagnostics the current site was built with (None when the manifest does not hold them)."""
+    try:
+        return [Diagnostic(**d) for d in manifest.get("diagnostics", [])]
+    except (TypeError, AttributeError):
+        return None
+
+
 def run_build(config: Config, cache_dir: Path | None = None, use_cache: bool = True,
               progress: ProgressFactory | None = None, write: bool = True,
               on_stray: Callable[[list[str]], None] | None = None) -> BuildResult:
@@ -66,8 +75,8 @@ def run_build(config: Config, cache_dir: Path | None = None, use_cache: bool = T
     sources, problems = read_all(config)
     fingerprint = site_fingerprint(config, sources)
     manifest = read_manifest(config.out_dir)
-    if write and _unchanged(config.out_dir, manifest, fingerprint):
-        saved = [Diagnostic(**d) for d in manifest.get("diagnostics", [])]
+    saved = _saved_diagnostics(manifest)
+    if write and saved is not None and _unchanged(config.out_dir, manifest, fingerprint):
         return BuildResult(saved, pages=int(manifest.get("page_count", 0)), files=len(manifest["files"]),
                            cached=len(sources), kept=int(manifest.get("page_count", 0)), unchanged=True,
                            seconds=time.perf_counter() - started)
@@ -75,27 +84,32 @@ def run_build(config: Config, cache_dir: Path | None = None, use_cache: bool = T
     notes = [cache.problem] if cache and cache.problem else []
     tick = progress("Parsing", len(sources)) if progress else None
     parsed, parse_problems = parse_all(config, sources, cache, tick)
-    tick = progress("Rendering", len(parsed)) if progress else None
-    previous = reusable_keys(config.out_dir) if write else {}
-    site = build_site(config, parsed, problems + parse_problems, previous_keys=previous, progress=tick)
+    wiki, diagnostics = analyse(config, parsed, problems + parse_problems)
     if cache:
         cache.keep_only(set(_live_keys(config, sources)))
         cache.close()
-    result = BuildResult(site.diagnostics, pages=len(site.wiki.entries), files=len(site.outputs) + len(site.reused),
-                         parsed=cache.misses if cache else len(sources), cached=cache.hits if cache else 0,
-                         rendered=len(site.keys) - len(site.reused), kept=len(site.reused), site=site, notes=notes)
-    if write and not (config.strict and site.diagnostics):
-        manifest = {"fingerprint": fingerprint, "pages": site.keys, "page_count": len(site.wiki.entries),
-                    "files": sorted([o.out_path for o in site.outputs] + site.reused),
-                    "diagnostics": [d.as_fields() for d in site.diagnostics]}
+    result = BuildResult(diagnostics, pages=len(wiki.entries), parsed=cache.misses if cache else len(sources),
+                         cached=cache.hits if cache else 0, notes=notes, wiki=wiki)
+    if write and not (config.strict and diagnostics):
+        tick = progress("Rendering", len(wiki.entries)) if progress else None
+        items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick), result)
+        manifest = {"fingerprint": fingerprint, "page_count": len(wiki.entries),
+                    "diagnostics": [d.as_fields() for d in diagnostics]}
         with build_lock(config.out_dir):
-            result.stray = foreign_files(config.out_dir, manifest["files"])
-            if result.stray and on_stray:
-                on_stray(result.stray)  # reported before the swap removes them
-            write_site(site.outputs, config.out_dir, manifest, site.reused)
+            result.files = write_site(items, config.out_dir, manifest, before_swap=on_stray)
         result.written = True
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _counting(items: Iterable[Output | Kept], result: BuildResult) -> Iterator[Output | Kept]:
+    """Pass items through, counting rendered and kept content pages."""
+    for item in items:
+        if isinstance(item, Kept):
+            result.kept += 1
+        elif item.key:
+            result.rendered += 1
+        yield item
 
 
 def _live_keys(config: Config, sources: list[SourceFile]):

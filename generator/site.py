@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 from generator import diagnostics as diag
 from generator import paths
@@ -11,7 +11,7 @@ from generator.cache import ParseCache, parse_key
 from generator.config import Config
 from generator.content import decode_source, parse_page, split_front_matter
 from generator.diagnostics import Diagnostic
-from generator.emit import Output
+from generator.emit import Kept, Output
 from generator.emit.assets import asset_outputs
 from generator.emit.graph_json import graph_json
 from generator.emit.graph_view import graph_outputs
@@ -215,25 +215,27 @@ def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: li
     return wiki, sorted((problems or []) + gather_problems + lint(wiki), key=diag.sort_key)
 
 
-def build_site(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None,
-               previous_keys: Mapping[str, str] | None = None, progress: Callable[[int], None] | None = None) -> Site:
-    """The whole site in memory, with every diagnostic found on the way.
-
-    Content pages whose render key equals the one in `previous_keys` (the site being replaced) are not
-    rendered again: they are listed in `Site.reused` and the writer keeps their files.
-    """
-    wiki, problems = analyse(config, parsed, problems)
+def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | None = None,
+                 progress: Callable[[int], None] | None = None) -> Iterator[Output | Kept]:
+    """Every file of the site, one at a time. A content page whose render key equals the one in
+    `previous_keys` (the site being replaced) is not rendered again: it comes as Kept."""
     renderer = Renderer(config, wiki)
-    plans = page_plans(wiki, renderer)
     previous_keys = previous_keys or {}
-    outputs, reused = [], []
-    for plan in plans:
-        if previous_keys.get(plan.out_path) == plan.key:
-            reused.append(plan.out_path)
-        else:
-            outputs.append(plan.render())
+    for plan in page_plans(wiki, renderer):
+        yield Kept(plan.out_path, plan.key) if previous_keys.get(plan.out_path) == plan.key else plan.render()
         if progress:
             progress(1)
-    outputs += [*listing_outputs(wiki, renderer), graph_json(wiki, config.summary_length), search_index(wiki),
-                *graph_outputs(wiki, renderer), *asset_outputs(config)]
-    return Site(outputs, wiki, problems, reused=reused, keys={p.out_path: p.key for p in plans})
+    yield from listing_outputs(wiki, renderer)
+    yield graph_json(wiki, config.summary_length)
+    yield search_index(wiki)
+    yield from graph_outputs(wiki, renderer)
+    yield from asset_outputs(config)
+
+
+def build_site(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None,
+               previous_keys: Mapping[str, str] | None = None) -> Site:
+    """The whole site in memory, with every diagnostic found on the way (writes nothing)."""
+    wiki, problems = analyse(config, parsed, problems)
+    items = list(render_items(config, wiki, previous_keys))
+    return Site([i for i in items if isinstance(i, Output)], wiki, problems,
+                reused=[i.out_path for i in items if isinstance(i, Kept)], keys={i.out_path: i.key for i in items if i.key})

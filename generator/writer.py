@@ -11,9 +11,9 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from generator.emit import Output
+from generator.emit import Kept, Output
 
 MARKER = ".kbwiki-site"  # in every output folder kbwiki made; its absence protects other folders
 
@@ -90,37 +90,46 @@ def reusable_keys(out_dir: Path) -> dict[str, str]:
     return {path: key for path, key in keys.items() if isinstance(key, str) and (out_dir / path).is_file()}
 
 
-def write_tree(outputs: Iterable[Output], folder: Path, manifest: dict | None = None,
-               reuse: Iterable[str] = (), reuse_from: Path | None = None) -> int:
-    """Write outputs under `folder` (and hard-link reused files from `reuse_from`); refuses one path twice."""
+def write_tree(items: Iterable[Output | Kept], folder: Path, manifest: dict | None = None,
+               reuse_from: Path | None = None) -> list[str]:
+    """Write outputs under `folder` (Kept files hard-linked from `reuse_from`) and the manifest; returns the paths.
+
+    Refuses to write one path twice, or outside the folder. The manifest records every file and the
+    render key of every content page, so the next build can keep what did not change.
+    """
     written: set[str] = set()
-    for rel in reuse:
+    keys: dict[str, str] = {}
+    for item in items:
+        rel = item.out_path
         if rel in written:
             raise OutputError(f"two outputs want the same path {rel}")
+        if rel.startswith(("/", "../")) or "/../" in rel or rel == MARKER:
+            raise OutputError(f"output path escapes the site folder: {rel}")
         written.add(rel)
         target = folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(reuse_from / rel, target)  # the unchanged file itself: not rewritten
-        except OSError:
-            shutil.copy2(reuse_from / rel, target)
-    for output in outputs:
-        if output.out_path in written:
-            raise OutputError(f"two outputs want the same path {output.out_path}")
-        if output.out_path.startswith(("/", "../")) or "/../" in output.out_path:
-            raise OutputError(f"output path escapes the site folder: {output.out_path}")
-        written.add(output.out_path)
-        target = folder / output.out_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(output.data)
+        if isinstance(item, Kept):
+            try:
+                os.link(reuse_from / rel, target)  # the unchanged file itself: not rewritten
+            except OSError:
+                shutil.copy2(reuse_from / rel, target)
+        else:
+            target.write_bytes(item.data)
+        if item.key:
+            keys[rel] = item.key
+    files = sorted(written)
     body = {"generator": "kbwiki", "note": "This folder is written by kbwiki; it is replaced on every build.",
-            **(manifest or {})}
+            **(manifest or {}), "files": files, "pages": keys}
     (folder / MARKER).write_text(json.dumps(body, sort_keys=True, indent=0) + "\n", encoding="utf-8")
-    return len(written)
+    return files
 
 
-def write_site(outputs: list[Output], out_dir: Path, manifest: dict | None = None, reuse: Iterable[str] = ()) -> int:
-    """Write the site into a fresh folder beside `out_dir` (reused files hard-linked from it), then swap it in at once."""
+def write_site(items: Iterable[Output | Kept], out_dir: Path, manifest: dict | None = None,
+               before_swap: Callable[[list[str]], None] | None = None) -> int:
+    """Write the site into a fresh folder beside `out_dir`, then swap it in at once; returns the file count.
+
+    `before_swap` hears of files in the current site that the new one does not have, before they go.
+    """
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(out_dir)
@@ -128,11 +137,15 @@ def write_site(outputs: list[Output], out_dir: Path, manifest: dict | None = Non
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        count = write_tree(outputs, staging, manifest, reuse, out_dir)
+        files = write_tree(items, staging, manifest, out_dir)
+        if before_swap is not None:
+            stray = foreign_files(out_dir, files)
+            if stray:
+                before_swap(stray)
         swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return count
+    return len(files)
 
 
 def swap_in(staging: Path, out_dir: Path) -> None:

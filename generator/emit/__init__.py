@@ -13,6 +13,15 @@ class Output:
 
     out_path: OutPath
     data: bytes
+    key: str = ""  # render key of a content page ("" for other files)
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A content page whose render key matches the current site's: its file is kept as it is."""
+
+    out_path: OutPath
+    key: str
 
 
 def html_output(out_path: OutPath, html: str) -> Output:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Iterator
 
 from generator import paths
-from generator.emit import Output, html_output
+from generator.emit import Output
 from generator.emit.graph_view import local_graph
 from generator.links import LinkRef, looks_like_reference, normalize
 from generator.markdown import LinkTarget, fill_links, heading_id
@@ -96,7 +97,7 @@ class PagePlan:
         renderer = self.context["renderer"]
         html = renderer.render("page.html", self.out_path, page=self.context["page"], home=self.context["home"],
                                local_graph=self.context["local_graph"])
-        return html_output(self.out_path, html)
+        return Output(self.out_path, html.encode("utf-8"), self.key)
 
 
 def page_plan(wiki: Wiki, renderer: Renderer, entry: Entry) -> PagePlan:
@@ -131,9 +132,9 @@ def home_extras(wiki: Wiki, renderer: Renderer) -> dict:
     }
 
 
-def page_plans(wiki: Wiki, renderer: Renderer) -> list[PagePlan]:
-    """Every content page, planned."""
-    return [page_plan(wiki, renderer, wiki.entries[slug]) for slug in sorted(wiki.entries)]
+def page_plans(wiki: Wiki, renderer: Renderer) -> Iterator[PagePlan]:
+    """Every content page, planned, one at a time."""
+    return (page_plan(wiki, renderer, wiki.entries[slug]) for slug in sorted(wiki.entries))
 
 
 def page_outputs(wiki: Wiki, renderer: Renderer) -> list[Output]:
