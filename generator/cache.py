@@ -11,7 +11,7 @@ from generator import __version__
 from generator.config import Config
 
 CACHE_DIR = ".kbwiki-cache"
-SCHEMA = 1
+SCHEMA = 2  # bump when ParsedPage's shape changes
 
 
 def parse_key(config: Config, src_path: str, raw: bytes) -> str:

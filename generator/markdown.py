@@ -48,6 +48,7 @@ class RenderedBody:
     headings: tuple[Heading, ...]
     text: str  # plain reading text of the whole body (for search)
     prose: str = ""  # reading text without links, code and headings, one run per line (for unlinked mentions)
+    placeholders: tuple[tuple[str, str, str], ...] = ()  # every (syntax, target, fragment) fill_links() will ask for
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,8 @@ def render_body(md: markdown.Markdown, body: str) -> RenderedBody:
     html = md.convert(body)
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
     text = " ".join(getattr(md, "kb_text", "").split())
-    return RenderedBody(html=html, headings=headings, text=text, prose=getattr(md, "kb_prose", ""))
+    placeholders = tuple(dict.fromkeys((m.group(1), unquote(m.group(2)), unquote(m.group(3))) for m in _PLACEHOLDER.finditer(html)))
+    return RenderedBody(html=html, headings=headings, text=text, prose=getattr(md, "kb_prose", ""), placeholders=placeholders)
 
 
 def fill_links(html: str, lookup: Callable[[str, str, str], LinkTarget]) -> str:

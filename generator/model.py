@@ -18,6 +18,7 @@ class ParsedPage:
     page: Page
     body: RenderedBody
     refs: tuple[LinkRef, ...]
+    digest: str = ""  # hash of the file's bytes: what the page's own HTML depends on
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ any sub-path of a server.
 
 from __future__ import annotations
 
-import posixpath
+import functools
 import re
 import unicodedata
 from typing import NewType
@@ -72,13 +72,28 @@ def wanted_anchor(target: str) -> str:
 
 
 def relative_url(from_out: OutPath, to_out: str, fragment: str = "") -> str:
-    """The URL, relative to the page at `from_out`, of the output file `to_out` (quoted)."""
-    start = posixpath.dirname(from_out) or "."
-    rel = posixpath.relpath(to_out, start)
-    url = quote(rel, safe="/")
+    """The URL, relative to the page at `from_out`, of the output file `to_out` (quoted).
+
+    Both are output paths: relative to the site root, '/'-separated, without '.' or '..' parts.
+    """
+    start = from_out.rpartition("/")[0]
+    if not start:
+        rel = to_out
+    else:
+        here, there = start.split("/"), to_out.split("/")
+        common = 0
+        while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+            common += 1
+        rel = "../" * (len(here) - common) + "/".join(there[common:])
+    url = _quote(rel)
     if fragment:
         url += "#" + quote(fragment, safe="")
     return url
+
+
+@functools.lru_cache(maxsize=65536)
+def _quote(path: str) -> str:
+    return quote(path, safe="/")
 
 
 def root_prefix(from_out: OutPath) -> str:

@@ -142,6 +142,7 @@ class Renderer:
         self.fingerprint = theme_fingerprint(config)
         self._types = wiki.types()
         self._navs: dict[str, Nav] = {}
+        self._card_keys: dict[str, str] = {}
 
     def nav(self, out_path: OutPath) -> Nav:
         """Site links relative to `out_path` (the same for every file in one folder)."""
@@ -161,14 +162,22 @@ class Renderer:
             )
         return self._navs[folder]
 
-    def card(self, slug: str, from_out: OutPath, reason: str = "") -> Card:
+    def card(self, slug: str, from_out: OutPath, reason: str = "", count: int = 0) -> Card:
         """A page as a card, linked relative to `from_out`."""
         entry = self.wiki.entries[slug]
         page = entry.page
         return Card(type=page.type, type_label=type_label(page.type), title=page.title,
                     url=relative_url(from_out, entry.out_path),
-                    summary=truncate(page.summary, self.config.summary_length), reason=reason,
-                    count=self.wiki.graph.graph.in_degree(slug))
+                    summary=truncate(page.summary, self.config.summary_length), reason=reason, count=count)
+
+    def card_key(self, slug: str) -> str:
+        """Everything a card of `slug` shows, as one string (memoised): part of render keys."""
+        found = self._card_keys.get(slug)
+        if found is None:
+            page = self.wiki.entries[slug].page
+            found = self._card_keys[slug] = repr((page.type, page.title, self.wiki.entries[slug].out_path,
+                                                  truncate(page.summary, self.config.summary_length)))
+        return found
 
     def render(self, template: str, out_path: OutPath, **context) -> str:
         """Render a template for the output file `out_path`."""

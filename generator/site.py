@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
@@ -50,7 +51,8 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
     front_text = "\n".join(text.split("\n")[: front.body_start])
     refs = front_matter_links(page, front_text) + extract_links(page.body, page.body_line, page.src_path)
     body = render_body(md or make_markdown(), page.body)
-    return ParsedPage(page, body, refs), problems + page_problems
+    digest = hashlib.blake2b(source.raw, digest_size=16).hexdigest()
+    return ParsedPage(page, body, refs, digest), problems + page_problems
 
 
 def assign_slugs(parsed: list[ParsedPage]) -> tuple[dict[SourcePath, Slug], list[Diagnostic]]:
@@ -222,7 +224,7 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     renderer = Renderer(config, wiki)
     previous_keys = previous_keys or {}
     for plan in page_plans(wiki, renderer):
-        yield Kept(plan.out_path, plan.key) if previous_keys.get(plan.out_path) == plan.key else plan.render()
+        yield Kept(plan.out_path, plan.key) if plan.key and previous_keys.get(plan.out_path) == plan.key else plan.render()
         if progress:
             progress(1)
     yield from listing_outputs(wiki, renderer)

@@ -54,3 +54,12 @@ def test_singular(folder, name):
 
 def test_wanted_anchor():
     assert wanted_anchor("Claude Opus 4.6") == "wanted-claude-opus-4-6"
+
+
+@pytest.mark.parametrize("src, dst", [
+    ("a.html", "x/y/z.html"), ("x/y/z.html", "a.html"), ("x/y/z.html", "x/q.html"), ("x/y/z.html", "x/y/w.html"),
+    ("x/a.html", "x/b/c.html"), ("x/b/c.html", "x/b/c.html"), ("types/a.html", "typesx/b.html"),
+])
+def test_relative_url_matches_posix_relpath(src, dst):
+    import posixpath
+    assert relative_url(src, dst) == posixpath.relpath(dst, posixpath.dirname(src) or ".")

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from generator import paths
 from generator.emit import Output
-from generator.emit.graph_view import local_graph
+from generator.emit.graph_view import LOCAL_LIMIT, local_graph
 from generator.links import LinkRef, looks_like_reference, normalize
 from generator.markdown import LinkTarget, fill_links, heading_id
 from generator.model import Entry, Wiki
@@ -46,9 +46,11 @@ def paths_base(src_path: str) -> str:
     return src_path.rsplit("/", 1)[0] if "/" in src_path else ""
 
 
-def body_html(wiki: Wiki, entry: Entry) -> str:
+def body_html(wiki: Wiki, entry: Entry, targets: dict | None = None) -> str:
     """The page body with every link placeholder resolved."""
-    return fill_links(entry.parsed.body.html, lambda s, t, f: link_target(wiki, entry, s, t, f))
+    if targets is None:
+        targets = link_targets(wiki, entry)
+    return fill_links(entry.parsed.body.html, lambda s, t, f: targets[(s, t, f)])
 
 
 def sources(wiki: Wiki, entry: Entry) -> tuple[Source, ...]:
@@ -70,13 +72,13 @@ def sources(wiki: Wiki, entry: Entry) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = False) -> PageView:
+def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = False, targets: dict | None = None) -> PageView:
     """The view-model of one content page."""
     page, out = entry.page, entry.out_path
     return PageView(
         title=page.title, type=page.type, type_label=type_label(page.type),
         type_url=relative_url(out, paths.type_out_path(page.type)), src_path=page.src_path,
-        body=body_html(wiki, entry), headings=entry.parsed.body.headings,
+        body=body_html(wiki, entry, targets), headings=entry.parsed.body.headings,
         tags=tuple(Link(tag, relative_url(out, paths.tag_out_path(tag))) for tag in page.tags),
         aliases=page.aliases, sources=sources(wiki, entry),
         backlinks=tuple(renderer.card(s, out) for s in wiki.graph.backlinks(entry.slug)),
@@ -87,30 +89,61 @@ def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = Fals
 
 @dataclass(frozen=True, slots=True)
 class PagePlan:
-    """A content page ready to render: its render key says whether the page differs from last time."""
+    """A content page ready to render; its key changes whenever anything its HTML shows changes."""
 
     out_path: OutPath
     key: str
-    context: dict
+    wiki: Wiki
+    renderer: Renderer
+    entry: Entry
+    targets: dict
 
     def render(self) -> Output:
-        renderer = self.context["renderer"]
-        html = renderer.render("page.html", self.out_path, page=self.context["page"], home=self.context["home"],
-                               local_graph=self.context["local_graph"])
+        is_home = self.entry.slug == self.wiki.home_slug
+        view = page_view(self.wiki, self.renderer, self.entry, is_home, self.targets)
+        html = self.renderer.render("page.html", self.out_path, page=view,
+                                    home=home_extras(self.wiki, self.renderer) if is_home else None,
+                                    local_graph=local_graph(self.wiki, self.entry.slug, self.out_path))
         return Output(self.out_path, html.encode("utf-8"), self.key)
 
 
+def link_targets(wiki: Wiki, entry: Entry) -> dict[tuple[str, str, str], LinkTarget]:
+    """Where each link placeholder of the page's body points."""
+    return {ph: link_target(wiki, entry, *ph) for ph in entry.parsed.body.placeholders}
+
+
+def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict) -> str:
+    """A hash over every input of a page's HTML, computed without building its view.
+
+    The page's own bytes; where its links and sources point; the cards (type, title, URL, summary) of
+    its backlinks, related articles and graph neighbours, and the reasons; the neighbours' links among
+    themselves (the local graph); the nav; the theme, config and version. The home page lists the
+    whole wiki, so it has no key and is always rendered.
+    """
+    if entry.slug == wiki.home_slug:
+        return ""
+    graph = wiki.graph
+    slug = entry.slug
+    card = renderer.card_key
+    neighbours = sorted(set(graph.outlinks(slug)) | set(graph.backlinks(slug)))
+    between = [(a, b) for a in neighbours for b in graph._succ[a] if b in graph._succ_set[slug] or b in graph._pred_set[slug]]
+    parts = (
+        renderer.fingerprint, entry.parsed.digest, entry.out_path,
+        sorted(targets.items()), sources(wiki, entry),
+        [card(s) for s in graph.backlinks(slug)],
+        [(card(r.slug), r.reason) for r in wiki.related.get(slug, [])],
+        [(card(s), graph.graph.has_edge(slug, s), graph.graph.has_edge(s, slug)) for s in neighbours], between,
+        # which neighbours the local graph shows depends on their backlink counts once there are too many
+        [graph.graph.in_degree(s) for s in neighbours] if len(neighbours) > LOCAL_LIMIT else None,
+        renderer.nav(entry.out_path),
+    )
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
 def page_plan(wiki: Wiki, renderer: Renderer, entry: Entry) -> PagePlan:
-    """One content page's view-models, and a key over everything that reaches its HTML."""
-    is_home = entry.slug == wiki.home_slug
-    view = page_view(wiki, renderer, entry, is_home)
-    home = home_extras(wiki, renderer) if is_home else None
-    graph = local_graph(wiki, entry.slug, entry.out_path)
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(renderer.fingerprint.encode())
-    digest.update(repr((entry.out_path, view, home, graph, renderer.nav(entry.out_path))).encode())
-    return PagePlan(entry.out_path, digest.hexdigest(),
-                    {"renderer": renderer, "page": view, "home": home, "local_graph": graph})
+    """One content page, keyed, not yet rendered."""
+    targets = link_targets(wiki, entry)
+    return PagePlan(entry.out_path, page_key(wiki, renderer, entry, targets), wiki, renderer, entry, targets)
 
 
 def page_output(wiki: Wiki, renderer: Renderer, entry: Entry) -> Output:
@@ -128,7 +161,8 @@ def home_extras(wiki: Wiki, renderer: Renderer) -> dict:
         "types": [(type_label(t), relative_url(out, paths.type_out_path(t)), len(slugs),
                    [renderer.card(s, out) for s in sorted(slugs, key=lambda s: -wiki.graph.graph.in_degree(s))[:HOME_PER_TYPE]])
                   for t, slugs in wiki.types().items()],
-        "most_linked": [renderer.card(s, out) for s in wiki.graph.most_linked(10) if wiki.graph.graph.in_degree(s)],
+        "most_linked": [renderer.card(s, out, count=wiki.graph.graph.in_degree(s))
+                        for s in wiki.graph.most_linked(10) if wiki.graph.graph.in_degree(s)],
     }
 
 
