@@ -7,6 +7,7 @@ import platform
 import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -40,8 +41,8 @@ class Run:
         return ""
 
 
-def tree_rss(root: int) -> int:
-    """The summed resident memory of a process and all its descendants now (bytes), from /proc."""
+def tree_rss(root: int, include_root: bool = True) -> int:
+    """The summed resident memory of a process (unless include_root is False) and all its descendants now (bytes)."""
     parent: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -59,7 +60,7 @@ def tree_rss(root: int) -> int:
     children: dict[int, list[int]] = {}
     for pid, ppid in parent.items():
         children.setdefault(ppid, []).append(pid)
-    total, stack = 0, [root]
+    total, stack = 0, [root] if include_root else list(children.get(root, ()))
     while stack:
         pid = stack.pop()
         total += rss.get(pid, 0)
@@ -77,7 +78,7 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.wait(SAMPLE_SECONDS):
-            self.peak = max(self.peak, tree_rss(self.pid))
+            self.peak = max(self.peak, tree_rss(self.pid, include_root=False))
 
     def stop(self) -> None:
         self._halt.set()
@@ -91,32 +92,62 @@ def _kill_group(pid: int) -> None:
         pass
 
 
+# The wrapper forks and execs the command and reports its wall time and wait4 ru_maxrss. A child
+# forked straight from the runner would inherit the runner's own high-water RSS (Linux keeps it
+# across fork and exec), which holds a whole corpus; the wrapper is a small fresh process.
+_WRAPPER = r"""
+import os, sys, time
+report, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(cmd[0], cmd)
+    except OSError as exc:
+        print(f"cannot run {cmd[0]}: {exc.strerror}", file=sys.stderr, flush=True)
+    os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(report, "w") as handle:
+    handle.write(f"{seconds} {usage.ru_maxrss * 1024}")
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
 def run_command(cmd: list[str], log: Path, cwd: Path | None = None, timeout: float = 3600.0,
                 env: dict | None = None) -> Run:
     """Run `cmd` (output appended to `log`) and measure it.
 
-    Peak RSS is the larger of the biggest single process (wait4's ru_maxrss, exact) and the
-    sampled sum over the process tree (catches worker pools; sampled every SAMPLE_SECONDS).
+    Seconds: the command's wall time, measured by the wrapper around fork/exec/wait. Peak RSS:
+    the larger of the biggest single process (wait4's ru_maxrss) and the sampled sum over the
+    process tree (catches worker pools; sampled every SAMPLE_SECONDS).
     """
     log.parent.mkdir(parents=True, exist_ok=True)
+    report = log.with_name(log.name + ".last")
+    report.unlink(missing_ok=True)
     with open(log, "ab") as out:
         out.write(f"\n$ {shlex.join(cmd)}\n".encode())
         out.flush()
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, str(report), *cmd], cwd=cwd, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         sampler = _Sampler(proc.pid)
         sampler.start()
         timed_out = threading.Event()
         timer = threading.Timer(timeout, lambda: (timed_out.set(), _kill_group(proc.pid)))
         timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc.wait()
         seconds = time.perf_counter() - start
         timer.cancel()
         sampler.stop()
-        proc.returncode = os.waitstatus_to_exitcode(status)
         _kill_group(proc.pid)  # leftovers of a killed or careless process tree
-    peak = max(usage.ru_maxrss * 1024, sampler.peak)
+    peak = sampler.peak
+    try:
+        measured, maxrss = report.read_text().split()
+        seconds, peak = float(measured), max(peak, int(maxrss))
+    except (OSError, ValueError):
+        pass  # killed before the command ended: the runner's own clock and the samples stand
     return Run(seconds, peak, proc.returncode, _tail(log), timed_out.is_set())
 
 
