@@ -262,11 +262,10 @@ class Bench:
     def cache_for(self, content: Path) -> Path:
         return self.args.kbwiki_cache_dir or content.parent / ".kbwiki-cache"
 
-    def synthetic(self, pages: int, full: bool = True) -> None:
-        """Generate a corpus of `pages` pages and measure everything on it (full=False: one cold build and the floor)."""
+    def synthetic(self, pages: int, repeat: int, full: bool = True) -> None:
+        """Generate a corpus of `pages` pages and measure everything on it `repeat` times (full=False: cold build and floor)."""
         label = label_of(pages)
         root = self.work / label
-        repeat = self.args.repeat if full else 1
         self.say(f"{label}: generating {pages} pages (seed {self.args.seed})")
         corpus = corpus_mod.generate(pages, self.args.seed)
         self.corpora[label] = corpus_mod.stats(corpus)
@@ -306,10 +305,11 @@ class Bench:
             # In place, an explicit --cache-dir keeps kbwiki's cache out of shared/ when kbwiki has the option.
             cache = tmp_path / ".kbwiki-cache" if "--cache-dir" in self.build_help else self.cache_for(vault)
             self.say(f"{label}: {len(pages)} pages, read in place")
-            cold = self.kbwiki_cold(label, vault, out, cache, self.args.repeat)
+            repeat = self.args.sample_repeat or self.args.repeat
+            cold = self.kbwiki_cold(label, vault, out, cache, repeat)
             if cold.status != "ok":
                 return
-            self.kbwiki_builds(label, NO_CHANGE, vault, out, cache, self.args.repeat)
+            self.kbwiki_builds(label, NO_CHANGE, vault, out, cache, repeat)
             copy = tmp_path / "vault"
             shutil.copytree(vault, copy, symlinks=True)
             copy_out, copy_cache = tmp_path / "copy-site", self.args.kbwiki_cache_dir or tmp_path / ".kbwiki-cache"
@@ -319,7 +319,7 @@ class Bench:
                 self.new(label, "kbwiki", EDIT_CLI).status = f"failed: {prime.problem()}"
                 return
             page = copy / pages[len(pages) // 2].relative_to(vault)
-            self.kbwiki_edit(label, copy, copy_out, copy_cache, page, self.args.repeat)
+            self.kbwiki_edit(label, copy, copy_out, copy_cache, page, repeat)
 
 
 def versions(bench: Bench) -> dict[str, str]:
@@ -340,11 +340,13 @@ def versions(bench: Bench) -> dict[str, str]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Benchmark kbwiki against Hugo, MkDocs and the read+write floor.")
-    parser.add_argument("--sizes", default="1000,10000", help="comma-separated page counts (default 1000,10000)")
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated page counts, each optionally N:R for R runs instead of --repeat (default 1000,10000)")
     parser.add_argument("--large", action="store_true", help="also 50,000 pages")
     parser.add_argument("--huge", action="store_true", help="also 100,000 pages (one cold build and the floor)")
     parser.add_argument("--mkdocs-10k", action="store_true", help="also MkDocs at 10,000 pages (slow)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported (default 3)")
+    parser.add_argument("--sample-repeat", type=int, default=0, help="runs per measurement on the real vault (default --repeat)")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
     parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "work", help="work folder (default benchmarks/work)")
     parser.add_argument("--keep", action="store_true", help="keep each corpus and its outputs in the work folder")
@@ -358,13 +360,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-doc", action="store_true", help="print only; leave the doc alone")
     args = parser.parse_args(argv)
     try:
-        args.size_list = [int(s) for s in args.sizes.split(",") if s.strip()]
+        args.size_list = [(int(n), int(r or args.repeat)) for n, _, r in (s.strip().partition(":") for s in args.sizes.split(",") if s.strip())]
     except ValueError:
-        parser.error("--sizes takes comma-separated integers, e.g. 1000,10000")
-    if args.repeat < 1 or any(n < 2 for n in args.size_list):
+        parser.error("--sizes takes comma-separated page counts, each optionally N:RUNS, e.g. 1000,10000:1")
+    if args.repeat < 1 or args.sample_repeat < 0 or any(n < 2 or r < 1 for n, r in args.size_list):
         parser.error("--repeat must be at least 1 and every size at least 2")
-    if args.large and 50000 not in args.size_list:
-        args.size_list.append(50000)
+    if args.large and 50000 not in [n for n, _ in args.size_list]:
+        args.size_list.append((50000, args.repeat))
     return args
 
 
@@ -379,29 +381,41 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args)
     tools = versions(bench)  # before the runs: the commit measured, not one made meanwhile
     bench.say(f"kbwiki benchmarks: {command}\nwork folder {args.work}, log {bench.log}")
-    for pages in args.size_list:
-        bench.synthetic(pages)
-    if args.huge:
-        bench.synthetic(100000, full=False)
-    if not args.no_sample:
-        bench.sample(args.sample)
-    host["load average (start → end)"] = f"{host.pop('load')} → " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    minutes = (dt.datetime.now(dt.timezone.utc) - started).total_seconds() / 60
-    target_rows = report.targets(bench.results, "100k" if args.huge else None)
-    measured = report.results_table(bench.results)
-    print("\n" + measured + "\n\n" + report.targets_table(target_rows))
-    if not args.no_doc:
+    load_at_start = host.pop("load")
+
+    def write(done: bool) -> None:
+        """Rewrite the doc: after each corpus (marked unfinished, so an interrupted run leaves its figures) and at the end."""
+        host["load average (start → now)"] = f"{load_at_start} → " + " / ".join(f"{x:.2f}" for x in os.getloadavg())
+        minutes = (dt.datetime.now(dt.timezone.utc) - started).total_seconds() / 60
+        target_rows = report.targets(bench.results, "100k" if args.huge else None)
+        measured = report.results_table(bench.results)
+        if done:
+            print("\n" + measured + "\n\n" + report.targets_table(target_rows))
+        if args.no_doc:
+            return
         corpora = {label: ", ".join(f"{k} {v}" for k, v in stats.items()) for label, stats in bench.corpora.items()}
+        state = f"{minutes:.0f} min" if done else f"UNFINISHED: {minutes:.0f} min so far, the run is going on or was interrupted"
         report.write_doc(args.doc, [
-            f"## Results\n\nRun on {started:%Y-%m-%d %H:%M} UTC, {minutes:.0f} min, with:\n\n```bash\n{command}\n```",
+            f"## Results\n\nRun on {started:%Y-%m-%d %H:%M} UTC ({state}), with:\n\n```bash\n{command}\n```",
             report.key_value_table("machine", host),
             report.key_value_table("versions", tools),
             report.key_value_table("corpus", corpora),
             "### Targets\n\n" + report.targets_table(target_rows),
-            "### Measurements\n\nMedian of the runs listed; wall seconds of a subprocess. Peak RSS: the highest over the runs "
+            "### Measurements\n\nMedian of the runs listed; wall seconds of the command. Peak RSS: the highest over the runs "
             "(for serve: the serving process tree after the edit).\n\n" + measured,
         ])
-        print(f"\nwrote {args.doc}")
+        if done:
+            print(f"\nwrote {args.doc}")
+
+    for pages, repeat in args.size_list:
+        bench.synthetic(pages, repeat)
+        write(done=False)
+    if args.huge:
+        bench.synthetic(100000, 1, full=False)
+        write(done=False)
+    if not args.no_sample:
+        bench.sample(args.sample)
+    write(done=True)
     return 0
 
 
