@@ -118,17 +118,24 @@ python benchmarks/run.py                 # 1k and 10k pages, median of 3; rewrit
 python benchmarks/run.py --large         # also 50k pages
 python benchmarks/run.py --huge          # also 100k pages (one cold build, just to see it finish)
 python benchmarks/run.py --mkdocs-10k    # also MkDocs at 10k pages (slow)
-python benchmarks/run.py --sizes 1000 --repeat 1 --no-doc   # a quick look, docs untouched
+python benchmarks/run.py --sizes 1000,10000:1 --sample-repeat 1   # 10k and the vault once each (busy machine)
+python benchmarks/run.py --sizes 1000 --repeat 1 --no-sample --no-doc   # a quick look, docs untouched
 python benchmarks/corpus.py --pages 10000 --out /tmp/wiki --format all   # just the corpus
 ```
 
-Other options: `--seed N` (corpus seed, default 1), `--work DIR` (work folder, default
-`benchmarks/work/`, gitignored), `--sample DIR` (the real vault measured in place, default
-`../shared/corpora/llm-wiki-sample`; `--no-sample` skips it), `--kbwiki-cache-dir DIR` (deleted
-before every cold build; default `<content parent>/.kbwiki-cache`; when `kbwiki build` has a
-`--cache-dir` option the runner passes a folder of its own instead), `--timeout S` (per command).
+Other options: `--sizes N[:RUNS],...` (page counts, each with its own number of runs),
+`--repeat R` (runs per measurement, default 3; the median is reported), `--seed N` (corpus seed,
+default 1), `--work DIR` (work folder, default `benchmarks/work/`, gitignored; `--keep` keeps the
+corpora), `--sample DIR` (the real vault, default `../shared/corpora/llm-wiki-sample`;
+`--no-sample` skips it; `--sample-repeat R`), `--kbwiki-cache-dir DIR` (deleted before every
+cold build; default `<content parent>/.kbwiki-cache`; when `kbwiki build` has a `--cache-dir`
+option the runner passes a folder of its own instead), `--repo DIR` (measure another kbwiki
+checkout), `--timeout S` (per command, default 3600), `--doc FILE`, `--no-doc`.
 
-What is measured (every figure is wall time of a subprocess, Python's start included):
+The doc is rewritten after each corpus (marked UNFINISHED until the run ends), so an interrupted
+run still leaves its figures. Everything every command printed is in `benchmarks/work/run.log`.
+
+What is measured (every figure is the wall time of one command, Python's start included):
 
 - **cold build**: no output folder, no kbwiki cache (the OS file cache is warm);
 - **no-change rebuild**: the same command again, nothing changed;
@@ -136,11 +143,16 @@ What is measured (every figure is wall time of a subprocess, Python's start incl
   ranking, then the same command;
 - **one-page edit (serve)**: `kbwiki serve` running; the time from writing the file until
   the page served on 127.0.0.1 shows the new sentence (only when `serve` exists);
-- **peak RSS**: the larger of the biggest single process (`wait4`) and the sampled sum over the
-  process tree (every 0.1 s), the highest over the runs;
+- **peak RSS**: the larger of the biggest single process (`wait4` on a small fork/exec wrapper,
+  so the runner's own memory is not inherited; ~10 MB is the wrapper's floor) and the sampled sum
+  over the process tree (every 0.1 s, for worker pools), the highest over the runs;
+- **read+write floor** (`benchmarks/floor.py`): read every source, write each one's bytes to an
+  `.html` file: no parsing or rendering;
 - **Hugo** (Debian package) builds the same pages with minimal layouts, **MkDocs** (PyPI) with
-  its default theme and automatic navigation (1k only unless `--mkdocs-10k`); wiki links are
-  plain Markdown links for both (`benchmarks/corpus.py` says how);
+  its default theme and automatic navigation (1k only unless `--mkdocs-10k`); for both, every
+  `[[wiki link]]` is turned into a plain Markdown link (Hugo: `[Title](/entities/slug/)`; MkDocs:
+  `[Title](../entities/slug.md)`), a dangling one pointing where the missing page would be; Hugo
+  gets the wiki's `aliases` under `names` (Hugo's own `aliases` would make redirect pages);
 - **llm-wiki-sample**: read in place for cold and no-change builds; the edit runs on a copy in a
   temporary folder, so nothing under `shared/` is written; output goes to a temporary folder.
 
