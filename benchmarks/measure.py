@@ -26,6 +26,7 @@ class Run:
     returncode: int
     tail: str = ""
     timed_out: bool = False
+    cpu_seconds: float = 0.0  # user + system time of the command and the children it waited for
 
     @property
     def ok(self) -> bool:
@@ -109,7 +110,7 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
 with open(report, "w") as handle:
-    handle.write(f"{seconds} {usage.ru_maxrss * 1024}")
+    handle.write(f"{seconds} {usage.ru_maxrss * 1024} {usage.ru_utime + usage.ru_stime}")
 code = os.waitstatus_to_exitcode(status)
 sys.exit(code if code >= 0 else 128 - code)
 """
@@ -142,13 +143,13 @@ def run_command(cmd: list[str], log: Path, cwd: Path | None = None, timeout: flo
         timer.cancel()
         sampler.stop()
         _kill_group(proc.pid)  # leftovers of a killed or careless process tree
-    peak = sampler.peak
+    peak, cpu = sampler.peak, 0.0
     try:
-        measured, maxrss = report.read_text().split()
-        seconds, peak = float(measured), max(peak, int(maxrss))
+        measured, maxrss, cpu_text = report.read_text().split()
+        seconds, peak, cpu = float(measured), max(peak, int(maxrss)), float(cpu_text)
     except (OSError, ValueError):
         pass  # killed before the command ended: the runner's own clock and the samples stand
-    return Run(seconds, peak, proc.returncode, _tail(log), timed_out.is_set())
+    return Run(seconds, peak, proc.returncode, _tail(log), timed_out.is_set(), cpu)
 
 
 def _tail(log: Path, size: int = 2000) -> str:

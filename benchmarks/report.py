@@ -21,6 +21,7 @@ class Result:
     measure: str
     runs: list[float] = field(default_factory=list)
     peak_rss: int = 0  # bytes, the largest over the runs
+    cpu: list[float] = field(default_factory=list)  # CPU seconds (user + system) per run, when known
     status: str = "ok"  # otherwise why there is no figure: "failed: …", "n/a (…)", "missing"
 
     @property
@@ -34,12 +35,13 @@ def _s(value: float | None) -> str:
 
 def results_table(results: list[Result]) -> str:
     """The measurements as a Markdown table (it reads fine in a terminal too)."""
-    rows = ["| corpus | tool | measurement | median (s) | runs (s) | peak RSS (MB) | status |",
-            "| --- | --- | --- | ---: | --- | ---: | --- |"]
+    rows = ["| corpus | tool | measurement | median (s) | runs (s) | CPU (s) | peak RSS (MB) | status |",
+            "| --- | --- | --- | ---: | --- | ---: | ---: | --- |"]
     for r in results:
         runs = ", ".join(_s(x) for x in r.runs) or "—"
+        cpu = _s(statistics.median(r.cpu)) if r.cpu and r.status == "ok" else "—"
         rss = f"{r.peak_rss / MB:.0f}" if r.peak_rss else "—"
-        rows.append(f"| {r.corpus} | {r.tool} | {r.measure} | {_s(r.median)} | {runs} | {rss} | {r.status} |")
+        rows.append(f"| {r.corpus} | {r.tool} | {r.measure} | {_s(r.median)} | {runs} | {cpu} | {rss} | {r.status} |")
     return "\n".join(rows)
 
 

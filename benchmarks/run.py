@@ -95,6 +95,8 @@ class Bench:
             result.status = f"failed: {run.problem()}"
             return False
         result.runs.append(run.seconds)
+        if run.cpu_seconds:
+            result.cpu.append(run.cpu_seconds)
         result.peak_rss = max(result.peak_rss, run.peak_rss)
         return True
 
@@ -401,8 +403,10 @@ def main(argv: list[str] | None = None) -> int:
             report.key_value_table("versions", tools),
             report.key_value_table("corpus", corpora),
             "### Targets\n\n" + report.targets_table(target_rows),
-            "### Measurements\n\nMedian of the runs listed; wall seconds of the command. Peak RSS: the highest over the runs "
-            "(for serve: the serving process tree after the edit).\n\n" + measured,
+            "### Measurements\n\nMedian of the runs listed; wall seconds of the command. CPU: the median user + system "
+            "seconds of the command and its children (steadier than wall time on a busy machine; a process pool's CPU "
+            "exceeds its wall time). Peak RSS: the highest over the runs (for serve: the serving process tree after the "
+            "edit).\n\n" + measured,
         ])
         if done:
             print(f"\nwrote {args.doc}")

@@ -134,7 +134,7 @@ def test_a_failed_tool_has_no_median_and_leaves_its_target_unjudged():
 def test_run_command_measures_a_real_subprocess(tmp_path):
     from benchmarks import measure
     ok = measure.run_command([sys.executable, "-c", "x = bytearray(50 * 1024 * 1024); print('done')"], tmp_path / "log")
-    assert ok.ok and ok.peak_rss > 50 * 1024 * 1024 and "done" in ok.tail
+    assert ok.ok and ok.peak_rss > 50 * 1024 * 1024 and "done" in ok.tail and ok.cpu_seconds > 0
     bad = measure.run_command([sys.executable, "-c", "import sys; sys.exit('broken tool')"], tmp_path / "log")
     assert not bad.ok and "exit 1" in bad.problem() and "broken tool" in bad.problem()
 
