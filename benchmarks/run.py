@@ -310,6 +310,8 @@ class Bench:
             repeat = self.args.sample_repeat or self.args.repeat
             cold = self.kbwiki_cold(label, vault, out, cache, repeat)
             if cold.status != "ok":
+                for what in (NO_CHANGE, EDIT_CLI):
+                    self.new(label, "kbwiki", what).status = "skipped (cold build failed)"
                 return
             self.kbwiki_builds(label, NO_CHANGE, vault, out, cache, repeat)
             copy = tmp_path / "vault"
