@@ -1,0 +1,149 @@
+"""The benchmark corpus generator (benchmarks/corpus.py) and the runner's pure parts. No timing assertions."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import corpus as corpus_mod
+from benchmarks import report
+from benchmarks.report import COLD, EDIT_CLI, NO_CHANGE, Result
+from tests.helpers import build
+
+_WIKI_TARGET = re.compile(r"\[\[([^\[\]|\n]+)(?:\|[^\[\]\n]+)?\]\]")
+_FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _targets(corpus: corpus_mod.Corpus) -> list[str]:
+    return [m.group(1) for page in corpus.pages for m in _WIKI_TARGET.finditer(page.text)]
+
+
+@pytest.fixture(scope="module")
+def big():
+    """1,000 pages, in memory only (about a second)."""
+    return corpus_mod.generate(1000, seed=7)
+
+
+def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path):
+    for fmt in ("kbwiki", "hugo", "mkdocs"):
+        first = _files(corpus_mod.write(corpus_mod.generate(40, seed=3), tmp_path / f"a-{fmt}", fmt))
+        second = _files(corpus_mod.write(corpus_mod.generate(40, seed=3), tmp_path / f"b-{fmt}", fmt))
+        assert first == second and len(first) > 40
+    other = _files(corpus_mod.write(corpus_mod.generate(40, seed=4), tmp_path / "c", "kbwiki"))
+    assert other != _files(tmp_path / "a-kbwiki")
+
+
+def test_n_pages_with_front_matter_in_entities_and_concepts(tmp_path):
+    content = corpus_mod.write_kbwiki(corpus_mod.generate(60, seed=1), tmp_path / "content")
+    pages = sorted(content.rglob("*.md"))
+    assert len(pages) == 60
+    assert {p.parent.name for p in pages} == {"entities", "concepts"}
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        front = _FRONT.match(text)
+        assert front, path
+        keys = {line.split(":", 1)[0] for line in front.group(1).splitlines()}
+        assert {"title", "type", "summary", "tags", "created", "updated"} <= keys
+        assert "\n## " in text and "\n| --- |" in text and "\n```" in text and "[[" in text
+    sizes = [p.stat().st_size for p in pages]
+    assert 4000 < statistics.median(sizes) < 7000
+
+
+def test_about_two_percent_of_links_dangle(big):
+    titles = {p.title for p in big.pages}
+    targets = _targets(big)
+    dangling = sum(t not in titles for t in targets)
+    assert len(targets) == big.links and dangling == big.dangling
+    assert 0.015 < dangling / len(targets) < 0.025
+
+
+def test_a_few_hubs_collect_far_more_links_than_the_median_page(big):
+    titles = {p.title for p in big.pages}
+    counts: dict[str, int] = {}
+    for target in _targets(big):
+        if target in titles:
+            counts[target] = counts.get(target, 0) + 1
+    degrees = sorted((counts.get(t, 0) for t in titles), reverse=True)
+    assert degrees[0] > 1000 and degrees[0] > 50 * max(1, statistics.median(degrees))
+    assert big.by_rank()[0].title == max(counts, key=counts.get)
+
+
+def test_hugo_and_mkdocs_get_plain_markdown_links_to_the_same_pages(tmp_path):
+    corpus = corpus_mod.generate(50, seed=2)
+    hugo = corpus_mod.write_hugo(corpus, tmp_path / "hugo")
+    mkdocs = corpus_mod.write_mkdocs(corpus, tmp_path / "mkdocs")
+    assert (hugo / "hugo.toml").is_file() and (hugo / "layouts/_default/single.html").is_file()
+    assert (mkdocs / "mkdocs.yml").is_file()
+    for page in corpus.pages:
+        for text in ((hugo / "content" / page.src_path).read_text(), (mkdocs / "docs" / page.src_path).read_text()):
+            assert "[[" not in text
+    broken = 0
+    for page in corpus.pages:
+        doc = mkdocs / "docs" / page.src_path
+        for href in re.findall(r"\]\(([^)]+\.md)\)", doc.read_text()):
+            broken += not (doc.parent / href).resolve().is_file()
+    assert broken == corpus.dangling
+
+
+def test_writing_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.md").write_text("keep me")
+    with pytest.raises(FileExistsError):
+        corpus_mod.write_kbwiki(corpus_mod.generate(5), tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.md").read_text() == "keep me"
+
+
+def test_kbwiki_reports_one_broken_link_per_dangling_link(tmp_path):
+    corpus = corpus_mod.generate(50, seed=5)
+    assert corpus.dangling > 0
+    site = build(corpus_mod.write_kbwiki(corpus, tmp_path / "content"))
+    codes = [d.code for d in site.diagnostics]
+    assert codes.count("broken-link") == corpus.dangling
+    assert {d.code for d in site.diagnostics if d.level == "error"} == {"broken-link"}  # no clashing names or slugs
+    assert len(site.wiki.entries) == 50
+
+
+@pytest.mark.parametrize("cold, no_change, edit, verdicts", [
+    (10.0, 0.5, 1.0, ["met", "met"]),
+    (10.0, 2.0, 2.0, ["NOT met", "NOT met"]),
+])
+def test_targets_mark_ratios_met_or_not(cold, no_change, edit, verdicts):
+    results = [Result("10k", "kbwiki", COLD, [cold], 500 * report.MB), Result("10k", "kbwiki", NO_CHANGE, [no_change]),
+               Result("10k", "kbwiki", EDIT_CLI, [edit]), Result("10k", "Hugo", COLD, [5.0])]
+    rows = {name: verdict for name, _, verdict in report.targets(results, None)}
+    assert [rows["10k: no-change rebuild ≤ 10% of cold"], rows["10k: one-page edit (CLI) < 15% of cold"]] == verdicts
+    assert rows["cold build 10k ≤ 2.5 × Hugo"] == "met" and rows["peak RSS of a 10k build < 600 MB"] == "met"
+    assert rows["cold build 1k ≥ 10 × faster than MkDocs"] == "—"
+
+
+def test_a_failed_tool_has_no_median_and_leaves_its_target_unjudged():
+    results = [Result("10k", "kbwiki", COLD, [10.0]), Result("10k", "Hugo", COLD, [], status="missing (hugo not found)")]
+    assert results[1].median is None
+    rows = {name: verdict for name, _, verdict in report.targets(results, None)}
+    assert rows["cold build 10k ≤ 2.5 × Hugo"] == "—"
+
+
+def test_run_command_measures_a_real_subprocess(tmp_path):
+    from benchmarks import measure
+    ok = measure.run_command([sys.executable, "-c", "x = bytearray(50 * 1024 * 1024); print('done')"], tmp_path / "log")
+    assert ok.ok and ok.peak_rss > 50 * 1024 * 1024 and "done" in ok.tail and ok.cpu_seconds > 0
+    bad = measure.run_command([sys.executable, "-c", "import sys; sys.exit('broken tool')"], tmp_path / "log")
+    assert not bad.ok and "exit 1" in bad.problem() and "broken tool" in bad.problem()
+
+
+def test_the_doc_keeps_its_usage_and_replaces_the_figures(tmp_path):
+    doc = tmp_path / "benchmarks.md"
+    report.write_doc(doc, ["first figures"])
+    assert doc.read_text().startswith("# Benchmarks") and "first figures" in doc.read_text()
+    doc.write_text(doc.read_text().replace("## Usage", "## Usage\n\nA note the lead added."))
+    report.write_doc(doc, ["second figures"])
+    text = doc.read_text()
+    assert "A note the lead added." in text and "second figures" in text and "first figures" not in text
