@@ -64,7 +64,6 @@ class Rebuilder:
         self._parsed: dict[_ParseKey, tuple[ParsedPage | None, list[Diagnostic]]] = {}
         self._pending: set[SourcePath] = set()  # sources changed since the last written build
         self.build_id = 0
-        self.config: Config | None = None
 
     def rebuild(self, changed: Iterable[Path] = ()) -> RebuildResult:
         """Rebuild after `changed` (absolute paths; empty for the first build) and write unless blocked."""
@@ -73,7 +72,8 @@ class Rebuilder:
             config = self._make_config()
         except ConfigError as exc:
             return RebuildResult(False, self.build_id, failure=f"config: {exc}")
-        self.config = config
+        if not config.content_dir.is_dir():  # moved or deleted while serving: do not serve an empty wiki
+            return RebuildResult(False, self.build_id, failure=f"content folder {config.content_dir} does not exist")
         self._pending |= set(_source_paths(changed, config.content_dir))
         try:
             site, own_problems, reparsed = self._build(config)
@@ -154,8 +154,9 @@ class RebuildLoop:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop after the current rebuild; give up waiting soon (the write is an atomic swap, safe to abandon)."""
         self._stop.set()
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=5)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -143,3 +143,14 @@ def test_serve_rejects_a_bad_port(port, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["serve", "--port", port])
     assert exit_info.value.code == 2 and "invalid port" in capsys.readouterr().err
+
+
+def test_a_deleted_content_folder_keeps_the_last_good_site(vault):
+    builder = rebuilder(vault)
+    builder.rebuild()
+    moved = vault.rename(vault.parent / "moved")
+    result = builder.rebuild([vault])
+    assert not result.written and result.failure == f"content folder {vault} does not exist"
+    assert "first a" in html(vault, "a.html")
+    moved.rename(vault)
+    assert builder.rebuild([vault]).written
