@@ -183,7 +183,7 @@ class Serving:
                                         name="kbwiki-http", daemon=True)
 
     def start(self) -> None:
-        self.watcher.start()
+        """Rebuild on queued changes and answer requests (the watcher is already running)."""
         self.loop.start()
         self._thread.start()
 
@@ -196,7 +196,7 @@ class Serving:
         self.watcher.stop()
         self.loop.stop()
         self.loop.hub.close()
-        if self._thread.is_alive():
+        if self._thread.is_alive():  # shutdown() would wait forever for a loop that never started
             self.server.shutdown()
         self.server.server_close()
         self._done.set()
@@ -207,14 +207,15 @@ def start_serving(make_config: Callable[[], Config], host: str, port: int | None
     """Bind the port (ServeError when it cannot), build once, then serve, watch and rebuild in threads."""
     config = make_config()
     hub = EventHub()
-    server = bind_server(host, port, config.out_dir, hub)
+    loop = RebuildLoop(Rebuilder(make_config), hub, on_result)
+    targets = WatchTargets.make([config.content_dir, *theme_dirs(config)], config_file, config.out_dir)
+    watcher = Watcher(targets, loop.changes.put, on_watch_error)
+    serving = Serving(bind_server(host, port, config.out_dir, hub), loop, watcher)
     try:
-        loop = RebuildLoop(Rebuilder(make_config), hub, on_result)
+        watcher.start()  # before the first build: a change made while it runs is queued, not lost
         loop.run_once()
-        targets = WatchTargets.make([config.content_dir, *theme_dirs(config)], config_file, config.out_dir)
-        serving = Serving(server, loop, Watcher(targets, loop.changes.put, on_watch_error))
         serving.start()
     except BaseException:
-        server.server_close()
+        serving.stop()
         raise
     return serving

@@ -12,6 +12,7 @@ import watchfiles
 # Names editors and tools write beside the real file while saving; the final rename is what counts.
 _TEMP_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", ".temp", ".part", ".crdownload", ".kate-swp")
 _TEMP_NAMES = frozenset({"4913"})  # vim's probe file
+READY_POLL_MS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,25 +61,35 @@ class Watcher:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def start(self) -> None:
+    def start(self, ready_timeout: float = 10.0) -> None:
+        """Start watching; return once the watches are in place, so no change after this call is missed."""
         jobs = [(self.targets.folders, True)] if self.targets.folders else []
         if self.targets.config_file is not None:  # its folder, not the file: editors replace the file
             jobs.append(((self.targets.config_file.parent,), False))
         for paths, recursive in jobs:
-            thread = threading.Thread(target=self._watch, args=(paths, recursive), name="kbwiki-watch", daemon=True)
+            ready = threading.Event()
+            thread = threading.Thread(target=self._watch, args=(paths, recursive, ready), name="kbwiki-watch", daemon=True)
             thread.start()
             self._threads.append(thread)
+            ready.wait(ready_timeout)
 
     def stop(self) -> None:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def _watch(self, paths: tuple[Path, ...], recursive: bool) -> None:
+    def _watch(self, paths: tuple[Path, ...], recursive: bool, ready: threading.Event) -> None:
+        # yield_on_timeout: an empty batch every READY_POLL_MS while idle. The first one proves the
+        # watches exist (watchfiles sets them up before it waits), which start() waits for.
         try:
             for changes in watchfiles.watch(*paths, watch_filter=lambda _change, p: is_relevant(Path(p), self.targets),
-                                            recursive=recursive, stop_event=self._stop, raise_interrupt=False):
-                self.on_change({Path(p) for _change, p in changes})
+                                            recursive=recursive, stop_event=self._stop, raise_interrupt=False,
+                                            yield_on_timeout=True, rust_timeout=READY_POLL_MS):
+                ready.set()
+                if changes:
+                    self.on_change({Path(p) for _change, p in changes})
         except Exception as exc:  # e.g. the system's limit of watched folders; serving goes on without rebuilds
             if not self._stop.is_set():
                 self.on_error(exc)
+        finally:
+            ready.set()

@@ -67,10 +67,14 @@ class EventStream:
         assert self.response.getheader("Content-Type").startswith("text/event-stream")
 
     def next_event(self, timeout: float = DEADLINE) -> tuple[str, dict] | None:
-        """The next named event as (name, data); None at the end of the stream."""
-        self.sock.settimeout(timeout)
+        """The next named event as (name, data); None at the end of the stream; fails after `timeout` s."""
+        deadline = time.monotonic() + timeout
         name, data = "", ""
         while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:  # the server's keep-alive pings must not extend the wait
+                raise AssertionError(f"no event within {timeout:.0f} s")
+            self.sock.settimeout(remaining)
             line = self.response.fp.readline()
             if not line:
                 return None
@@ -86,10 +90,7 @@ class EventStream:
         """The data of the next `name` event, skipping others."""
         deadline = time.monotonic() + timeout
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"no {name!r} event within {timeout:.0f} s")
-            event = self.next_event(remaining)
+            event = self.next_event(max(deadline - time.monotonic(), 0.001))
             if event is None:
                 raise AssertionError(f"event stream ended before a {name!r} event")
             if event[0] == name:
