@@ -62,25 +62,26 @@ class Rebuilder:
     def __init__(self, make_config: Callable[[], Config]):
         self._make_config = make_config
         self._parsed: dict[_ParseKey, tuple[ParsedPage | None, list[Diagnostic]]] = {}
-        self._pending: set[SourcePath] = set()  # sources changed since the last written build
+        self._pending: set[Path] = set()  # paths changed since the last written build
         self.build_id = 0
 
     def rebuild(self, changed: Iterable[Path] = ()) -> RebuildResult:
         """Rebuild after `changed` (absolute paths; empty for the first build) and write unless blocked."""
         started = time.perf_counter()
+        self._pending |= set(changed)
         try:
             config = self._make_config()
         except ConfigError as exc:
             return RebuildResult(False, self.build_id, failure=f"config: {exc}")
         if not config.content_dir.is_dir():  # moved or deleted while serving: do not serve an empty wiki
             return RebuildResult(False, self.build_id, failure=f"content folder {config.content_dir} does not exist")
-        self._pending |= set(_source_paths(changed, config.content_dir))
         try:
             site, own_problems, reparsed = self._build(config)
         except Exception as exc:  # a broken template raises; keep serving the last good site
             summary = "".join(traceback.format_exception_only(exc)).strip()
             return RebuildResult(False, self.build_id, failure=summary, detail=traceback.format_exc())
-        blocking = tuple(d for d in own_problems if d.level == "error" and d.src_path in self._pending)
+        pending = set(_source_paths(self._pending, config.content_dir))
+        blocking = tuple(d for d in own_problems if d.level == "error" and d.src_path in pending)
         common = dict(pages=len(site.wiki.entries), files=len(site.outputs), reparsed=reparsed,
                       diagnostics=tuple(site.diagnostics))
         if blocking:
@@ -156,7 +157,8 @@ class RebuildLoop:
     def stop(self) -> None:
         """Stop after the current rebuild; give up waiting soon (the write is an atomic swap, safe to abandon)."""
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
-from generator import cli
+from generator import cli, serve
 from generator.config import Config, load_config
-from generator.serve import Rebuilder
 from tests.conftest import DEMO
 
 BROKEN_FRONT = "---\ntitle: B\ntags: [open\n---\nbroken\n"
@@ -19,8 +19,8 @@ def vault(make_vault):
     return make_vault({"index.md": "# Home\n\n[[A]] and [[B]].\n", "a.md": "# A\n\nfirst a\n", "b.md": "# B\n\nfirst b\n"})
 
 
-def rebuilder(content: Path, **settings) -> Rebuilder:
-    return Rebuilder(lambda: Config(content_dir=content, out_dir=content.parent / "site", **settings))
+def rebuilder(content: Path, **settings) -> serve.Rebuilder:
+    return serve.Rebuilder(lambda: Config(content_dir=content, out_dir=content.parent / "site", **settings))
 
 
 def html(vault: Path, name: str) -> str:
@@ -49,7 +49,7 @@ def test_an_edit_reparses_only_the_changed_page(vault):
 def test_a_config_change_reparses_every_page(vault, tmp_path):
     config_file = tmp_path / "kbwiki.yaml"
     config_file.write_text("type_keys: [type]\n", encoding="utf-8")
-    builder = Rebuilder(lambda: load_config(config_file, content_dir=vault, out_dir=tmp_path / "site"))
+    builder = serve.Rebuilder(lambda: load_config(config_file, content_dir=vault, out_dir=tmp_path / "site"))
     builder.rebuild()
     config_file.write_text("type_keys: [kind]\n", encoding="utf-8")
     assert builder.rebuild([config_file]).reparsed == 3
@@ -110,7 +110,7 @@ def test_a_template_error_keeps_the_last_good_site(vault, tmp_path):
 def test_a_config_error_keeps_the_last_good_site(vault, tmp_path):
     config_file = tmp_path / "kbwiki.yaml"
     config_file.write_text("title: Fine\n", encoding="utf-8")
-    builder = Rebuilder(lambda: load_config(config_file, content_dir=vault, out_dir=tmp_path / "site"))
+    builder = serve.Rebuilder(lambda: load_config(config_file, content_dir=vault, out_dir=tmp_path / "site"))
     builder.rebuild()
     config_file.write_text("related_count: lots\n", encoding="utf-8")
     result = builder.rebuild([config_file])
@@ -126,7 +126,7 @@ def test_the_reload_snippet_is_never_in_build_output(tmp_path, monkeypatch):
     for path in files:
         data = path.read_bytes()
         assert b"__kbwiki" not in data and b"livereload" not in data and b"EventSource" not in data, path
-    served = Rebuilder(lambda: Config(content_dir=DEMO, out_dir=tmp_path / "served"))
+    served = serve.Rebuilder(lambda: Config(content_dir=DEMO, out_dir=tmp_path / "served"))
     assert served.rebuild().written  # what serve writes is the same site, byte for byte
     assert {p.relative_to(tmp_path / "served"): p.read_bytes() for p in (tmp_path / "served").rglob("*") if p.is_file()} \
         == {p.relative_to(tmp_path / "site"): p.read_bytes() for p in files}
@@ -154,3 +154,25 @@ def test_a_deleted_content_folder_keeps_the_last_good_site(vault):
     assert "first a" in html(vault, "a.html")
     moved.rename(vault)
     assert builder.rebuild([vault]).written
+
+
+def test_start_serving_cleans_up_when_the_first_build_is_interrupted(vault, monkeypatch):
+    def interrupted(self, changed=()):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(serve.Rebuilder, "rebuild", interrupted)
+    config = Config(content_dir=vault, out_dir=vault.parent / "site")
+    with pytest.raises(KeyboardInterrupt):
+        serve.start_serving(lambda: config, "127.0.0.1", 0, None, lambda r: None, lambda e: None)
+    assert not [t for t in threading.enumerate() if t.name == "kbwiki-watch"]
+
+
+def test_a_page_broken_while_the_config_was_broken_still_blocks(vault, tmp_path):
+    config_file = tmp_path / "kbwiki.yaml"
+    config_file.write_text("title: Fine\n", encoding="utf-8")
+    builder = serve.Rebuilder(lambda: load_config(config_file, content_dir=vault, out_dir=tmp_path / "site"))
+    builder.rebuild()
+    config_file.write_text("related_count: lots\n", encoding="utf-8")
+    (vault / "b.md").write_text(BROKEN_FRONT, encoding="utf-8")
+    assert builder.rebuild([config_file, vault / "b.md"]).failure
+    config_file.write_text("title: Fine again\n", encoding="utf-8")
+    assert [d.src_path for d in builder.rebuild([config_file]).blocking] == ["b.md"]
