@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.browser.conftest import playwright_api as sync_api
 from tests.conftest import write_vault
 from tests.serving import ServeProcess
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is needed for browser tests")
-
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -37,8 +21,8 @@ def served(tmp_path):
     server.stop()
 
 
-def test_edits_reload_the_page_and_errors_show_an_overlay(chromium, served, tmp_path):
-    page = chromium.new_page()
+def test_edits_reload_the_page_and_errors_show_an_overlay(browser, served, tmp_path):
+    page = browser.new_page()  # not context_factory: reloading aborts the event stream request, as it should
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(served.url + "alpha.html")
