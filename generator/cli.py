@@ -200,11 +200,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     def on_result(result: RebuildResult) -> None:
         stamp = time.strftime("%H:%M:%S")
-        if result.written:
+        for note in result.notes:
+            print(f"kbwiki: {note}", file=sys.stderr)
+        if result.ok:
             new = [d for d in result.diagnostics if d not in shown]  # only what this change brought
             shown.clear()
             shown.update(result.diagnostics)
-            print(f"[{stamp}] Built {result.pages} pages ({result.files} files, {result.reparsed} parsed) in {result.seconds:.2f} s", flush=True)
+            done = "Up to date:" if result.unchanged else "Built"
+            print(f"[{stamp}] {done} {result.pages} pages ({result.files} files, {result.reparsed} parsed) in {result.seconds:.2f} s", flush=True)
             report(new, verbose=config.verbose)
             return
         print(f"[{stamp}] Not rebuilt: the last good site is still served.", file=sys.stderr)

@@ -5,7 +5,6 @@ Nothing here prints: results go to a callback the CLI gives, and to the EventHub
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
 import time
@@ -14,55 +13,58 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from generator import diagnostics as diag
+from generator.build import run_build
 from generator.config import Config, ConfigError
 from generator.devserver import DevServer, EventHub, bind_server
 from generator.diagnostics import Diagnostic
 from generator.markdown import make_markdown
-from generator.model import ParsedPage
 from generator.paths import SourcePath
 from generator.render import theme_dirs
-from generator.site import Site, parse_source, site_from_parsed
-from generator.sources import discover, read_source
+from generator.site import parse_source
+from generator.sources import read_source
 from generator.watch import Watcher, WatchTargets
-from generator.writer import OutputError, build_lock, write_site
-
-_ParseKey = tuple[SourcePath, bytes, str]  # (source path, content hash, config fingerprint)
+from generator.writer import OutputError
 
 
 @dataclass(frozen=True, slots=True)
 class RebuildResult:
-    """What one rebuild did: whether the site on disk was replaced, and why not when it was not."""
+    """What one rebuild did: whether the served site is now this build's, and why not when it is not."""
 
-    written: bool
-    build_id: int  # the build now served (unchanged when nothing was written)
+    ok: bool  # the site on disk matches the files now (written, or nothing had changed)
+    build_id: int  # the build now served; it grows only when a new site was written
+    unchanged: bool = False  # nothing that shapes the site changed: nothing was written
     pages: int = 0
     files: int = 0
-    reparsed: int = 0  # pages parsed again (the rest were reused)
+    reparsed: int = 0  # pages parsed this time (the rest came from the parse cache)
     seconds: float = 0.0
     diagnostics: tuple[Diagnostic, ...] = ()  # everything the build found
     blocking: tuple[Diagnostic, ...] = ()  # errors in changed files that kept the old site (shown as overlay)
     failure: str = ""  # an exception or config error that stopped the build
     detail: str = field(default="", compare=False)  # the traceback of `failure`, for --verbose
+    notes: tuple[str, ...] = ()  # from the build engine (e.g. a cache that turned itself off)
 
     def overlay(self) -> dict | None:
-        """The payload browsers show as an overlay; None when the build was written."""
-        if self.written:
+        """The payload browsers show as an overlay; None when the site is good."""
+        if self.ok:
             return None
         return {"failure": self.failure, "problems": [dict(d.as_json(), text=d.text()) for d in self.blocking]}
 
 
 class Rebuilder:
-    """Builds the site and writes it through the writer's atomic swap; the seam the incremental engine replaces.
+    """The seam between `serve` and the build engine: rebuild(changed) -> RebuildResult.
 
     A changed file whose own parse gives an error (broken front matter, not UTF-8, ...) blocks the
     write: the last good site stays served until that file is fixed. Problems between pages (red
-    links, duplicate titles) never block; the rebuilt pages show them.
+    links, duplicate titles) never block; the rebuilt pages show them. Everything else is the
+    engine's (`build.run_build`: parse cache, parallel parsing, re-rendering only what changed,
+    the atomic swap).
     """
 
-    def __init__(self, make_config: Callable[[], Config]):
+    def __init__(self, make_config: Callable[[], Config], cache_dir: Path | None = None):
         self._make_config = make_config
-        self._parsed: dict[_ParseKey, tuple[ParsedPage | None, list[Diagnostic]]] = {}
-        self._pending: set[Path] = set()  # paths changed since the last written build
+        self._cache_dir = cache_dir
+        self._pending: set[Path] = set()  # paths changed since the last good build
         self.build_id = 0
 
     def rebuild(self, changed: Iterable[Path] = ()) -> RebuildResult:
@@ -76,51 +78,37 @@ class Rebuilder:
         if not config.content_dir.is_dir():  # moved or deleted while serving: do not serve an empty wiki
             return RebuildResult(False, self.build_id, failure=f"content folder {config.content_dir} does not exist")
         try:
-            site, own_problems, reparsed = self._build(config)
+            blocking = tuple(own_errors(config, self._pending))
+            if blocking:
+                return RebuildResult(False, self.build_id, blocking=blocking, seconds=time.perf_counter() - started)
+            built = run_build(config, cache_dir=self._cache_dir)
+        except (OutputError, OSError) as exc:
+            return RebuildResult(False, self.build_id, failure=f"cannot write {config.out_dir}: {exc}")
         except Exception as exc:  # a broken template raises; keep serving the last good site
             summary = "".join(traceback.format_exception_only(exc)).strip()
             return RebuildResult(False, self.build_id, failure=summary, detail=traceback.format_exc())
-        pending = set(_source_paths(self._pending, config.content_dir))
-        blocking = tuple(d for d in own_problems if d.level == "error" and d.src_path in pending)
-        common = dict(pages=len(site.wiki.entries), files=len(site.outputs), reparsed=reparsed,
-                      diagnostics=tuple(site.diagnostics))
-        if blocking:
-            return RebuildResult(False, self.build_id, blocking=blocking,
-                                 seconds=time.perf_counter() - started, **common)
-        try:
-            with build_lock(config.out_dir):
-                write_site(site.outputs, config.out_dir)
-        except (OutputError, OSError) as exc:
-            return RebuildResult(False, self.build_id, failure=f"cannot write {config.out_dir}: {exc}", **common)
         self._pending.clear()
-        self.build_id += 1
-        return RebuildResult(True, self.build_id, seconds=time.perf_counter() - started, **common)
+        if built.written or self.build_id == 0:
+            self.build_id += 1
+        return RebuildResult(True, self.build_id, unchanged=built.unchanged, pages=built.pages, files=built.files,
+                             reparsed=built.parsed, seconds=time.perf_counter() - started,
+                             diagnostics=tuple(built.diagnostics), notes=tuple(built.notes))
 
-    def _build(self, config: Config) -> tuple[Site, list[Diagnostic], int]:
-        """The whole site in memory, reusing parsed pages whose bytes and config did not change."""
-        src_paths, problems = discover(config.content_dir)
-        fingerprint = config.fingerprint()
-        md = None
-        parsed: list[ParsedPage] = []
-        own: list[Diagnostic] = list(problems)
-        kept: dict[_ParseKey, tuple[ParsedPage | None, list[Diagnostic]]] = {}
-        reparsed = 0
-        for src_path in src_paths:
-            source, read_problems = read_source(config.content_dir, src_path)
-            own += read_problems
-            if source is None:
-                continue
-            key = (src_path, hashlib.blake2b(source.raw, digest_size=16).digest(), fingerprint)
-            if key not in self._parsed:
-                md = md or make_markdown()
-                self._parsed[key] = parse_source(source, config, md)
-                reparsed += 1
-            kept[key] = item, parse_problems = self._parsed[key]
-            own += parse_problems
-            if item is not None:
-                parsed.append(item)
-        self._parsed = kept  # forget deleted and outdated versions
-        return site_from_parsed(config, parsed, list(own)), own, reparsed
+
+def own_errors(config: Config, changed: Iterable[Path]) -> list[Diagnostic]:
+    """The errors each changed page has on its own: reading, decoding, front matter, field types."""
+    md = None
+    found: list[Diagnostic] = []
+    for src_path in _source_paths(changed, config.content_dir):
+        if (not src_path.casefold().endswith(".md") or any(part.startswith(".") for part in src_path.split("/"))
+                or not (config.content_dir / src_path).is_file()):
+            continue  # not a page (discover skips it), or deleted
+        source, problems = read_source(config.content_dir, src_path)
+        if source is not None:
+            md = md or make_markdown()
+            problems += parse_source(source, config, md)[1]
+        found += [d for d in problems if d.level == "error"]
+    return sorted(found, key=diag.sort_key)
 
 
 def _source_paths(changed: Iterable[Path], content_dir: Path) -> list[SourcePath]:

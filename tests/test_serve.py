@@ -29,7 +29,7 @@ def html(vault: Path, name: str) -> str:
 
 def test_first_build_writes_the_site(vault):
     result = rebuilder(vault).rebuild()
-    assert (result.written, result.build_id, result.pages, result.reparsed) == (True, 1, 3, 3)
+    assert (result.ok, result.build_id, result.pages, result.reparsed) == (True, 1, 3, 3)
     assert "first a" in html(vault, "a.html") and result.overlay() is None
 
 
@@ -38,7 +38,7 @@ def test_an_edit_reparses_only_the_changed_page(vault):
     builder.rebuild()
     (vault / "a.md").write_text("# A\n\nsecond a\n", encoding="utf-8")
     result = builder.rebuild([vault / "a.md"])
-    assert (result.written, result.build_id, result.reparsed) == (True, 2, 1)
+    assert (result.ok, result.build_id, result.reparsed) == (True, 2, 1)
     assert "second a" in html(vault, "a.html")
     (vault / "b.md").unlink()
     result = builder.rebuild([vault / "b.md"])
@@ -60,7 +60,7 @@ def test_broken_front_matter_in_a_changed_file_keeps_the_last_good_site(vault):
     builder.rebuild()
     (vault / "b.md").write_text(BROKEN_FRONT, encoding="utf-8")
     result = builder.rebuild([vault / "b.md"])
-    assert (result.written, result.build_id) == (False, 1)
+    assert (result.ok, result.build_id) == (False, 1)
     assert [(d.src_path, d.code, d.line) for d in result.blocking] == [("b.md", "front-matter-yaml", 4)]
     assert "first b" in html(vault, "b.html")
     overlay = result.overlay()
@@ -68,11 +68,11 @@ def test_broken_front_matter_in_a_changed_file_keeps_the_last_good_site(vault):
 
     (vault / "a.md").write_text("# A\n\nsecond a\n", encoding="utf-8")
     still = builder.rebuild([vault / "a.md"])  # b.md is still broken: the overlay stays
-    assert not still.written and [d.src_path for d in still.blocking] == ["b.md"]
+    assert not still.ok and [d.src_path for d in still.blocking] == ["b.md"]
 
     (vault / "b.md").write_text("# B\n\nfixed b\n", encoding="utf-8")
     fixed = builder.rebuild([vault / "b.md"])
-    assert (fixed.written, fixed.build_id, fixed.blocking) == (True, 2, ())
+    assert (fixed.ok, fixed.build_id, fixed.blocking) == (True, 2, ())
     assert "fixed b" in html(vault, "b.html") and "second a" in html(vault, "a.html")
 
 
@@ -80,18 +80,18 @@ def test_deleting_a_broken_file_unblocks(vault):
     builder = rebuilder(vault)
     builder.rebuild()
     (vault / "b.md").write_text(BROKEN_FRONT, encoding="utf-8")
-    assert not builder.rebuild([vault / "b.md"]).written
+    assert not builder.rebuild([vault / "b.md"]).ok
     (vault / "b.md").unlink()
-    assert builder.rebuild([vault / "b.md"]).written
+    assert builder.rebuild([vault / "b.md"]).ok
 
 
 def test_problems_that_were_there_at_start_or_between_pages_do_not_block(make_vault):
     vault = make_vault({"a.md": BROKEN_FRONT, "c.md": "# C\n\n[[Nowhere]]\n"})
     builder = rebuilder(vault)
-    assert builder.rebuild().written  # an existing broken page is served as `build` would write it
+    assert builder.rebuild().ok  # an existing broken page is served as `build` would write it
     (vault / "c.md").write_text("# C\n\n[[Nowhere else]]\n", encoding="utf-8")
     result = builder.rebuild([vault / "c.md"])
-    assert result.written and "broken-link" in {d.code for d in result.diagnostics}
+    assert result.ok and "broken-link" in {d.code for d in result.diagnostics}
 
 
 def test_a_template_error_keeps_the_last_good_site(vault, tmp_path):
@@ -101,10 +101,10 @@ def test_a_template_error_keeps_the_last_good_site(vault, tmp_path):
     builder.rebuild()
     (theme / "page.html").write_text("{% extends 'base.html' %}{% block content %}{{ page.title }{% endblock %}")
     result = builder.rebuild([theme / "page.html"])
-    assert not result.written and result.failure.startswith("jinja2.exceptions.TemplateSyntaxError")
+    assert not result.ok and result.failure.startswith("jinja2.exceptions.TemplateSyntaxError")
     assert "Traceback" in result.detail and "first a" in html(vault, "a.html")
     (theme / "page.html").unlink()
-    assert builder.rebuild([theme / "page.html"]).written
+    assert builder.rebuild([theme / "page.html"]).ok
 
 
 def test_a_config_error_keeps_the_last_good_site(vault, tmp_path):
@@ -114,7 +114,7 @@ def test_a_config_error_keeps_the_last_good_site(vault, tmp_path):
     builder.rebuild()
     config_file.write_text("related_count: lots\n", encoding="utf-8")
     result = builder.rebuild([config_file])
-    assert not result.written and "'related_count' must be a whole number" in result.failure
+    assert not result.ok and "'related_count' must be a whole number" in result.failure
     assert result.overlay() == {"failure": result.failure, "problems": []}
 
 
@@ -127,7 +127,7 @@ def test_the_reload_snippet_is_never_in_build_output(tmp_path, monkeypatch):
         data = path.read_bytes()
         assert b"__kbwiki" not in data and b"livereload" not in data and b"EventSource" not in data, path
     served = serve.Rebuilder(lambda: Config(content_dir=DEMO, out_dir=tmp_path / "served"))
-    assert served.rebuild().written  # what serve writes is the same site, byte for byte
+    assert served.rebuild().ok  # what serve writes is the same site, byte for byte
     assert {p.relative_to(tmp_path / "served"): p.read_bytes() for p in (tmp_path / "served").rglob("*") if p.is_file()} \
         == {p.relative_to(tmp_path / "site"): p.read_bytes() for p in files}
 
@@ -150,10 +150,10 @@ def test_a_deleted_content_folder_keeps_the_last_good_site(vault):
     builder.rebuild()
     moved = vault.rename(vault.parent / "moved")
     result = builder.rebuild([vault])
-    assert not result.written and result.failure == f"content folder {vault} does not exist"
+    assert not result.ok and result.failure == f"content folder {vault} does not exist"
     assert "first a" in html(vault, "a.html")
     moved.rename(vault)
-    assert builder.rebuild([vault]).written
+    assert builder.rebuild([vault]).ok
 
 
 def test_start_serving_cleans_up_when_the_first_build_is_interrupted(vault, monkeypatch):
