@@ -176,3 +176,14 @@ def test_a_page_broken_while_the_config_was_broken_still_blocks(vault, tmp_path)
     assert builder.rebuild([config_file, vault / "b.md"]).failure
     config_file.write_text("title: Fine again\n", encoding="utf-8")
     assert [d.src_path for d in builder.rebuild([config_file]).blocking] == ["b.md"]
+
+
+def test_reverting_a_broken_edit_clears_the_overlay_without_a_new_build(vault):
+    builder = rebuilder(vault)
+    builder.rebuild()
+    good = (vault / "b.md").read_text(encoding="utf-8")
+    (vault / "b.md").write_text(BROKEN_FRONT, encoding="utf-8")
+    assert builder.rebuild([vault / "b.md"]).overlay()
+    (vault / "b.md").write_text(good, encoding="utf-8")
+    result = builder.rebuild([vault / "b.md"])
+    assert (result.ok, result.unchanged, result.build_id, result.overlay()) == (True, True, 1, None)
