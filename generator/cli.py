@@ -5,16 +5,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
+import time
+import webbrowser
 from pathlib import Path
 
 from generator import __version__
 from generator import check as checking
 from generator import new as new_page
-from generator.config import Config, ConfigError, load_config
+from generator.config import CONFIG_FILE, Config, ConfigError, load_config
+from generator.devserver import ServeError
 from generator.diagnostics import Diagnostic
 from generator.build import run_build
 from generator.progress import progress_factory
+from generator.serve import RebuildResult, start_serving
 from generator.writer import OutputError, check_out_dir
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -59,7 +64,23 @@ def make_parser() -> argparse.ArgumentParser:
     _common(new)
     new.add_argument("--templates", type=Path, default=None, help="a theme folder whose archetypes/ override the defaults (default: ./templates when present)")
     new.add_argument("--link", action="append", default=[], metavar="PAGE", help="a page to list in the front-matter links (repeatable)")
+    serve = commands.add_parser("serve", help="build, serve locally and rebuild on every change",
+                                description="Build the site, serve it at http://127.0.0.1:8000/, rebuild and reload open pages on every change.")
+    _common(serve)
+    serve.add_argument("--out", type=Path, default=Path("site"), help="the output folder (default: ./site)")
+    serve.add_argument("--templates", type=Path, default=None, help="a theme folder overriding the default theme (default: ./templates when present)")
+    serve.add_argument("--port", type=_port, default=None, help="the port (default: 8000, else the next free one; 0 = any free port)")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--open", action="store_true", help="open the site in the web browser")
+    serve.add_argument("--verbose", "-v", action="store_true", help="print every diagnostic and the traceback of a failed rebuild")
+    serve.add_argument("--force", action="store_true", help="replace a non-empty output folder kbwiki did not create")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: a number from 0 to 65535")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return {"build": cmd_build, "check": cmd_check, "new": cmd_new}[args.command](args)
-    except (ConfigError, OutputError) as exc:
+        return {"build": cmd_build, "check": cmd_check, "new": cmd_new, "serve": cmd_serve}[args.command](args)
+    except (ConfigError, OutputError, ServeError) as exc:
         print(f"kbwiki: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -166,6 +187,60 @@ def cmd_new(args: argparse.Namespace) -> int:
         for src_path in mentioning:
             print(f"  {src_path}", file=sys.stderr)
     return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """kbwiki serve: build, serve, watch and rebuild until Ctrl-C."""
+    config = make_config(args)
+    if not config.content_dir.is_dir():
+        print(f"kbwiki: content folder {config.content_dir} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    check_out_dir(config.out_dir, config.content_dir, config.templates_dir, force=args.force)
+    shown: set[Diagnostic] = set()
+
+    def on_result(result: RebuildResult) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        for note in result.notes:
+            print(f"kbwiki: {note}", file=sys.stderr)
+        if result.ok:
+            new = [d for d in result.diagnostics if d not in shown]  # only what this change brought
+            shown.clear()
+            shown.update(result.diagnostics)
+            done = "Up to date:" if result.unchanged else "Built"
+            print(f"[{stamp}] {done} {result.pages} pages ({result.files} files, {result.reparsed} parsed) in {result.seconds:.2f} s", flush=True)
+            report(new, verbose=config.verbose)
+            return
+        print(f"[{stamp}] Not rebuilt: the last good site is still served.", file=sys.stderr)
+        if result.failure:
+            print("  " + result.failure.replace("\n", "\n  "), file=sys.stderr)
+            if config.verbose:
+                print(result.detail, file=sys.stderr)
+        for item in result.blocking:
+            print("  " + item.text(), file=sys.stderr)
+        sys.stderr.flush()
+
+    def on_watch_error(exc: Exception) -> None:
+        print(f"kbwiki: cannot watch for changes ({exc}); serving without rebuilds", file=sys.stderr, flush=True)
+
+    config_file = args.config or Path(CONFIG_FILE)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    serving = start_serving(lambda: make_config(args), args.host, args.port, config_file, on_result, on_watch_error)
+    try:
+        print(f"Serving {config.out_dir} at {serving.url} (Ctrl-C to stop)", flush=True)
+        if args.open:
+            webbrowser.open(serving.url)
+        serving.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        serving.stop()
+        signal.signal(signal.SIGTERM, previous)
+    print("Stopped.", flush=True)
+    return EXIT_OK
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def report(diagnostics: list[Diagnostic], verbose: bool) -> None:

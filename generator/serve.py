@@ -1,0 +1,211 @@
+"""`kbwiki serve` logic: the Rebuilder (the one seam to the build) and the loop that rebuilds on changes.
+
+Nothing here prints: results go to a callback the CLI gives, and to the EventHub browsers listen to.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from generator import diagnostics as diag
+from generator.build import run_build
+from generator.config import Config, ConfigError
+from generator.devserver import DevServer, EventHub, bind_server
+from generator.diagnostics import Diagnostic
+from generator.markdown import make_markdown
+from generator.paths import SourcePath
+from generator.render import theme_dirs
+from generator.site import parse_source
+from generator.sources import read_source
+from generator.watch import Watcher, WatchTargets
+from generator.writer import OutputError
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    """What one rebuild did: whether the served site is now this build's, and why not when it is not."""
+
+    ok: bool  # the site on disk matches the files now (written, or nothing had changed)
+    build_id: int  # the build now served; it grows only when a new site was written
+    unchanged: bool = False  # nothing that shapes the site changed: nothing was written
+    pages: int = 0
+    files: int = 0
+    reparsed: int = 0  # pages parsed this time (the rest came from the parse cache)
+    seconds: float = 0.0
+    diagnostics: tuple[Diagnostic, ...] = ()  # everything the build found
+    blocking: tuple[Diagnostic, ...] = ()  # errors in changed files that kept the old site (shown as overlay)
+    failure: str = ""  # an exception or config error that stopped the build
+    detail: str = field(default="", compare=False)  # the traceback of `failure`, for --verbose
+    notes: tuple[str, ...] = ()  # from the build engine (e.g. a cache that turned itself off)
+
+    def overlay(self) -> dict | None:
+        """The payload browsers show as an overlay; None when the site is good."""
+        if self.ok:
+            return None
+        return {"failure": self.failure, "problems": [dict(d.as_json(), text=d.text()) for d in self.blocking]}
+
+
+class Rebuilder:
+    """The seam between `serve` and the build engine: rebuild(changed) -> RebuildResult.
+
+    A changed file whose own parse gives an error (broken front matter, not UTF-8, ...) blocks the
+    write: the last good site stays served until that file is fixed. Problems between pages (red
+    links, duplicate titles) never block; the rebuilt pages show them. Everything else is the
+    engine's (`build.run_build`: parse cache, parallel parsing, re-rendering only what changed,
+    the atomic swap).
+    """
+
+    def __init__(self, make_config: Callable[[], Config], cache_dir: Path | None = None):
+        self._make_config = make_config
+        self._cache_dir = cache_dir
+        self._pending: set[Path] = set()  # paths changed since the last good build
+        self.build_id = 0
+
+    def rebuild(self, changed: Iterable[Path] = ()) -> RebuildResult:
+        """Rebuild after `changed` (absolute paths; empty for the first build) and write unless blocked."""
+        started = time.perf_counter()
+        self._pending |= set(changed)
+        try:
+            config = self._make_config()
+        except ConfigError as exc:
+            return RebuildResult(False, self.build_id, failure=f"config: {exc}")
+        if not config.content_dir.is_dir():  # moved or deleted while serving: do not serve an empty wiki
+            return RebuildResult(False, self.build_id, failure=f"content folder {config.content_dir} does not exist")
+        try:
+            blocking = tuple(own_errors(config, self._pending))
+            if blocking:
+                return RebuildResult(False, self.build_id, blocking=blocking, seconds=time.perf_counter() - started)
+            built = run_build(config, cache_dir=self._cache_dir)
+        except (OutputError, OSError) as exc:
+            return RebuildResult(False, self.build_id, failure=f"cannot write {config.out_dir}: {exc}")
+        except Exception as exc:  # a broken template raises; keep serving the last good site
+            summary = "".join(traceback.format_exception_only(exc)).strip()
+            return RebuildResult(False, self.build_id, failure=summary, detail=traceback.format_exc())
+        self._pending.clear()
+        if built.written or self.build_id == 0:
+            self.build_id += 1
+        return RebuildResult(True, self.build_id, unchanged=built.unchanged, pages=built.pages, files=built.files,
+                             reparsed=built.parsed, seconds=time.perf_counter() - started,
+                             diagnostics=tuple(built.diagnostics), notes=tuple(built.notes))
+
+
+def own_errors(config: Config, changed: Iterable[Path]) -> list[Diagnostic]:
+    """The errors each changed page has on its own: reading, decoding, front matter, field types."""
+    md = None
+    found: list[Diagnostic] = []
+    for src_path in _source_paths(changed, config.content_dir):
+        if (not src_path.casefold().endswith(".md") or any(part.startswith(".") for part in src_path.split("/"))
+                or not (config.content_dir / src_path).is_file()):
+            continue  # not a page (discover skips it), or deleted
+        source, problems = read_source(config.content_dir, src_path)
+        if source is not None:
+            md = md or make_markdown()
+            problems += parse_source(source, config, md)[1]
+        found += [d for d in problems if d.level == "error"]
+    return sorted(found, key=diag.sort_key)
+
+
+def _source_paths(changed: Iterable[Path], content_dir: Path) -> list[SourcePath]:
+    """Changed paths inside the content folder, as source paths."""
+    root = content_dir.resolve()
+    out = []
+    for path in changed:
+        try:
+            out.append(SourcePath(Path(path).resolve().relative_to(root).as_posix()))
+        except ValueError:
+            continue
+    return out
+
+
+class RebuildLoop:
+    """A thread that takes batches of changed paths, rebuilds, and tells the hub and the CLI."""
+
+    def __init__(self, rebuilder: Rebuilder, hub: EventHub, on_result: Callable[[RebuildResult], None]):
+        self.rebuilder, self.hub, self.on_result = rebuilder, hub, on_result
+        self.changes: queue.Queue[set[Path]] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kbwiki-rebuild", daemon=True)
+
+    def run_once(self, changed: Iterable[Path] = ()) -> RebuildResult:
+        """Rebuild now, in this thread, and publish the result."""
+        result = self.rebuilder.rebuild(changed)
+        self.hub.publish(result.build_id, result.overlay())
+        self.on_result(result)
+        return result
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the current rebuild; give up waiting soon (the write is an atomic swap, safe to abandon)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                batch = self.changes.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            while True:  # fold in whatever arrived meanwhile: one rebuild per burst
+                try:
+                    batch |= self.changes.get_nowait()
+                except queue.Empty:
+                    break
+            self.run_once(batch)
+
+
+class Serving:
+    """A running `serve`: the HTTP server, the rebuild loop and the watcher, stopped together."""
+
+    def __init__(self, server: DevServer, loop: RebuildLoop, watcher: Watcher):
+        self.server, self.loop, self.watcher = server, loop, watcher
+        self.url = server.url()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="kbwiki-http", daemon=True)
+
+    def start(self) -> None:
+        """Rebuild on queued changes and answer requests (the watcher is already running)."""
+        self.loop.start()
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Block until stop() (Ctrl-C interrupts it in the main thread)."""
+        self._done.wait()
+
+    def stop(self) -> None:
+        """Stop watching, rebuilding and serving; end open event streams."""
+        self.watcher.stop()
+        self.loop.stop()
+        self.loop.hub.close()
+        if self._thread.is_alive():  # shutdown() would wait forever for a loop that never started
+            self.server.shutdown()
+        self.server.server_close()
+        self._done.set()
+
+
+def start_serving(make_config: Callable[[], Config], host: str, port: int | None, config_file: Path | None,
+                  on_result: Callable[[RebuildResult], None], on_watch_error: Callable[[Exception], None]) -> Serving:
+    """Bind the port (ServeError when it cannot), build once, then serve, watch and rebuild in threads."""
+    config = make_config()
+    hub = EventHub()
+    loop = RebuildLoop(Rebuilder(make_config), hub, on_result)
+    targets = WatchTargets.make([config.content_dir, *theme_dirs(config)], config_file, config.out_dir)
+    watcher = Watcher(targets, loop.changes.put, on_watch_error)
+    serving = Serving(bind_server(host, port, config.out_dir, hub), loop, watcher)
+    try:
+        watcher.start()  # before the first build: a change made while it runs is queued, not lost
+        loop.run_once()
+        serving.start()
+    except BaseException:
+        serving.stop()
+        raise
+    return serving

@@ -1,0 +1,110 @@
+"""Crawl a built site from disk: every href and src must name an existing file, and every #fragment an id in it.
+
+Reusable: `broken_refs(site_dir)` returns what is wrong (an empty list when the site works from file://);
+`assert_site_links(site_dir)` fails a test with the first problems listed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+LOCAL_SCHEMES = frozenset({"file", "javascript"})  # any other scheme (http, mailto, obsidian, ...) is not a file of the site
+_URL_ATTRS = frozenset({"href", "src"})
+# Pages whose #fragment is read by their script (state, not an element id): the fragment is not checked.
+HASH_ROUTED = frozenset({"special/graph.html"})
+
+
+@dataclass(frozen=True, order=True)
+class BrokenRef:
+    """One reference that does not work from disk: the page (relative to the site), the attribute, the URL, why."""
+
+    page: str
+    attr: str
+    url: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.page}: {self.attr}={self.url!r}: {self.reason}"
+
+
+class _Scan(HTMLParser):
+    """The URLs in href/src attributes and the ids (and <a name>) a page defines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.refs: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in _URL_ATTRS:
+                self.refs.append((name, value))
+            elif name == "id" or (name == "name" and tag == "a"):
+                self.ids.add(value)
+
+    handle_startendtag = handle_starttag
+
+
+@lru_cache(maxsize=None)
+def _scan(path: Path, mtime_ns: int) -> _Scan:
+    scan = _Scan()
+    scan.feed(path.read_text(encoding="utf-8"))
+    scan.close()
+    return scan
+
+
+def scan_page(path: Path) -> _Scan:
+    """The refs and ids of one HTML file (cached while the file is unchanged)."""
+    return _scan(path, path.stat().st_mtime_ns)
+
+
+def check_ref(site: Path, page: Path, attr: str, url: str, hash_routed: frozenset[str] = HASH_ROUTED) -> str:
+    """Why `url` (found in `page`) does not resolve from disk; '' when it does or is external."""
+    parts = urlsplit(url.strip())
+    if parts.scheme and parts.scheme.lower() not in LOCAL_SCHEMES:
+        return ""
+    if parts.scheme or parts.netloc:
+        return f"absolute or scheme-relative URL {url!r}: does not work from file://"
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        return "root-relative URL: does not work from file://"
+    target = page if not path else (page.parent / path)
+    resolved = Path(posixpath.normpath(target.as_posix()))
+    if resolved != site and site not in resolved.parents:
+        return "points outside the site folder"
+    if resolved.is_dir():
+        return "names a folder: a browser opening files from disk shows a listing, not index.html"
+    if not resolved.is_file():
+        return f"no file {resolved.relative_to(site).as_posix()}"
+    fragment = unquote(parts.fragment)
+    if resolved.relative_to(site).as_posix() in hash_routed:
+        return ""
+    if fragment and resolved.suffix == ".html" and fragment not in scan_page(resolved).ids:
+        return f"no id {fragment!r} in {resolved.relative_to(site).as_posix()}"
+    return ""
+
+
+def broken_refs(site_dir: Path, hash_routed: frozenset[str] = HASH_ROUTED) -> list[BrokenRef]:
+    """Every href/src in every .html file under `site_dir` that does not resolve from disk, sorted."""
+    site = Path(posixpath.normpath(site_dir.absolute().as_posix()))
+    broken = []
+    for page in sorted(site.rglob("*.html")):
+        for attr, url in scan_page(page).refs:
+            reason = check_ref(site, page, attr, url, hash_routed)
+            if reason:
+                broken.append(BrokenRef(page.relative_to(site).as_posix(), attr, url, reason))
+    return sorted(set(broken))
+
+
+def assert_site_links(site_dir: Path, shown: int = 20, hash_routed: frozenset[str] = HASH_ROUTED) -> int:
+    """Fail with the first `shown` broken references; return how many pages were crawled."""
+    broken = broken_refs(site_dir, hash_routed)
+    assert not broken, f"{len(broken)} broken reference(s):\n" + "\n".join(map(str, broken[:shown]))
+    return sum(1 for _ in site_dir.rglob("*.html"))
