@@ -81,8 +81,11 @@ class ParseCache:
             return
         try:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)",
-                                     [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()])
+                pending = list(items.items())
+                for start in range(0, len(pending), 256):  # pickled in batches: never the whole wiki at once
+                    self._db.executemany("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)",
+                                         [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL))
+                                          for k, v in pending[start:start + 256]])
         except (sqlite3.Error, pickle.PicklingError) as exc:
             self._disable(exc)
 

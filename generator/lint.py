@@ -56,6 +56,9 @@ class MentionIndex:
     def find(self, text: str) -> list[Mention]:
         """Every name in `text`, left to right, not overlapping; a name never spans a line break."""
         text = unicodedata.normalize("NFC", text)
+        lengths = self._lengths
+        if not any(word in lengths for word in _WORD.findall(text.casefold())):
+            return []  # most texts name no page: one C-level scan decides
         tokens = [(m.group().casefold(), m.start(), m.end()) for m in _WORD.finditer(text)]
         words = [t[0] for t in tokens]
         found: list[Mention] = []

@@ -41,6 +41,7 @@ def graph_data(wiki: Wiki, summary_length: int) -> dict:
 
 
 def graph_json(wiki: Wiki, summary_length: int) -> Output:
-    """graph.json as sorted, indented UTF-8 JSON."""
-    text = json.dumps(graph_data(wiki, summary_length), ensure_ascii=False, indent=1, sort_keys=True)
+    """graph.json as sorted, compact UTF-8 JSON."""
+    # Compact: the indented form is encoded by the pure-Python encoder, several times slower at 10,000 pages.
+    text = json.dumps(graph_data(wiki, summary_length), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return Output(paths.GRAPH_JSON, (text + "\n").encode("utf-8"))
