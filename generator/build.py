@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -13,9 +14,18 @@ from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.render import theme_fingerprint
 from generator.emit import Kept, Output
-from generator.model import Wiki
-from generator.site import analyse, parse_all, read_all, render_items
-from generator.sources import SourceFile
+from generator import diagnostics as diag
+from generator.emit.graph_json import graph_json
+from generator.emit.listings import wanted as wanted_page
+from generator.emit.pages import page_plan
+from generator.emit.search_index import search_index
+from generator.links import normalize
+from generator.lint import unlinked_mentions
+from generator.markdown import make_markdown
+from generator.model import Entry, ParsedPage, Wanted, WantedRef, Wiki
+from generator.render import Renderer
+from generator.site import analyse, parse_all, parse_source, read_all, render_items, resolve_links
+from generator.sources import SourceFile, read_source
 from generator.writer import build_lock, read_manifest, reusable_keys, write_site
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -44,13 +54,17 @@ def default_cache_dir(config: Config) -> Path:
     return config.out_dir.resolve().parent / CACHE_DIR
 
 
-def site_fingerprint(config: Config, sources: list[SourceFile]) -> str:
-    """A hash over every input of the site: version, config, theme, and each page's path and bytes."""
+def site_fingerprint(theme: str, digests: dict[str, str]) -> str:
+    """A hash over every input of the site: the theme fingerprint (version, config, theme) and each page's path and bytes."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(theme_fingerprint(config).encode())
-    for source in sources:
-        digest.update(source.src_path.encode() + b"\0" + hashlib.blake2b(source.raw, digest_size=16).digest())
+    digest.update(theme.encode())
+    for src_path in sorted(digests):
+        digest.update(f"{src_path}\0{digests[src_path]}\0".encode())
     return digest.hexdigest()
+
+
+def source_digest(source: SourceFile) -> str:
+    return hashlib.blake2b(source.raw, digest_size=16).hexdigest()
 
 
 def _unchanged(out_dir: Path, manifest: dict, fingerprint: str) -> bool:
@@ -70,41 +84,174 @@ def _saved_diagnostics(manifest: dict) -> list[Diagnostic] | None:
 def run_build(config: Config, cache_dir: Path | None = None, use_cache: bool = True,
               progress: ProgressFactory | None = None, write: bool = True,
               on_stray: Callable[[list[str]], None] | None = None) -> BuildResult:
-    """Build the site into config.out_dir; `strict` (in config) leaves the old site in place when there are problems."""
-    started = time.perf_counter()
-    sources, problems = read_all(config)
-    fingerprint = site_fingerprint(config, sources)
-    manifest = read_manifest(config.out_dir)
-    saved = _saved_diagnostics(manifest)
-    if write and saved is not None and _unchanged(config.out_dir, manifest, fingerprint):
-        return BuildResult(saved, pages=int(manifest.get("page_count", 0)), files=len(manifest["files"]),
-                           cached=len(sources), kept=int(manifest.get("page_count", 0)), unchanged=True,
-                           seconds=time.perf_counter() - started)
-    cache = ParseCache(cache_dir or default_cache_dir(config)) if use_cache else None
-    notes = [cache.problem] if cache and cache.problem else []
-    tick = progress("Parsing", len(sources)) if progress else None
-    parsed, parse_problems = parse_all(config, sources, cache, tick)
-    wiki, diagnostics = analyse(config, parsed, problems + parse_problems)
-    if cache:
-        cache.keep_only(set(_live_keys(config, sources)))
-        cache.close()
-    result = BuildResult(diagnostics, pages=len(wiki.entries), parsed=cache.misses if cache else len(sources),
-                         cached=cache.hits if cache else 0, notes=notes, wiki=wiki)
-    if write and not (config.strict and diagnostics):
-        tick = progress("Rendering", len(wiki.entries)) if progress else None
-        items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick), result)
-        manifest = {"fingerprint": fingerprint, "page_count": len(wiki.entries),
-                    "diagnostics": [d.as_fields() for d in diagnostics]}
-        with build_lock(config.out_dir):
-            result.files = write_site(items, config.out_dir, manifest, before_swap=on_stray)
+    """Build the site into config.out_dir once; `strict` (in config) leaves the old site in place when there are problems."""
+    return Session(config, cache_dir, use_cache, progress, on_stray).build(write=write)
+
+
+# Diagnostics that depend on the whole wiki's shape: a page edit that keeps the shape keeps them.
+_SHAPE_CODES = frozenset({"duplicate-title", "duplicate-alias", "duplicate-id", "duplicate-slug", "orphan", "dead-end",
+                          "no-summary"})
+
+
+@dataclass(slots=True)
+class _Built:
+    """What a session remembers of its last written build."""
+
+    theme: str
+    digests: dict[str, str]
+    wiki: Wiki
+    diagnostics: list[Diagnostic]
+    parse_problems: dict[str, list[Diagnostic]]
+    files: list[str]
+    keys: dict[str, str]
+
+
+class Session:
+    """Builds kept in memory between rebuilds (serve; the CLI makes one for one build).
+
+    build(changed) after an edit that keeps every page's title, aliases, type, tags, summary, links
+    and headings re-parses and re-renders the edited pages alone (plus the search index and the
+    wanted page); any other change, or none named, is a full build through the parse cache and render
+    keys. Either way the output is byte-identical to a cold build.
+    """
+
+    def __init__(self, config: Config, cache_dir: Path | None = None, use_cache: bool = True,
+                 progress: ProgressFactory | None = None, on_stray: Callable[[list[str]], None] | None = None):
+        self.config = config
+        self.cache_dir = cache_dir or default_cache_dir(config)
+        self.use_cache, self.progress, self.on_stray = use_cache, progress, on_stray
+        self._memory: dict[str, tuple] = {}
+        self._last: _Built | None = None
+
+    def build(self, changed: Iterable[str] | None = None, write: bool = True) -> BuildResult:
+        """Build after `changed` (source paths relative to the content folder; None = look at everything)."""
+        started = time.perf_counter()
+        result = self._fast(set(changed)) if changed is not None and write else None
+        if result is None:
+            result = self._full(write)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _full(self, write: bool) -> BuildResult:
+        config, progress = self.config, self.progress
+        sources, problems = read_all(config)
+        theme = theme_fingerprint(config)
+        digests = {s.src_path: source_digest(s) for s in sources}
+        fingerprint = site_fingerprint(theme, digests)
+        manifest = read_manifest(config.out_dir)
+        saved = _saved_diagnostics(manifest)
+        if write and saved is not None and _unchanged(config.out_dir, manifest, fingerprint):
+            return BuildResult(saved, pages=int(manifest.get("page_count", 0)), files=len(manifest["files"]),
+                               cached=len(sources), kept=int(manifest.get("page_count", 0)), unchanged=True)
+        cache = ParseCache(self.cache_dir) if self.use_cache else None
+        notes = [cache.problem] if cache and cache.problem else []
+        tick = progress("Parsing", len(sources)) if progress else None
+        parsed, parse_problems = parse_all(config, sources, cache, tick, self._memory)
+        wiki, diagnostics = analyse(config, parsed, problems + parse_problems)
+        if cache:
+            cache.keep_only(set(self._memory))
+            cache.close()
+        fresh = len(sources) - (cache.hits if cache else 0)
+        result = BuildResult(diagnostics, pages=len(wiki.entries), parsed=fresh, cached=len(sources) - fresh,
+                             notes=notes, wiki=wiki)
+        if write and not (config.strict and diagnostics):
+            tick = progress("Rendering", len(wiki.entries)) if progress else None
+            written: dict[str, str] = {}
+            items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick), result, written)
+            self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
+            by_file: dict[str, list[Diagnostic]] = {}
+            for problem in parse_problems:
+                by_file.setdefault(problem.src_path, []).append(problem)
+            self._last = _Built(theme, digests, wiki, diagnostics, by_file, sorted(written),
+                                {path: key for path, key in written.items() if key})
+        return result
+
+    def _write(self, items: list, result: BuildResult, fingerprint: str, diagnostics: list[Diagnostic], pages: int) -> None:
+        manifest = {"fingerprint": fingerprint, "page_count": pages, "diagnostics": [d.as_fields() for d in diagnostics]}
+        with build_lock(self.config.out_dir):
+            result.files = write_site(items, self.config.out_dir, manifest, before_swap=self.on_stray)
         result.written = True
-    result.seconds = time.perf_counter() - started
-    return result
+
+    def _fast(self, changed: set[str]) -> BuildResult | None:
+        """Rebuild after edits that keep the wiki's shape; None when the change needs a full build."""
+        last, config = self._last, self.config
+        if last is None or not changed or config.strict or theme_fingerprint(config) != last.theme:
+            return None
+        wiki = last.wiki
+        fresh: dict[str, ParsedPage] = {}
+        problems: dict[str, list[Diagnostic]] = {}
+        digests = dict(last.digests)
+        md = make_markdown()
+        for src in sorted(changed):
+            if src not in wiki.by_src:
+                return None  # a new page, a deleted one, or not a page
+            source, read_problems = read_source(config.content_dir, src)
+            if source is None or read_problems:
+                return None
+            if source_digest(source) == last.digests[src]:
+                continue  # saved without a change (or changed back)
+            digests[src] = source_digest(source)
+            item, item_problems = parse_source(source, config, md)
+            old = wiki.entries[wiki.by_src[src]].parsed
+            if item is None or _shape(item) != _shape(old):
+                return None
+            fresh[src], problems[src] = item, item_problems
+        if not fresh:
+            return BuildResult(last.diagnostics, pages=len(wiki.entries), files=len(last.files), cached=len(wiki.entries),
+                               kept=len(wiki.entries), unchanged=True, wiki=wiki)
+        slugs = {src: wiki.by_src[src] for src in wiki.by_src}
+        resolved, wanted_new, link_problems = resolve_links(list(fresh.values()), slugs, wiki.resolver)
+        entries = dict(wiki.entries)
+        for src, item in fresh.items():
+            old = entries[wiki.by_src[src]]
+            entries[old.slug] = Entry(item, old.slug, old.out_path, resolved[src])
+        wanted = _merge_wanted(wiki.wanted, set(fresh), wanted_new)
+        new_wiki = dataclasses.replace(wiki, entries=entries, wanted=wanted)
+        changed_slugs = [wiki.by_src[src] for src in sorted(fresh)]
+        diagnostics = sorted([d for d in last.diagnostics if d.src_path not in fresh or d.code in _SHAPE_CODES]
+                             + [d for src in sorted(fresh) for d in problems[src]] + link_problems
+                             + unlinked_mentions(new_wiki, only=changed_slugs), key=diag.sort_key)
+        renderer = Renderer(config, new_wiki)
+        items: list = [page_plan(new_wiki, renderer, entries[slug]).render() for slug in changed_slugs]
+        items.append(search_index(new_wiki))
+        if wanted != wiki.wanted:
+            items += [wanted_page(new_wiki, renderer), graph_json(new_wiki, config.summary_length)]
+        done = {item.out_path for item in items}
+        items += [Kept(path, last.keys.get(path, "")) for path in last.files if path not in done]
+        result = BuildResult(diagnostics, pages=len(entries), parsed=len(fresh), cached=len(entries) - len(fresh),
+                             rendered=len(changed_slugs), kept=len(entries) - len(changed_slugs), wiki=new_wiki)
+        parse_problems = {**last.parse_problems, **{src: problems[src] for src in fresh}}
+        self._write(items, result, site_fingerprint(last.theme, digests), diagnostics, len(entries))
+        self._last = _Built(last.theme, digests, new_wiki, diagnostics, parse_problems, sorted(i.out_path for i in items),
+                            {i.out_path: i.key for i in items if i.key})
+        return result
 
 
-def _counting(items: Iterable[Output | Kept], result: BuildResult) -> Iterator[Output | Kept]:
-    """Pass items through, counting rendered and kept content pages."""
+def _shape(item: ParsedPage) -> tuple:
+    """What other pages and the site-wide files see of a page: all but its body text and positions."""
+    page = dataclasses.replace(item.page, body="", body_line=0)
+    refs = tuple((r.target, r.fragment, r.label, r.syntax, r.base) for r in item.refs)
+    return page, refs, item.body.headings, item.body.placeholders
+
+
+def _merge_wanted(old: list[Wanted], changed: set[str], new: list[Wanted]) -> list[Wanted]:
+    """The wanted list with the changed pages' references replaced by their new ones."""
+    merged: dict[str, tuple[str, list[WantedRef]]] = {}
+    for item in old:
+        refs = [r for r in item.refs if r.src_path not in changed]
+        if refs:
+            merged[normalize(item.target)] = (item.target, refs)
+    for item in new:
+        key = normalize(item.target)
+        target, refs = merged.get(key, (item.target, []))
+        merged[key] = (target, refs + list(item.refs))
+    return [Wanted(target, tuple(sorted(refs, key=lambda r: (r.src_path, r.line)))) for _, (target, refs) in sorted(merged.items())]
+
+
+def _counting(items: Iterable[Output | Kept], result: BuildResult, written: dict[str, str]) -> Iterator[Output | Kept]:
+    """Pass items through, counting rendered and kept content pages and noting each path's key."""
     for item in items:
+        written[item.out_path] = item.key
         if isinstance(item, Kept):
             result.kept += 1
         elif item.key:

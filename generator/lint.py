@@ -124,12 +124,14 @@ def mention_names(wiki: Wiki) -> dict[str, Slug]:
     return names
 
 
-def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH) -> list[Diagnostic]:
-    """Per page and mentioned page: the first place the page names it without linking it, and how often."""
+def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: Iterable[Slug] | None = None) -> list[Diagnostic]:
+    """Per page and mentioned page: the first place the page names it without linking it, and how often.
+
+    `only` limits the search to some pages (a rebuild after they alone changed)."""
     names = mention_names(wiki)
     index = MentionIndex(names, min_length)
     problems = []
-    for slug, entry in wiki.entries.items():
+    for slug, entry in (wiki.entries.items() if only is None else ((s, wiki.entries[s]) for s in only)):
         linked = {link.slug for link in entry.links if link.slug} | {slug}
         seen: dict[Slug, list[Mention]] = {}
         for mention in index.find(entry.parsed.body.prose):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator import diagnostics as diag
-from generator.build import run_build
+from generator.build import Session
 from generator.config import Config, ConfigError
 from generator.devserver import DevServer, EventHub, bind_server
 from generator.diagnostics import Diagnostic
@@ -65,6 +65,7 @@ class Rebuilder:
         self._make_config = make_config
         self._cache_dir = cache_dir
         self._pending: set[Path] = set()  # paths changed since the last good build
+        self._session: Session | None = None  # the engine's memory between rebuilds (same config only)
         self.build_id = 0
 
     def rebuild(self, changed: Iterable[Path] = ()) -> RebuildResult:
@@ -81,7 +82,12 @@ class Rebuilder:
             blocking = tuple(own_errors(config, self._pending))
             if blocking:
                 return RebuildResult(False, self.build_id, blocking=blocking, seconds=time.perf_counter() - started)
-            built = run_build(config, cache_dir=self._cache_dir)
+            if self._session is None or self._session.config != config:
+                self._session = Session(config, cache_dir=self._cache_dir)
+                changed_pages = None
+            else:
+                changed_pages = self._changed_pages(config)
+            built = self._session.build(changed_pages)
         except (OutputError, OSError) as exc:
             return RebuildResult(False, self.build_id, failure=f"cannot write {config.out_dir}: {exc}")
         except Exception as exc:  # a broken template raises; keep serving the last good site
@@ -93,6 +99,12 @@ class Rebuilder:
         return RebuildResult(True, self.build_id, unchanged=built.unchanged, pages=built.pages, files=built.files,
                              reparsed=built.parsed, seconds=time.perf_counter() - started,
                              diagnostics=tuple(built.diagnostics), notes=tuple(built.notes))
+
+
+    def _changed_pages(self, config: Config) -> set[str] | None:
+        """The pending changes as source paths, or None when one is outside the content folder (theme, config)."""
+        pages = _source_paths(self._pending, config.content_dir)
+        return set(pages) if len(pages) == len(self._pending) else None
 
 
 def own_errors(config: Config, changed: Iterable[Path]) -> list[Diagnostic]:

@@ -181,10 +181,18 @@ def read_all(config: Config) -> tuple[list[SourceFile], list[Diagnostic]]:
 
 
 def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | None = None,
-              progress: Callable[[int], None] | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
-    """Parse every file: from the cache when its bytes were parsed before, else on every core."""
+              progress: Callable[[int], None] | None = None,
+              memory: dict[str, tuple] | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
+    """Parse every file: from memory or the cache when its bytes were parsed before, else on every core.
+
+    `memory` (parse_key -> result) is a layer in front of the cache kept by a long-running process; it is
+    refilled with exactly the current files' results.
+    """
     keys = {s.src_path: parse_key(config, s.src_path, s.raw) for s in sources}
-    cached = cache.get_many(list(keys.values())) if cache else {}
+    known = memory or {}
+    cached = {k: known[k] for k in keys.values() if k in known}
+    if cache:
+        cached.update(cache.get_many([k for k in keys.values() if k not in cached]))
     todo = [s for s in sources if keys[s.src_path] not in cached]
     if progress and len(cached):
         progress(len(cached))
@@ -199,6 +207,9 @@ def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | Non
         problems += item_problems
         if item is not None:
             parsed.append(item)
+    if memory is not None:
+        memory.clear()
+        memory.update({keys[s.src_path]: fresh.get(s.src_path) or cached[keys[s.src_path]] for s in sources})
     return parsed, problems
 
 

@@ -94,3 +94,42 @@ def test_any_sequence_of_incremental_builds_equals_a_cold_build(wiki, tmp_path, 
         kind = edit(wiki, rng, step)
         run_build(config, cache_dir=tmp_path / "cache")
         assert tree(tmp_path / "site") == cold(wiki, tmp_path, f"cold-{step}"), f"after step {step} ({kind})"
+
+
+def test_a_session_rebuilds_body_edits_alone_and_equals_a_cold_build(wiki, tmp_path):
+    from generator.build import Session
+    session = Session(Config(content_dir=wiki, out_dir=tmp_path / "site"), cache_dir=tmp_path / "cache")
+    session.build()
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text().replace("## Connections", "Interaction Models are named here.\n\n## Connections"))
+    result = session.build({"concepts/full-duplex-interaction.md"})
+    assert (result.parsed, result.rendered) == (1, 1)  # the fast path: nothing else parsed or rendered
+    assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")
+
+
+def snapshot(content):
+    return {p.relative_to(content).as_posix(): p.read_bytes() for p in content.rglob("*.md")}
+
+
+def body_edit(content, rng, step):
+    """An edit inside a page's text that keeps its shape (title, links, headings, summary)."""
+    page = rng.choice(sorted(content.rglob("*.md")))
+    lines = page.read_text().split("\n")
+    lines.insert(rng.randrange(len(lines) // 2, len(lines)),
+                 rng.choice(["", f"More text {step}.", "Interaction Models appear here.", f"- item {step}"]))
+    page.write_text("\n".join(lines))
+    return "body"
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_any_sequence_of_session_rebuilds_equals_a_cold_build(wiki, tmp_path, seed):
+    from generator.build import Session
+    rng = random.Random(seed)
+    session = Session(Config(content_dir=wiki, out_dir=tmp_path / "site"), cache_dir=tmp_path / "cache")
+    session.build()
+    for step in range(6):
+        before = snapshot(wiki)
+        kind = edit(wiki, rng, step) if step % 2 else body_edit(wiki, rng, step)
+        after = snapshot(wiki)
+        session.build({p for p in before.keys() | after.keys() if before.get(p) != after.get(p)})
+        assert tree(tmp_path / "site") == cold(wiki, tmp_path, f"cold-{step}"), f"after step {step} ({kind})"
