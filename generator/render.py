@@ -130,6 +130,7 @@ class PageView:
     summary: str = ""
     meta: dict = field(default_factory=dict)
     is_home: bool = False
+    css_classes: tuple[str, ...] = ()  # front-matter `cssclasses`, added to the article's class
 
 
 class Renderer:
