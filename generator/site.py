@@ -21,6 +21,7 @@ from generator.emit.graph_view import graph_outputs
 from generator.emit.listings import listing_outputs
 from generator.emit.pages import page_plans
 from generator.emit.search_index import search_index
+from generator.emit.recent import recent_changes
 from generator.graph import WikiGraph
 from generator.lint import lint
 from generator.links import Resolver, Suggester, extract_links, front_matter_links, has_extension, normalize
@@ -260,7 +261,8 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     yield from graph_outputs(wiki, renderer)
     yield from asset_outputs(config)
     yield from attachment_outputs(config, wiki)
-    yield from export_outputs(config, wiki, renderer)
+    yield from export_outputs(config, wiki)
+    yield from recent_changes(wiki, renderer)
 
 
 def build_site(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None,
