@@ -161,6 +161,18 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
+def wanted_name(ref: LinkRef) -> str:
+    """The name a missing target is listed under on Wanted pages: a Markdown path from the content root
+    without `.md` (`../sources/a.md` from concepts/ is `sources/a`), else the target without `.md`."""
+    target = ref.target.strip()
+    if ref.syntax in ("markdown", "image"):
+        path = posixpath.normpath(posixpath.join(ref.base, _strip_md(target)))
+        return _strip_md(target) if path.startswith("../") else path
+    if "/" in target:
+        return posixpath.normpath(_strip_md(target).lstrip("/"))
+    return _strip_md(target)
+
+
 def has_extension(target: str) -> bool:
     """A target naming a file by its extension (`diagram.png`, `File.base`), other than `.md`."""
     ext = posixpath.splitext(posixpath.basename(target.strip()))[1]

@@ -24,7 +24,8 @@ from generator.emit.search_index import search_index
 from generator.emit.recent import recent_changes
 from generator.graph import WikiGraph
 from generator.lint import lint
-from generator.links import Resolver, Suggester, extract_links, front_matter_links, has_extension, normalize
+from generator.links import (Resolver, Suggester, extract_links, front_matter_links, has_extension, normalize,
+                             wanted_name)
 from generator.markdown import make_markdown, render_body
 from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
 from generator.paths import SourcePath, Slug, page_out_path, slugify
@@ -148,8 +149,8 @@ def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resol
                                            + ", ".join(found.candidates) + f"; it goes to {found.src_path}", ref.line, ref.column,
                                            hint="Link by path ([[folder/name]]) to choose one."))
             if slug is None:
-                key = normalize(ref.target)
-                wanted.setdefault(key, (ref.target, []))[1].append(WantedRef(slugs[src], src, ref.line))
+                name = wanted_name(ref)
+                wanted.setdefault(normalize(name), (name, []))[1].append(WantedRef(slugs[src], src, ref.line))
                 close = suggester.suggest(ref.target)
                 problems.append(diag.error(src, "broken-link", f"link {shown} -> no page.", ref.line, ref.column,
                                            hint=("Did you mean " + " or ".join(f'"{t}"' for t in close) + "?") if close else ""))

@@ -13,7 +13,7 @@ from generator.emit import Output
 from generator.emit.graph_view import LOCAL_LIMIT, local_graph
 from generator.links import LinkRef, looks_like_reference, normalize
 from generator.content import css_classes
-from generator.links import has_extension
+from generator.links import has_extension, split_wiki_target, wanted_name
 from generator.markdown import Embed, LinkTarget, fill_embeds, fill_links, heading_id
 from generator.obsidian import block_anchor
 from generator.model import Entry, Wiki
@@ -54,7 +54,7 @@ def link_target(wiki: Wiki, entry: Entry, syntax: str, target: str, fragment: st
     if found.attachment:
         return LinkTarget(relative_url(out, paths.attachment_out_path(found.src_path)))
     if found.src_path is None or found.src_path not in wiki.by_src:
-        return LinkTarget(relative_url(out, paths.WANTED, paths.wanted_anchor(target)),
+        return LinkTarget(relative_url(out, paths.WANTED, paths.wanted_anchor(wanted_name(ref))),
                           missing=True, title=f"Page not found: {target}")
     other = wiki.entries[wiki.by_src[found.src_path]]
     anchor = heading_fragment(other, fragment)
@@ -99,7 +99,7 @@ def embed_html(wiki: Wiki, entry: Entry, out: OutPath, embed: Embed, chain: tupl
     if found.src_path is None or found.src_path not in wiki.by_src:
         if embed.image or has_extension(embed.target):
             return f'<span class="embed-missing" title="File not found: {escape(embed.target)}">{label}</span>'
-        href = relative_url(out, paths.WANTED, paths.wanted_anchor(embed.target))
+        href = relative_url(out, paths.WANTED, paths.wanted_anchor(wanted_name(ref)))
         return f'<a class="wikilink missing" href="{href}" title="Page not found: {escape(embed.target)}">{label}</a>'
     other = wiki.entries[wiki.by_src[found.src_path]]
     target = link_target(wiki, entry, "w", embed.target, embed.fragment, out)
@@ -168,7 +168,8 @@ def sources(wiki: Wiki, entry: Entry) -> tuple[Source, ...]:
             base = paths_base(entry.page.src_path)
             found = wiki.resolver.resolve_name(name.split("|")[0], base, allow_relative=True, near=base)
             if found.src_path is None:
-                out.append(Source(name, relative_url(entry.out_path, paths.WANTED, paths.wanted_anchor(name)), missing=True))
+                shown = wanted_name(LinkRef(split_wiki_target(name)[0], syntax="front-matter"))
+                out.append(Source(name, relative_url(entry.out_path, paths.WANTED, paths.wanted_anchor(shown)), missing=True))
             else:
                 other = wiki.entries[wiki.by_src[found.src_path]]
                 out.append(Source(other.page.title, relative_url(entry.out_path, other.out_path)))
