@@ -97,7 +97,13 @@ def split_front_matter(src_path: str, text: str) -> tuple[FrontMatter, list[Diag
         return FrontMatter({}, 0), [error(src_path, "front-matter-unclosed",
                                           "front matter is not closed: no '---' line after the opening one on line 1",
                                           line=1, hint="Add a '---' line after the front matter.")]
-    yaml_text = "\n".join(lines[1:end])
+    yaml_lines, conflict = _ours(lines[1:end])
+    conflicts = []
+    if conflict:
+        conflicts.append(error(src_path, "merge-conflict",
+                               "front matter holds merge-conflict markers; read with the first side (<<<<<<<) only",
+                               line=conflict + 1, hint="Resolve the conflict: keep one side, delete the marker lines."))
+    yaml_text = "\n".join(yaml_lines)
     try:
         data = yaml.load(yaml_text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -105,7 +111,7 @@ def split_front_matter(src_path: str, text: str) -> tuple[FrontMatter, list[Diag
         line = mark.line + 2 if mark else 1
         column = mark.column + 1 if mark else 0
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return FrontMatter({}, end + 1), [error(src_path, "front-matter-yaml",
+        return FrontMatter({}, end + 1), conflicts + [error(src_path, "front-matter-yaml",
                                                 f"front matter is not valid YAML: {problem}; front matter ignored",
                                                 line=line, column=column)]
     if data is None:
@@ -115,7 +121,24 @@ def split_front_matter(src_path: str, text: str) -> tuple[FrontMatter, list[Diag
         return FrontMatter({}, end + 1), [error(src_path, "front-matter-not-mapping",
                                                 f"front matter is {kind}, not a mapping of keys to values; front matter ignored",
                                                 line=2)]
-    return FrontMatter({str(k): v for k, v in data.items()}, end + 1), []
+    return FrontMatter({str(k): v for k, v in data.items()}, end + 1), conflicts
+
+
+def _ours(lines: list[str]) -> tuple[list[str], int]:
+    """Lines with git merge conflicts resolved to the first side; and the 1-based index of the first marker (0: none)."""
+    if not any(line.startswith("<<<<<<< ") or line == "<<<<<<<" for line in lines):
+        return lines, 0
+    kept, side, first = [], "", 0
+    for i, line in enumerate(lines, 1):
+        if line.startswith("<<<<<<<"):
+            side, first = "ours", first or i
+        elif line.startswith("=======") and side == "ours":
+            side = "theirs"
+        elif line.startswith(">>>>>>>") and side:
+            side = ""
+        elif side != "theirs":
+            kept.append(line)
+    return kept, first
 
 
 def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, list[Diagnostic]]:
