@@ -90,6 +90,14 @@ def is_local_file_href(href: str) -> bool:
     return bool(href) and not href.startswith(("#", "/", "//")) and not _SCHEME.match(href)
 
 
+def is_file_href(href: str) -> bool:
+    """A Markdown link href naming a file of the vault other than a page (`docs/a%20b.pdf`); not .html."""
+    if not is_local_file_href(href):
+        return False
+    path = markdown_target(href)[0]
+    return has_extension(path) and not path.casefold().endswith((".html", ".htm"))
+
+
 def markdown_target(href: str) -> tuple[str, str]:
     """An internal Markdown href -> (unquoted path, fragment)."""
     path, _, fragment = href.partition("#")
@@ -126,7 +134,7 @@ def extract_links(body: str, body_line: int = 1, src_path: str = "") -> tuple[Li
                     path, _ = markdown_target(href)
                     found.append((m.start(), LinkRef(path, "", m.group(2), line_no, m.start() + 1, "image", base)))
                 continue
-            if not is_internal_markdown_href(href):
+            if not is_internal_markdown_href(href) and not is_file_href(href):
                 continue
             path, fragment = markdown_target(href)
             found.append((m.start(), LinkRef(path, fragment, m.group(2), line_no, m.start() + 1, "markdown", base)))

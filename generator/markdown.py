@@ -19,7 +19,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from generator.links import is_internal_markdown_href, markdown_target, split_wiki_target
+from generator.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
 from generator.obsidian import ObsidianExtension
 from generator.paths import slugify
 
@@ -100,7 +100,7 @@ class _LinkTreeprocessor(Treeprocessor):
     def run(self, root):
         for el in root.iter("a"):
             href = el.get("href", "")
-            if el.get("class") == "wikilink" or not is_internal_markdown_href(href):
+            if el.get("class") == "wikilink" or not (is_internal_markdown_href(href) or is_file_href(href)):
                 continue
             path, fragment = markdown_target(href)
             el.attrib.clear()  # a red link gets its own title; the placeholder must stay the only attributes

@@ -136,7 +136,7 @@ def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resol
         for ref in item.refs:
             found = resolver.resolve(ref, src)
             shown = _shown(ref)
-            if found.attachment or (found.src_path is None and (ref.syntax == "image" or (ref.syntax == "embed" and has_extension(ref.target)))):
+            if found.attachment or (found.src_path is None and (ref.syntax == "image" or (ref.syntax in ("embed", "markdown") and has_extension(ref.target)))):
                 out.append(ResolvedLink(ref, None, found.src_path or ""))
                 if found.src_path is None:
                     problems.append(diag.error(src, "missing-attachment", f"embed {shown} -> no such file in the content folder.",

@@ -254,3 +254,16 @@ def test_markdown_images_are_copied_and_linked(make_vault, tmp_path):
     assert '<img class="embed-file" src="files/img/a%20b.png" alt="a diagram" loading="lazy">' in html
     assert 'src="https://example.org/x.png"' in html
     assert broken_urls(out) == []
+
+
+def test_markdown_links_to_files_are_copied(make_vault, tmp_path):
+    content = make_vault({
+        "a.md": "[the paper](docs/The%20Paper.pdf), [gone](docs/gone.pdf) and [site page](other.html)\n",
+        "docs/The Paper.pdf": b"%PDF-1.4",
+    })
+    site = build(content, tmp_path / "out")
+    html = output(site, "a.html")
+    assert '<a class="wikilink" href="files/docs/The%20Paper.pdf">the paper</a>' in html
+    assert [(d.code, d.line) for d in site.diagnostics] == [("missing-attachment", 1)]
+    assert '<a href="other.html">site page</a>' in html
+    assert '<a class="wikilink missing" href="special/wanted.html" title="File not found: docs/gone.pdf">gone</a>' in html

@@ -53,6 +53,8 @@ def link_target(wiki: Wiki, entry: Entry, syntax: str, target: str, fragment: st
     found = wiki.resolver.resolve(ref, entry.page.src_path)
     if found.attachment:
         return LinkTarget(relative_url(out, paths.attachment_out_path(found.src_path)))
+    if found.src_path is None and syntax == "m" and has_extension(target):  # a missing file: not a wanted page
+        return LinkTarget(relative_url(out, paths.WANTED), missing=True, title=f"File not found: {target}")
     if found.src_path is None or found.src_path not in wiki.by_src:
         return LinkTarget(relative_url(out, paths.WANTED, paths.wanted_anchor(wanted_name(ref))),
                           missing=True, title=f"Page not found: {target}")
