@@ -103,8 +103,10 @@ def drop_comments(markdown_text: str) -> str:
     return "\n".join(out)
 
 
-# Obsidian's inline tag: '#' after a space, start or opening bracket; letters, digits, '_', '-', '/'; not only digits.
-INLINE_TAG = re.compile(r"(?<![^\s(\[{,;])#([\w/-]*[^\W\d][\w/-]*)")
+# Obsidian's inline tag: '#' after a space, start or opening bracket; letters, digits, '_', '-', '/'; not only
+# digits. Unlike Obsidian, a colour (#1a1a2e, #0f0: hex digits, 3, 6 or 8 of them, one a digit) is not a tag.
+INLINE_TAG = re.compile(r"(?<![^\s(\[{,;])#(?!(?=[0-9a-fA-F]*[0-9])(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{6}|[0-9a-fA-F]{3})(?![\w/-]))"
+                        r"([\w/-]*[^\W\d][\w/-]*)")
 _HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
 _NOT_TAG_TEXT = re.compile(r"(`+).+?\1|\[\[[^\]\n]*\]\]|\]\([^)\n]*\)|<[^>\n]*>|\bhttps?://\S+")
 

@@ -11,6 +11,7 @@ import pytest
 
 from generator.content import Page
 from generator.links import LinkRef, Resolver
+from generator.text import inline_tags
 from tests.conftest import CORPORA
 from tests.helpers import build, output
 from tests.linkcheck import broken_urls
@@ -267,3 +268,14 @@ def test_markdown_links_to_files_are_copied(make_vault, tmp_path):
     assert [(d.code, d.line) for d in site.diagnostics] == [("missing-attachment", 1)]
     assert '<a href="other.html">site page</a>' in html
     assert '<a class="wikilink missing" href="special/wanted.html" title="File not found: docs/gone.pdf">gone</a>' in html
+
+
+@pytest.mark.parametrize("body, tags", [
+    ("a #tag, #Nested/deep and (#paren)", ("tag", "Nested/deep", "paren")),
+    ("# Heading #no\n## Sub #no", ()),
+    ("`#code` ```x``` [l](http://x.org/#frag) [[Note#Heading]] https://x.org/#y C# issue #123", ()),
+    ("```\n#fenced\n```\n%% #hidden %%", ()),
+    ("colour #1a1a2e or #0f0, but #y2024 and #fff", ("y2024", "fff")),
+])
+def test_inline_tags(body, tags):
+    assert inline_tags(body) == tags
