@@ -178,8 +178,9 @@ def test_obsidian_syntax_renders(make_vault):
     })
     site = build(content)
     html = output(site, "note.html")
-    assert "<mark>marked</mark>" in html
-    assert "hidden" not in html and "block comment" not in html
+    body = html.split('<div class="page-body">', 1)[1].split("</article>", 1)[0]
+    assert "<mark>marked</mark>" in body
+    assert "hidden" not in body and "block comment" not in body
     assert not [d for d in site.diagnostics if d.code == "broken-link"]  # links inside comments do not count
     assert '<details class="callout callout-warning" data-callout="warning">' in html
     assert '<summary class="callout-title">Careful <strong>now</strong></summary>' in html
