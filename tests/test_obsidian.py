@@ -14,7 +14,7 @@ from generator.links import LinkRef, Resolver
 from generator.text import inline_tags
 from tests.conftest import CORPORA
 from tests.helpers import build, output
-from tests.linkcheck import broken_urls
+from tests.sitecheck import broken_refs
 
 HELP = CORPORA / "obsidian-help-en"
 
@@ -97,7 +97,7 @@ def test_help_vault_embeds_images_and_notes(help_site):
 
 def test_help_vault_every_link_and_image_resolves_on_disk(help_site):
     _, out = help_site
-    assert broken_urls(out) == []
+    assert broken_refs(out) == []
 
 
 def test_only_referenced_attachments_are_copied(help_site):
@@ -255,7 +255,7 @@ def test_markdown_images_are_copied_and_linked(make_vault, tmp_path):
     html = output(site, "a.html")
     assert '<img class="embed-file" src="files/img/a%20b.png" alt="a diagram" loading="lazy">' in html
     assert 'src="https://example.org/x.png"' in html
-    assert broken_urls(out) == []
+    assert broken_refs(out) == []
 
 
 def test_markdown_links_to_files_are_copied(make_vault, tmp_path):
