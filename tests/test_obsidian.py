@@ -9,8 +9,10 @@ import re
 
 import pytest
 
+from generator.config import Config
 from generator.content import Page
 from generator.links import LinkRef, Resolver
+from generator.site import build_site
 from generator.text import inline_tags
 from tests.conftest import CORPORA
 from tests.helpers import build, output
@@ -280,3 +282,12 @@ def test_markdown_links_to_files_are_copied(make_vault, tmp_path):
 ])
 def test_inline_tags(body, tags):
     assert inline_tags(body) == tags
+
+
+def test_a_page_is_rendered_again_when_what_it_embeds_changes(make_vault):
+    content = make_vault({"A.md": "![[B]]\n", "B.md": "First text.\n", "C.md": "Plain.\n"})
+    first = build(content)
+    (content / "B.md").write_text("Second text.\n", encoding="utf-8")
+    second = build_site(Config(content_dir=content, out_dir=content.parent / "site"), previous_keys=first.keys)
+    assert "a.html" not in second.reused and "c.html" in second.reused
+    assert "Second text." in output(second, "a.html")

@@ -224,12 +224,12 @@ def link_targets(wiki: Wiki, entry: Entry) -> dict[tuple[str, str, str], LinkTar
 def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict) -> str:
     """A hash over every input of a page's HTML, computed without building its view.
 
-    The page's own bytes; where its links and sources point; the cards (type, title, URL, summary) of
+    The page's own bytes (and, when it embeds, its filled body); where its links and sources point; the cards (type, title, URL, summary) of
     its backlinks, related articles and graph neighbours, and the reasons; the neighbours' links among
     themselves (the local graph); the nav; the theme, config and version. The home page lists the
     whole wiki, so it has no key and is always rendered.
     """
-    if entry.slug == wiki.home_slug or has_embeds(entry):  # embeds show other pages' (and files') current state
+    if entry.slug == wiki.home_slug:
         return ""
     graph = wiki.graph
     slug = entry.slug
@@ -238,6 +238,7 @@ def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict) -> str
     between = [(a, b) for a in neighbours for b in graph._succ[a] if b in graph._succ_set[slug] or b in graph._pred_set[slug]]
     parts = (
         renderer.fingerprint, entry.parsed.digest, entry.out_path,
+        body_html(wiki, entry, targets) if has_embeds(entry) else None,  # embeds show other pages' current text
         sorted(targets.items()), sources(wiki, entry),
         [card(s) for s in graph.backlinks(slug)],
         [(card(r.slug), r.reason) for r in wiki.related.get(slug, [])],
