@@ -18,8 +18,11 @@ from generator.config import CONFIG_FILE, Config, ConfigError, load_config
 from generator.devserver import ServeError
 from generator.diagnostics import Diagnostic
 from generator.build import run_build
+from generator.graph_export import FORMATS, export_graph
 from generator.progress import progress_factory
 from generator.serve import RebuildResult, start_serving
+from generator.site import gather, load
+from generator.sources import discover_attachments
 from generator.writer import OutputError, check_out_dir
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -74,6 +77,11 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the site in the web browser")
     serve.add_argument("--verbose", "-v", action="store_true", help="print every diagnostic and the traceback of a failed rebuild")
     serve.add_argument("--force", action="store_true", help="replace a non-empty output folder kbwiki did not create")
+    graph = commands.add_parser("graph", help="write the link graph (JSON, GraphML or GEXF)",
+                                description="Write the wiki's link graph for graph tools (Gephi, Cytoscape, networkx).")
+    _common(graph)
+    graph.add_argument("--format", choices=FORMATS, default="json", help="json (node-link), graphml or gexf (default: json)")
+    graph.add_argument("--output", "-o", type=Path, default=None, help="the file to write (default: standard output)")
     return parser
 
 
@@ -91,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return {"build": cmd_build, "check": cmd_check, "new": cmd_new, "serve": cmd_serve}[args.command](args)
+        return {"build": cmd_build, "check": cmd_check, "new": cmd_new, "serve": cmd_serve,
+                "graph": cmd_graph}[args.command](args)
     except (ConfigError, OutputError, ServeError) as exc:
         print(f"kbwiki: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -241,6 +250,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """kbwiki graph: the link graph through networkx's writers, to a file or standard output."""
+    config = make_config(args)
+    if not config.content_dir.is_dir():
+        print(f"kbwiki: content folder {config.content_dir} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    parsed, problems = load(config)
+    wiki, _ = gather(config, parsed, tuple(discover_attachments(config.content_dir)))
+    data = export_graph(wiki, args.format)
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return EXIT_OK
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_bytes(data)
+    except OSError as exc:
+        print(f"kbwiki: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    nodes, edges = len(wiki.entries), len(wiki.graph.edges())
+    print(f"Wrote the link graph ({nodes} pages, {edges} links) as {args.format} to {args.output}", file=sys.stderr)
+    return EXIT_OK
 
 
 def report(diagnostics: list[Diagnostic], verbose: bool) -> None:

@@ -57,6 +57,21 @@ class Page:
         return posixpath.splitext(posixpath.basename(self.src_path))[0]
 
 
+def is_published(page: Page) -> bool:
+    """False for pages marked `publish: false` or `draft: true` (Obsidian Publish, most static site generators)."""
+    return page.meta.get("publish", True) is not False and page.meta.get("draft", False) is not True
+
+
+def css_classes(page: Page) -> tuple[str, ...]:
+    """Obsidian's `cssclasses` (or the older `cssclass`): extra classes for the page's article, as safe tokens."""
+    value = page.meta.get("cssclasses", page.meta.get("cssclass", ()))
+    items = value.split() if isinstance(value, str) else value if isinstance(value, list) else ()
+    return tuple(dict.fromkeys(c for c in (_CSS_TOKEN.sub("-", str(i)).strip("-") for i in items) if c))
+
+
+_CSS_TOKEN = re.compile(r"[^A-Za-z0-9_-]+")
+
+
 def decode_source(src_path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
     """Bytes of a .md file as text: UTF-8 (a BOM is dropped), CRLF/CR turned into LF."""
     if b"\x00" in raw[:8192]:
@@ -82,7 +97,13 @@ def split_front_matter(src_path: str, text: str) -> tuple[FrontMatter, list[Diag
         return FrontMatter({}, 0), [error(src_path, "front-matter-unclosed",
                                           "front matter is not closed: no '---' line after the opening one on line 1",
                                           line=1, hint="Add a '---' line after the front matter.")]
-    yaml_text = "\n".join(lines[1:end])
+    yaml_lines, conflict = _ours(lines[1:end])
+    conflicts = []
+    if conflict:
+        conflicts.append(error(src_path, "merge-conflict",
+                               "front matter holds merge-conflict markers; read with the first side (<<<<<<<) only",
+                               line=conflict + 1, hint="Resolve the conflict: keep one side, delete the marker lines."))
+    yaml_text = "\n".join(yaml_lines)
     try:
         data = yaml.load(yaml_text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -90,7 +111,7 @@ def split_front_matter(src_path: str, text: str) -> tuple[FrontMatter, list[Diag
         line = mark.line + 2 if mark else 1
         column = mark.column + 1 if mark else 0
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return FrontMatter({}, end + 1), [error(src_path, "front-matter-yaml",
+        return FrontMatter({}, end + 1), conflicts + [error(src_path, "front-matter-yaml",
                                                 f"front matter is not valid YAML: {problem}; front matter ignored",
                                                 line=line, column=column)]
     if data is None:
@@ -100,7 +121,24 @@ def split_front_matter(src_path: str, text: str) -> tuple[FrontMatter, list[Diag
         return FrontMatter({}, end + 1), [error(src_path, "front-matter-not-mapping",
                                                 f"front matter is {kind}, not a mapping of keys to values; front matter ignored",
                                                 line=2)]
-    return FrontMatter({str(k): v for k, v in data.items()}, end + 1), []
+    return FrontMatter({str(k): v for k, v in data.items()}, end + 1), conflicts
+
+
+def _ours(lines: list[str]) -> tuple[list[str], int]:
+    """Lines with git merge conflicts resolved to the first side; and the 1-based index of the first marker (0: none)."""
+    if not any(line.startswith("<<<<<<< ") or line == "<<<<<<<" for line in lines):
+        return lines, 0
+    kept, side, first = [], "", 0
+    for i, line in enumerate(lines, 1):
+        if line.startswith("<<<<<<<"):
+            side, first = "ours", first or i
+        elif line.startswith("=======") and side == "ours":
+            side = "theirs"
+        elif line.startswith(">>>>>>>") and side:
+            side = ""
+        elif side != "theirs":
+            kept.append(line)
+    return kept, first
 
 
 def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, list[Diagnostic]]:
@@ -126,8 +164,9 @@ def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, l
         page_type = singular(folder) if folder else "page"
     body = "\n".join(lines)
     summary = fields.text("summary", "description") or texts.first_paragraph(body)
-    aliases = fields.strings("aliases", "alias")
-    tags = tuple(dict.fromkeys(t.lstrip("#").strip() for t in fields.strings("tags", "tag") if t.lstrip("#").strip()))
+    aliases = fields.strings("aliases", "alias", text_ok=True)
+    declared_tags = [t.lstrip("#").strip() for t in fields.strings("tags", "tag")]
+    tags = tuple(dict.fromkeys(t for t in (*declared_tags, *texts.inline_tags(body)) if t))
     links = tuple(_strip_brackets(v) for v in fields.strings(*config.link_keys))
     sources = fields.strings(*config.source_keys)
     declared_id = fields.text(*config.id_keys)
@@ -165,10 +204,13 @@ class _Fields:
         self.diagnostics.append(error(self.src_path, "field-type", f"'{key}' must be text, not {_kind(value)}; ignored"))
         return ""
 
-    def strings(self, *keys: str) -> tuple[str, ...]:
+    def strings(self, *keys: str, text_ok: bool = False) -> tuple[str, ...]:
+        """A list of text items; with text_ok, one text value is a list of one (as Obsidian reads `aliases: Fold`)."""
         key, value = self._first(keys)
         if value is None:
             return ()
+        if text_ok and isinstance(value, str):
+            return (value.strip(),) if value.strip() else ()
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             self.diagnostics.append(error(self.src_path, "field-type", f"'{key}' must be a list, not text; read as a list of one",
                                           hint=f"Write it as {key}: [{value}]"))

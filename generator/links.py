@@ -1,16 +1,22 @@
 """Links: LinkRef extraction from page text, and the one Resolver deciding what a target names.
 
-Resolution precedence (case-insensitive, Unicode-normalised, whitespace collapsed):
+Resolution precedence for pages (case-insensitive, Unicode-normalised, whitespace collapsed):
   1. path   — the target as a path: relative to the linking page's folder (Markdown links),
-              then relative to the content root, with or without `.md` ("Folder/Note");
+              then relative to the content root, with or without `.md` ("Folder/Note"), then
+              any page whose path ends with it ("Folder/Note" finds "deep/Folder/Note.md");
   2. id     — a page's declared `id` (front matter);
-  3. title  — a page's title;
-  4. alias  — one of a page's aliases;
-  5. stem   — a file name without `.md`, in any folder (Obsidian's shortest-path rule);
+  3. stem   — a file name without `.md`, in any folder (Obsidian's shortest-path rule);
+  4. title  — a page's title;
+  5. alias  — one of a page's aliases;
   6. slug   — the slug of the target equals a page's slug ("some-page" finds "Some Page").
-The first level with a match wins. When one level matches several pages the link is
-*ambiguous*: it goes to the page with the shortest source path (fewest folders, then
-alphabetical) and an `ambiguous-link` error names all candidates.
+The first level with a match wins. When one level matches several pages, Obsidian's tie-break
+(observed through `getFirstLinkpathDest`) picks one: a page in the linking page's own folder,
+else the shortest source path (as text), else the alphabetically first. Only when the own-folder
+rule does not decide is the link *ambiguous*: an `ambiguous-link` error names all candidates.
+
+Attachments (any non-Markdown file: images, PDFs, audio, video) resolve the same way by
+path, path ending, then file name with its extension (`![[diagram.png]]`), through
+resolve_file(); a page target that names no page falls back to them when it has an extension.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from urllib.parse import unquote
 
 from generator.content import Page
 from generator.paths import SourcePath, slugify
+from generator.text import drop_comments
 
-Syntax = Literal["wiki", "markdown", "front-matter", "embed"]
+Syntax = Literal["wiki", "markdown", "front-matter", "embed", "image"]
 
 _FENCE_OPEN = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
@@ -55,6 +62,7 @@ class Resolution:
     src_path: SourcePath | None
     rule: str = ""
     candidates: tuple[SourcePath, ...] = ()  # more than one: the link was ambiguous
+    attachment: bool = False  # src_path is a non-Markdown file, not a page
 
     @property
     def ambiguous(self) -> bool:
@@ -77,6 +85,19 @@ def is_internal_markdown_href(href: str) -> bool:
     return path.casefold().endswith(".md")
 
 
+def is_local_file_href(href: str) -> bool:
+    """An image or file href inside the content folder (relative, no scheme), e.g. `Attachments/a%20b.png`."""
+    return bool(href) and not href.startswith(("#", "/", "//")) and not _SCHEME.match(href)
+
+
+def is_file_href(href: str) -> bool:
+    """A Markdown link href naming a file of the vault other than a page (`docs/a%20b.pdf`); not .html."""
+    if not is_local_file_href(href):
+        return False
+    path = markdown_target(href)[0]
+    return has_extension(path) and not path.casefold().endswith((".html", ".htm"))
+
+
 def markdown_target(href: str) -> tuple[str, str]:
     """An internal Markdown href -> (unquoted path, fragment)."""
     path, _, fragment = href.partition("#")
@@ -88,7 +109,7 @@ def extract_links(body: str, body_line: int = 1, src_path: str = "") -> tuple[Li
     refs: list[LinkRef] = []
     base = posixpath.dirname(src_path)
     fence = ""
-    for offset, line in enumerate(body.split("\n")):
+    for offset, line in enumerate(drop_comments(body).split("\n")):
         if fence:
             if line.strip().startswith(fence):
                 fence = ""
@@ -108,7 +129,12 @@ def extract_links(body: str, body_line: int = 1, src_path: str = "") -> tuple[Li
             found.append((m.start(), LinkRef(target, fragment, label, line_no, m.start() + 1, syntax)))
         for m in _MD.finditer(masked):
             href = line[m.start(3):m.end(3)].strip("<>")
-            if m.group(1) or not is_internal_markdown_href(href):
+            if m.group(1):
+                if is_local_file_href(href):
+                    path, _ = markdown_target(href)
+                    found.append((m.start(), LinkRef(path, "", m.group(2), line_no, m.start() + 1, "image", base)))
+                continue
+            if not is_internal_markdown_href(href) and not is_file_href(href):
                 continue
             path, fragment = markdown_target(href)
             found.append((m.start(), LinkRef(path, fragment, m.group(2), line_no, m.start() + 1, "markdown", base)))
@@ -143,16 +169,43 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
+def wanted_name(ref: LinkRef) -> str:
+    """The name a missing target is listed under on Wanted pages: a Markdown path from the content root
+    without `.md` (`../sources/a.md` from concepts/ is `sources/a`), else the target without `.md`."""
+    target = ref.target.strip()
+    if ref.syntax in ("markdown", "image"):
+        path = posixpath.normpath(posixpath.join(ref.base, _strip_md(target)))
+        return _strip_md(target) if path.startswith("../") else path
+    if "/" in target:
+        return posixpath.normpath(_strip_md(target).lstrip("/"))
+    return _strip_md(target)
+
+
+def has_extension(target: str) -> bool:
+    """A target naming a file by its extension (`diagram.png`, `File.base`), other than `.md`."""
+    ext = posixpath.splitext(posixpath.basename(target.strip()))[1]
+    return bool(ext) and 1 < len(ext) <= 6 and ext[1:].isalnum() and ext.casefold() != ".md"
+
+
 def _strip_md(path: str) -> str:
     return path[:-3] if path.casefold().endswith(".md") else path
 
 
+def _tie_break(found: Sequence[SourcePath], near: str) -> tuple[SourcePath, tuple[SourcePath, ...]]:
+    """Obsidian's choice among several matches: own folder, then shortest path, then A-Z; and the ambiguity left."""
+    ranked = sorted(found, key=lambda p: (posixpath.dirname(p) != near, len(p), p.casefold(), p))
+    chosen = ranked[0]
+    same_folder = [p for p in found if posixpath.dirname(p) == near]
+    decided = len(found) == 1 or len(same_folder) == 1
+    return chosen, () if decided else tuple(sorted(found))
+
+
 class Resolver:
-    """Decides what each target names. Built once from all pages; lookups are dictionary reads."""
+    """Decides what each target names. Built once from all pages (and attachments); lookups are dictionary reads."""
 
-    RULES = ("path", "id", "title", "alias", "stem", "slug")
+    RULES = ("path", "id", "stem", "title", "alias", "slug")
 
-    def __init__(self, pages: Sequence[Page], slugs: dict[SourcePath, str]):
+    def __init__(self, pages: Sequence[Page], slugs: dict[SourcePath, str], files: Sequence[SourcePath] = ()):
         self._index: dict[str, dict[str, list[SourcePath]]] = {rule: defaultdict(list) for rule in self.RULES}
         self._pages = {p.src_path: p for p in pages}
         self._suffixes: dict[str, list[SourcePath]] = defaultdict(list)
@@ -171,44 +224,79 @@ class Resolver:
             parts = normalize(_strip_md(page.src_path)).split("/")
             for start in range(1, len(parts) - 1):  # "a/b/c" -> "b/c": Obsidian's partial paths
                 self._suffixes["/".join(parts[start:])].append(page.src_path)
+        self._files = sorted(files)
+        self._file_paths: dict[str, list[SourcePath]] = defaultdict(list)
+        self._file_names: dict[str, list[SourcePath]] = defaultdict(list)
+        for path in self._files:
+            self._file_paths[normalize(path)].append(path)
+            self._file_names[normalize(posixpath.basename(path))].append(path)
         self._names: list[str] | None = None
         self._memo: dict[tuple[str, str, bool], Resolution] = {}
 
     def resolve(self, ref: LinkRef, from_path: SourcePath) -> Resolution:
-        """The page a link names, by the documented precedence; an empty target is the page itself."""
+        """The page (or attachment) a link names, by the documented precedence; an empty target is the page itself."""
         if not ref.target:
             return Resolution(from_path, "self")
-        return self.resolve_name(ref.target, ref.base if ref.syntax in ("markdown", "front-matter") else "",
-                                 allow_relative=ref.syntax == "markdown")
-
-    def resolve_name(self, name: str, base: str = "", allow_relative: bool = False) -> Resolution:
-        """Resolve a bare target text (used by links, embeds, `kbwiki new` and `check`); memoised."""
-        key = (name, base if allow_relative else "", allow_relative)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = self._resolve_name(name, base, allow_relative)
+        near = posixpath.dirname(from_path)
+        relative = ref.syntax in ("markdown", "image")
+        base = ref.base if ref.syntax in ("markdown", "front-matter", "image") else ""
+        if ref.syntax == "image":
+            return self.resolve_file(ref.target, base, relative, near)
+        found = self.resolve_name(ref.target, base, allow_relative=relative, near=near)
+        if found.src_path is None and has_extension(ref.target):
+            return self.resolve_file(ref.target, base, relative, near)
         return found
 
-    def _resolve_name(self, name: str, base: str, allow_relative: bool) -> Resolution:
+    def resolve_name(self, name: str, base: str = "", allow_relative: bool = False, near: str = "") -> Resolution:
+        """Resolve a bare target text to a page (used by links, embeds, `kbwiki new` and `check`); memoised."""
+        key = (name, base if allow_relative else "", allow_relative, near)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._resolve_name(name, base, allow_relative, near)
+        return found
+
+    def _resolve_name(self, name: str, base: str, allow_relative: bool, near: str) -> Resolution:
         wanted = normalize(_strip_md(name.strip()))
         if not wanted:
             return Resolution(None)
         paths = []
         if allow_relative and base:
             paths.append(normalize(posixpath.normpath(posixpath.join(base, _strip_md(name.strip())))))
-        paths.append(normalize(posixpath.normpath(wanted)) if "/" in wanted else wanted)
+        paths.append(normalize(posixpath.normpath(wanted.lstrip("/"))) if "/" in wanted else wanted)
         for rule in self.RULES:
             keys = paths if rule == "path" else [slugify(name) if rule == "slug" else wanted]
             for key in keys:
                 found = self._index[rule].get(key)
                 if found:
-                    chosen = min(found, key=lambda p: (p.count("/"), p.casefold(), p))
-                    return Resolution(chosen, rule, tuple(found) if len(found) > 1 else ())
-        if "/" in wanted:  # Obsidian: [[Folder/Note]] also matches a deeper path ending in Folder/Note
-            found = sorted(self._suffixes.get(posixpath.normpath(wanted), ()))
-            if found:
-                chosen = min(found, key=lambda p: (p.count("/"), p.casefold(), p))
-                return Resolution(chosen, "path", tuple(found) if len(found) > 1 else ())
+                    chosen, candidates = _tie_break(found, near)
+                    return Resolution(chosen, rule, candidates)
+            if rule == "path" and "/" in wanted:  # Obsidian: [[Folder/Note]] also matches a deeper path ending in Folder/Note
+                found = self._suffixes.get(paths[-1], ())
+                if found:
+                    chosen, candidates = _tie_break(found, near)
+                    return Resolution(chosen, "path", candidates)
+        return Resolution(None)
+
+    def resolve_file(self, name: str, base: str = "", allow_relative: bool = False, near: str = "") -> Resolution:
+        """Resolve a target to an attachment: relative path (Markdown), vault path, path ending, then file name."""
+        wanted = normalize(name.strip()).lstrip("/")
+        if not wanted:
+            return Resolution(None)
+        keys = []
+        if allow_relative:
+            keys.append(normalize(posixpath.normpath(posixpath.join(base, name.strip()))))
+        keys.append(normalize(posixpath.normpath(wanted)))
+        for key in keys:
+            if key in self._file_paths:
+                return Resolution(self._file_paths[key][0], "path", attachment=True)
+        if "/" in wanted:
+            tail = "/" + keys[-1]
+            found = [p for p in self._files if normalize(p).endswith(tail)]
+        else:
+            found = self._file_names.get(wanted, [])
+        if found:
+            chosen, candidates = _tie_break(found, near)
+            return Resolution(chosen, "path" if "/" in wanted else "stem", candidates, attachment=True)
         return Resolution(None)
 
     def names(self) -> list[str]:

@@ -17,13 +17,18 @@ import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
-from generator.links import is_internal_markdown_href, markdown_target, split_wiki_target
+from generator.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
+from generator.obsidian import ObsidianExtension
 from generator.paths import slugify
 
 # Ids the page template uses; a heading never takes one of them.
 RESERVED_IDS = frozenset({"backlinks", "related", "content", "main", "toc", "search", "sources", "top", "graph"})
-_PLACEHOLDER = re.compile(r'<a class="wikilink" href="kbref:(w|m):([^"#]*)#?([^"]*)"')
+_PLACEHOLDER = re.compile(r'<a class="wikilink" href="kbref:(w|m|t):([^"#]*)#?([^"]*)"')
+_EMBED = re.compile(r'<a class="kbembed"(?: data-size="([^"]*)")? href="kbref:e:([^"#]*)#?([^"]*)">(.*?)</a>')
+_IMAGE = re.compile(r'<img ([^>]*?)src="kbref:a:([^"]*)"([^>]*)>')
+_SIZE = re.compile(r"\d+(x\d+)?")
 _STASH = re.compile("\x02[^\x03]*\x03")
 
 
@@ -58,13 +63,16 @@ class LinkTarget:
     href: str
     missing: bool = False
     title: str = ""
+    css: str = "wikilink"
 
 
 class _WikiLinkProcessor(InlineProcessor):
     """`[[Target]]`, `[[Target|label]]`, `[[Target#Heading]]`, `![[Embed]]` -> placeholder links."""
 
     def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown API)
-        target, fragment, label = split_wiki_target(m.group(2))
+        target, fragment, label = split_wiki_target(self.unescape(m.group(2)))  # code spans were stashed first
+        if m.group(1):
+            return self._embed(target, fragment, label), m.start(0), m.end(0)
         if not label:
             label = target if not fragment else (f"{target} › {fragment.lstrip('^')}" if target else fragment.lstrip("^"))
         el = etree.Element("a")
@@ -73,6 +81,18 @@ class _WikiLinkProcessor(InlineProcessor):
         el.text = label
         return el, m.start(0), m.end(0)
 
+    @staticmethod
+    def _embed(target: str, fragment: str, label: str) -> etree.Element:
+        """`![[Note#Heading]]`, `![[image.png|300]]` -> an embed placeholder (filled by fill_embeds)."""
+        el = etree.Element("a")
+        el.set("href", f"kbref:e:{quote(target, safe='')}#{quote(fragment, safe='')}")
+        el.set("class", "kbembed")
+        if _SIZE.fullmatch(label):
+            el.set("data-size", label)
+            label = ""
+        el.text = AtomicString(label or target)
+        return el
+
 
 class _LinkTreeprocessor(Treeprocessor):
     """Markdown links to other .md files become placeholders too."""
@@ -80,7 +100,7 @@ class _LinkTreeprocessor(Treeprocessor):
     def run(self, root):
         for el in root.iter("a"):
             href = el.get("href", "")
-            if el.get("class") == "wikilink" or not is_internal_markdown_href(href):
+            if el.get("class") == "wikilink" or not (is_internal_markdown_href(href) or is_file_href(href)):
                 continue
             path, fragment = markdown_target(href)
             el.attrib.clear()  # a red link gets its own title; the placeholder must stay the only attributes
@@ -150,7 +170,7 @@ class WikiExtension(Extension):
 def make_markdown() -> markdown.Markdown:
     """A configured Markdown instance (one per process; reset between documents)."""
     return markdown.Markdown(
-        extensions=["tables", "fenced_code", "footnotes", "sane_lists", "toc", WikiExtension()],
+        extensions=["tables", "fenced_code", "footnotes", "sane_lists", "toc", WikiExtension(), ObsidianExtension()],
         extension_configs={
             "toc": {"permalink": "#", "permalink_title": "Link to this section", "slugify": heading_id},
             "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
@@ -185,7 +205,38 @@ def fill_links(html: str, lookup: Callable[[str, str, str], LinkTarget]) -> str:
         href = found.href.replace("&", "&amp;").replace('"', "&quot;")
         if found.missing:
             title = found.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-            return f'<a class="wikilink missing" href="{href}" title="{title}"'
-        return f'<a class="wikilink" href="{href}"'
+            return f'<a class="{found.css} missing" href="{href}" title="{title}"'
+        return f'<a class="{found.css}" href="{href}"'
 
     return _PLACEHOLDER.sub(swap, html)
+
+
+@dataclass(frozen=True, slots=True)
+class Embed:
+    """An embed placeholder as written: the target, fragment, size (`300`, `300x200`) and label (alt text)."""
+
+    target: str
+    fragment: str = ""
+    size: str = ""
+    label: str = ""
+    image: bool = False  # a Markdown image (`![alt](path)`): target is a path relative to the page
+
+
+def fill_embeds(html: str, lookup: Callable[[Embed], str]) -> str:
+    """Replace every embed placeholder (and local image src) with the HTML lookup(Embed) returns."""
+
+    def swap_embed(m: re.Match) -> str:
+        return lookup(Embed(unquote(m.group(2)), unquote(m.group(3)), m.group(1) or "", _unescape(m.group(4))))
+
+    def swap_image(m: re.Match) -> str:
+        attrs = m.group(1) + m.group(3)
+        alt = re.search(r'alt="([^"]*)"', attrs)
+        return lookup(Embed(unquote(m.group(2)), label=_unescape(alt.group(1)) if alt else "", image=True))
+
+    if "kbref:" not in html:
+        return html
+    return _IMAGE.sub(swap_image, _EMBED.sub(swap_embed, html))
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")

@@ -27,6 +27,7 @@ class ResolvedLink:
 
     ref: LinkRef
     slug: Slug | None
+    attachment: str = ""  # the src path of the file an embed or image names (slug is then None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Wiki:
     resolver: Resolver
     home_slug: Slug | None = None
     by_src: dict[str, Slug] = field(default_factory=dict)
+    attachments: tuple[str, ...] = ()  # src paths of the non-Markdown files pages embed or link to
 
     def types(self) -> dict[str, list[Slug]]:
         """Slugs by page type, each list sorted by title."""

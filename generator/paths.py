@@ -54,6 +54,12 @@ def tag_out_path(tag: str) -> OutPath:
     return OutPath(f"tags/{slugify(tag) or 'tag'}.html")
 
 
+def attachment_out_path(src_path: str) -> OutPath:
+    """Where an embedded or linked file (image, PDF, audio, video) is copied: files/ + its path in the vault."""
+    return OutPath(f"{FILES}/{src_path}")
+
+
+FILES = "files"
 HOME = OutPath("index.html")
 NOT_FOUND = OutPath("404.html")
 ALL_PAGES = OutPath("special/all-pages.html")
@@ -63,6 +69,10 @@ GRAPH_JSON = OutPath("graph.json")
 GRAPH_PAGE = OutPath("special/graph.html")
 SEARCH_INDEX = OutPath("search-index.js")  # loaded as <script src>: works from file://
 GRAPH_DATA = OutPath("graph-data.js")
+RECENT_CHANGES = OutPath("special/recent-changes.html")
+SITEMAP = OutPath("sitemap.xml")
+FEED = OutPath("feed.xml")
+LLMS_TXT = OutPath("llms.txt")
 ASSETS = "assets"
 
 

@@ -11,6 +11,7 @@ import jinja2
 from generator import __version__
 
 from generator import paths
+from generator.changelog import LOG_SOURCE
 from generator.config import Config
 from generator.model import Wiki
 from generator.paths import OutPath, relative_url
@@ -97,6 +98,7 @@ class Nav:
     graph_json: str
     graph_page: str = ""
     types: tuple[Link, ...] = ()
+    recent_changes: str = ""  # the Recent changes page, when the wiki has a log.md
 
     def asset(self, name: str) -> str:
         return self.root + paths.ASSETS + "/" + name
@@ -130,6 +132,7 @@ class PageView:
     summary: str = ""
     meta: dict = field(default_factory=dict)
     is_home: bool = False
+    css_classes: tuple[str, ...] = ()  # front-matter `cssclasses`, added to the article's class
 
 
 class Renderer:
@@ -143,6 +146,7 @@ class Renderer:
         self._types = wiki.types()
         self._navs: dict[str, Nav] = {}
         self._card_keys: dict[str, str] = {}
+        self._has_log = LOG_SOURCE in wiki.by_src  # emit/recent.py writes the page then
 
     def nav(self, out_path: OutPath) -> Nav:
         """Site links relative to `out_path` (the same for every file in one folder)."""
@@ -159,6 +163,7 @@ class Renderer:
                 graph_page=relative_url(out_path, paths.GRAPH_PAGE),
                 types=tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(slugs))
                             for t, slugs in self._types.items()),
+                recent_changes=relative_url(out_path, paths.RECENT_CHANGES) if self._has_log else "",
             )
         return self._navs[folder]
 

@@ -10,24 +10,28 @@ from generator import diagnostics as diag
 from generator import paths
 from generator.cache import ParseCache, parse_key
 from generator.config import Config
-from generator.content import decode_source, parse_page, split_front_matter
+from generator.content import decode_source, is_published, parse_page, split_front_matter
 from generator.diagnostics import Diagnostic
 from generator.emit import Kept, Output
 from generator.emit.assets import asset_outputs
+from generator.emit.attachments import attachment_outputs
+from generator.emit.exports import export_outputs
 from generator.emit.graph_json import graph_json
 from generator.emit.graph_view import graph_outputs
 from generator.emit.listings import listing_outputs
 from generator.emit.pages import page_plans
 from generator.emit.search_index import search_index
+from generator.emit.recent import recent_changes
 from generator.graph import WikiGraph
 from generator.lint import lint
-from generator.links import Resolver, Suggester, extract_links, front_matter_links, normalize
+from generator.links import (Resolver, Suggester, extract_links, front_matter_links, has_extension, normalize,
+                             wanted_name)
 from generator.markdown import make_markdown, render_body
 from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
 from generator.paths import SourcePath, Slug, page_out_path, slugify
 from generator.render import Renderer
 from generator.parallel import parse_many
-from generator.sources import SourceFile, discover, read_source
+from generator.sources import SourceFile, discover, discover_attachments, read_source, unreadable_attachments
 
 
 @dataclass(slots=True)
@@ -60,9 +64,10 @@ def assign_slugs(parsed: list[ParsedPage]) -> tuple[dict[SourcePath, Slug], list
     slugs: dict[SourcePath, Slug] = {}
     owner: dict[str, SourcePath] = {}
     problems = []
+    sources = {item.page.src_path for item in parsed}
     for item in sorted(parsed, key=lambda p: p.page.src_path):
         page = item.page
-        if page.src_path == "index.md":
+        if page.src_path == "index.md" or (is_home_permalink(page) and "index.md" not in sources and "index" not in owner):
             slugs[page.src_path] = Slug("index")
             owner["index"] = page.src_path
             continue
@@ -83,9 +88,16 @@ def assign_slugs(parsed: list[ParsedPage]) -> tuple[dict[SourcePath, Slug], list
     return slugs, problems
 
 
+def is_home_permalink(page) -> bool:
+    """`permalink: /` (Obsidian Publish's home page) or `permalink: index`."""
+    return str(page.meta.get("permalink", "")).strip() in ("/", "index", "/index", "index.html")
+
+
 def duplicate_names(parsed: list[ParsedPage]) -> list[Diagnostic]:
-    """Two pages with one title, alias or id (case-insensitive): an error naming both files."""
+    """Two pages with one title, alias or id (case-insensitive): an error naming both files; a warning for two
+    notes whose title is their one file name (in two folders: ordinary in a vault)."""
     seen: dict[tuple[str, str], str] = {}
+    pages = {item.page.src_path: item.page for item in parsed}
     problems = []
     for item in sorted(parsed, key=lambda p: p.page.src_path):
         page = item.page
@@ -98,6 +110,12 @@ def duplicate_names(parsed: list[ParsedPage]) -> list[Diagnostic]:
         for kind, name in written:
             key = ("id" if kind == "id" else "name", name)
             if key in seen and seen[key] != page.src_path:
+                if kind == "title" and all(normalize(p.stem) == name for p in (page, pages[seen[key]])):
+                    # two notes of one file name in two folders: ordinary in a vault; links follow Obsidian's rule
+                    problems.append(diag.warning(page.src_path, "duplicate-title",
+                                                 f"title '{written[kind, name]}' is also used by {seen[key]}",
+                                                 hint="Links by that name go to the one in the linking page's folder, else to the shorter path."))
+                    continue
                 problems.append(diag.error(page.src_path, f"duplicate-{kind}",
                                            f"{kind} '{written[kind, name]}' is also used by {seen[key]}",
                                            hint="Links to it go to the page with the shorter path."))
@@ -117,16 +135,22 @@ def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resol
         out = []
         for ref in item.refs:
             found = resolver.resolve(ref, src)
+            shown = _shown(ref)
+            if found.attachment or (found.src_path is None and (ref.syntax == "image" or (ref.syntax in ("embed", "markdown") and has_extension(ref.target)))):
+                out.append(ResolvedLink(ref, None, found.src_path or ""))
+                if found.src_path is None:
+                    problems.append(diag.error(src, "missing-attachment", f"embed {shown} -> no such file in the content folder.",
+                                               ref.line, ref.column))
+                continue
             slug = slugs[found.src_path] if found.src_path else None
             out.append(ResolvedLink(ref, slug))
-            shown = _shown(ref)
             if found.ambiguous:
                 problems.append(diag.error(src, "ambiguous-link", f"link {shown} matches {len(found.candidates)} pages by {found.rule}: "
                                            + ", ".join(found.candidates) + f"; it goes to {found.src_path}", ref.line, ref.column,
                                            hint="Link by path ([[folder/name]]) to choose one."))
             if slug is None:
-                key = normalize(ref.target)
-                wanted.setdefault(key, (ref.target, []))[1].append(WantedRef(slugs[src], src, ref.line))
+                name = wanted_name(ref)
+                wanted.setdefault(normalize(name), (name, []))[1].append(WantedRef(slugs[src], src, ref.line))
                 close = suggester.suggest(ref.target)
                 problems.append(diag.error(src, "broken-link", f"link {shown} -> no page.", ref.line, ref.column,
                                            hint=("Did you mean " + " or ".join(f'"{t}"' for t in close) + "?") if close else ""))
@@ -138,19 +162,22 @@ def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resol
 
 def _shown(ref) -> str:
     frag = f"#{ref.fragment}" if ref.fragment else ""
-    if ref.syntax == "markdown":
+    if ref.syntax == "embed":
+        return f"![[{ref.target}{frag}]]"
+    if ref.syntax in ("markdown", "image"):
         return f"({ref.target}{frag})"
     if ref.syntax == "front-matter":
         return f"'{ref.target}' (front matter)"
     return f"[[{ref.target}{frag}]]"
 
 
-def gather(config: Config, parsed: list[ParsedPage]) -> tuple[Wiki, list[Diagnostic]]:
+def gather(config: Config, parsed: list[ParsedPage], files: tuple[SourcePath, ...] = ()) -> tuple[Wiki, list[Diagnostic]]:
     """Slugs, resolution, the graph and related lists from parsed pages."""
+    parsed = [p for p in parsed if is_published(p.page)]
     slugs, problems = assign_slugs(parsed)
     problems += duplicate_names(parsed)
     pages = [p.page for p in parsed]
-    resolver = Resolver(pages, slugs)
+    resolver = Resolver(pages, slugs, files)
     resolved, wanted, link_problems = resolve_links(parsed, slugs, resolver)
     problems += link_problems
     entries = {}
@@ -164,7 +191,8 @@ def gather(config: Config, parsed: list[ParsedPage]) -> tuple[Wiki, list[Diagnos
     related = {s: graph.related(s, config.related_count, config.related_hub_limit) for s in sorted(entries)}
     home = Slug("index") if "index" in entries else None
     wiki = Wiki(entries=entries, graph=graph, related=related, wanted=wanted, resolver=resolver,
-                home_slug=home, by_src={src: slug for src, slug in slugs.items()})
+                home_slug=home, by_src={src: slug for src, slug in slugs.items()},
+                attachments=tuple(sorted({link.attachment for e in entries.values() for link in e.links if link.attachment})))
     return wiki, problems
 
 
@@ -224,7 +252,8 @@ def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: li
     """Gather and lint (loading first unless parsed pages are given): the wiki and every diagnostic, sorted."""
     if parsed is None:
         parsed, problems = load(config)
-    wiki, gather_problems = gather(config, parsed)
+    wiki, gather_problems = gather(config, parsed, tuple(discover_attachments(config.content_dir)))
+    gather_problems += unreadable_attachments(config.content_dir, wiki.attachments)
     return wiki, sorted((problems or []) + gather_problems + lint(wiki), key=diag.sort_key)
 
 
@@ -243,6 +272,9 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     yield search_index(wiki)
     yield from graph_outputs(wiki, renderer)
     yield from asset_outputs(config)
+    yield from attachment_outputs(config, wiki)
+    yield from export_outputs(config, wiki)
+    yield from recent_changes(wiki, renderer)
 
 
 def build_site(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None,

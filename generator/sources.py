@@ -74,3 +74,31 @@ def read_source(content_dir: Path, src_path: SourcePath) -> tuple[SourceFile | N
         return None, [error(src_path, "unreadable", "permission denied: cannot read the file; skipped")]
     except OSError as exc:
         return None, [error(src_path, "unreadable", f"cannot read the file: {exc.strerror or exc}; skipped")]
+
+
+def discover_attachments(content_dir: Path) -> list[SourcePath]:
+    """Every file under the content folder that is not Markdown (dot-folders and dot-files skipped), sorted."""
+    found: list[SourcePath] = []
+    if not content_dir.is_dir():
+        return found
+    for folder, dirs, files in os.walk(content_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel = Path(folder).relative_to(content_dir).as_posix()
+        for name in files:
+            if not name.startswith(".") and not name.casefold().endswith(".md"):
+                found.append(SourcePath(name if rel == "." else f"{rel}/{name}"))
+    return sorted(found)
+
+
+def read_attachment(content_dir: Path, src_path: SourcePath) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of one attachment, or a diagnostic saying why it cannot be read."""
+    try:
+        return (content_dir / src_path).read_bytes(), []
+    except OSError as exc:
+        return None, [error(src_path, "unreadable", f"cannot read the attachment: {exc.strerror or exc}; not copied")]
+
+
+def unreadable_attachments(content_dir: Path, src_paths: list[str] | tuple[str, ...]) -> list[Diagnostic]:
+    """An error for each referenced attachment this process may not read (checked without reading it)."""
+    return [error(p, "unreadable", "cannot read the attachment (permission denied); not copied")
+            for p in src_paths if not os.access(content_dir / p, os.R_OK)]

@@ -34,6 +34,7 @@ def test_extract_links_positions_and_code_is_skipped():
         ("Alpha", "", 3, 5, "wiki"),
         ("Beta", "", 3, 19, "wiki"),
         ("other page.md", "sec", 4, 27, "markdown"),
+        ("pic.png", "", 8, 44, "markdown"),  # a link to a file of the vault: it is copied into the site
     ]
     assert refs[2].base == "notes"
 

@@ -69,7 +69,7 @@ def test_existing_type_uses_its_folder_and_default_archetype(make_vault, capsys)
     ("Ada Lovelace", "people/ada.md (same title)"),
     ("ada  LOVELACE", "people/ada.md (same title)"),
     ("The Countess", "people/ada.md (same alias)"),
-    ("Logic", "concepts/logic.md (same title)"),
+    ("Logic", "concepts/logic.md (same stem)"),  # a file name comes before titles (Obsidian)
     ("Ada-Lovelace", "people/ada.md (same slug)"),
 ])
 def test_never_overwrites_or_shadows(make_vault, capsys, title, names):

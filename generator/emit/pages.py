@@ -3,54 +3,160 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from html import escape
 from typing import Iterator
 
 from generator import paths
 from generator.emit import Output
 from generator.emit.graph_view import LOCAL_LIMIT, local_graph
 from generator.links import LinkRef, looks_like_reference, normalize
-from generator.markdown import LinkTarget, fill_links, heading_id
+from generator.content import css_classes
+from generator.links import has_extension, split_wiki_target, wanted_name
+from generator.markdown import Embed, LinkTarget, fill_embeds, fill_links, heading_id
+from generator.obsidian import block_anchor
 from generator.model import Entry, Wiki
-from generator.paths import OutPath, relative_url
+from generator.paths import OutPath, relative_url, slugify
 from generator.render import Link, PageView, Renderer, Source, type_label
 
 
+EMBED_DEPTH = 3  # notes embedded in embedded notes, at most this deep; deeper ones (and cycles) become links
+IMAGE_EXTS = frozenset({"png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "ico", "tif", "tiff"})
+AUDIO_EXTS = frozenset({"mp3", "wav", "m4a", "ogg", "oga", "opus", "flac", "3gp"})
+VIDEO_EXTS = frozenset({"mp4", "webm", "ogv", "mov", "mkv", "m4v"})
+
+
 def heading_fragment(entry: Entry, fragment: str) -> str:
-    """The anchor id a `#Heading` fragment names on a page: a heading's id, matched by text or id."""
+    """The anchor id a fragment names on a page: `^block` ids, else a heading matched by text or id.
+
+    Obsidian's nested `#Heading#Subheading` names the last heading."""
     if not fragment:
         return ""
-    wanted = normalize(fragment.lstrip("^"))
+    if fragment.startswith("^"):
+        return block_anchor(fragment)
+    fragment = fragment.rsplit("#", 1)[-1].strip()
+    wanted = normalize(fragment)
     for heading in entry.parsed.body.headings:
         if normalize(heading.text) == wanted or heading.id == fragment:
             return heading.id
-    return heading_id(fragment.lstrip("^"))
+    return heading_id(fragment)
 
 
-def link_target(wiki: Wiki, entry: Entry, syntax: str, target: str, fragment: str) -> LinkTarget:
-    """Where a placeholder in `entry`'s body points: the page (and heading), or its Wanted entry."""
+def link_target(wiki: Wiki, entry: Entry, syntax: str, target: str, fragment: str, out: OutPath | None = None) -> LinkTarget:
+    """Where a placeholder in `entry`'s body points (its URL relative to `out`): a page, heading, tag, file or Wanted entry."""
+    out = out or entry.out_path
+    if syntax == "t":
+        return LinkTarget(relative_url(out, paths.tag_out_path(target)), css="tag")
     ref = LinkRef(target, fragment, syntax="markdown" if syntax == "m" else "wiki",
                   base=paths_base(entry.page.src_path))
     found = wiki.resolver.resolve(ref, entry.page.src_path)
-    if found.src_path is None:
-        return LinkTarget(relative_url(entry.out_path, paths.WANTED, paths.wanted_anchor(target)),
+    if found.attachment:
+        return LinkTarget(relative_url(out, paths.attachment_out_path(found.src_path)))
+    if found.src_path is None and syntax == "m" and has_extension(target):  # a missing file: not a wanted page
+        return LinkTarget(relative_url(out, paths.WANTED), missing=True, title=f"File not found: {target}")
+    if found.src_path is None or found.src_path not in wiki.by_src:
+        return LinkTarget(relative_url(out, paths.WANTED, paths.wanted_anchor(wanted_name(ref))),
                           missing=True, title=f"Page not found: {target}")
     other = wiki.entries[wiki.by_src[found.src_path]]
     anchor = heading_fragment(other, fragment)
-    if other is entry:
-        return LinkTarget("#" + anchor if anchor else relative_url(entry.out_path, entry.out_path))
-    return LinkTarget(relative_url(entry.out_path, other.out_path, anchor))
+    if other.out_path == out:
+        return LinkTarget("#" + anchor if anchor else relative_url(out, out))
+    return LinkTarget(relative_url(out, other.out_path, anchor))
 
 
 def paths_base(src_path: str) -> str:
     return src_path.rsplit("/", 1)[0] if "/" in src_path else ""
 
 
+def fill_body(wiki: Wiki, entry: Entry, out: OutPath, chain: tuple[str, ...] = ()) -> str:
+    """`entry`'s body with every placeholder filled, URLs relative to `out` (the page it is shown on)."""
+    chain = chain or (entry.page.src_path,)
+    html = fill_embeds(entry.parsed.body.html, lambda embed: embed_html(wiki, entry, out, embed, chain))
+    return fill_links(html, lambda s, t, f: link_target(wiki, entry, s, t, f, out))
+
+
 def body_html(wiki: Wiki, entry: Entry, targets: dict | None = None) -> str:
-    """The page body with every link placeholder resolved."""
+    """The page body with every placeholder resolved (embeds first: what they show is filled in their own context)."""
     if targets is None:
         targets = link_targets(wiki, entry)
-    return fill_links(entry.parsed.body.html, lambda s, t, f: targets[(s, t, f)])
+    chain = (entry.page.src_path,)
+    html = fill_embeds(entry.parsed.body.html, lambda embed: embed_html(wiki, entry, entry.out_path, embed, chain))
+    return fill_links(html, lambda s, t, f: targets[(s, t, f)])
+
+
+def has_embeds(entry: Entry) -> bool:
+    """Whether the body shows other pages or files: its HTML then depends on more than its own text."""
+    return "kbref:e:" in entry.parsed.body.html or "kbref:a:" in entry.parsed.body.html
+
+
+def embed_html(wiki: Wiki, entry: Entry, out: OutPath, embed: Embed, chain: tuple[str, ...]) -> str:
+    """What an embed shows: the image, audio, video or file link; or the note (or its section) inline."""
+    base = paths_base(entry.page.src_path)
+    ref = LinkRef(embed.target, embed.fragment, syntax="image" if embed.image else "embed", base=base)
+    found = wiki.resolver.resolve(ref, entry.page.src_path)
+    label = escape(embed.label or embed.target)
+    if found.attachment:
+        return media_html(relative_url(out, paths.attachment_out_path(found.src_path)), found.src_path, embed)
+    if found.src_path is None or found.src_path not in wiki.by_src:
+        if embed.image or has_extension(embed.target):
+            return f'<span class="embed-missing" title="File not found: {escape(embed.target)}">{label}</span>'
+        href = relative_url(out, paths.WANTED, paths.wanted_anchor(wanted_name(ref)))
+        return f'<a class="wikilink missing" href="{href}" title="Page not found: {escape(embed.target)}">{label}</a>'
+    other = wiki.entries[wiki.by_src[found.src_path]]
+    target = link_target(wiki, entry, "w", embed.target, embed.fragment, out)
+    link = f'<a class="wikilink" href="{escape(target.href)}">{label}</a>'
+    if len(chain) >= EMBED_DEPTH or other.page.src_path in chain:
+        return link
+    html = fill_body(wiki, other, out, chain + (other.page.src_path,))
+    if embed.fragment:
+        html = fragment_html(html, heading_fragment(other, embed.fragment))
+        if not html:
+            return link
+    title = escape(other.page.title + (f" › {embed.fragment.lstrip('^')}" if embed.fragment else ""))
+    return (f'<div class="embed embed-note"><p class="embed-title"><a class="wikilink" href="{escape(target.href)}">{title}</a></p>\n'
+            f'{html}</div>')
+
+
+def media_html(url: str, src_path: str, embed: Embed) -> str:
+    """An attachment shown by kind: <img>, <audio>, <video>, else a link (PDFs and other files)."""
+    ext = src_path.rsplit(".", 1)[-1].casefold() if "." in src_path else ""
+    name = escape(src_path.rsplit("/", 1)[-1])
+    css = "embed-file" + (f" embed-{slugify(embed.fragment)}" if embed.fragment and not embed.fragment.startswith(("page=", "height=")) else "")
+    src = escape(url)
+    if ext in IMAGE_EXTS:
+        width, _, height = embed.size.partition("x")
+        size = (f' width="{width}"' if width else "") + (f' height="{height}"' if height else "")
+        alt = escape(embed.label if embed.label and embed.label != embed.target else "")
+        return f'<img class="{css}" src="{src}" alt="{alt}"{size} loading="lazy">'
+    if ext in AUDIO_EXTS:
+        return f'<audio class="{css}" controls src="{src}"><a href="{src}">{name}</a></audio>'
+    if ext in VIDEO_EXTS:
+        return f'<video class="{css}" controls src="{src}"><a href="{src}">{name}</a></video>'
+    return f'<a class="{css}" href="{src}">{escape(embed.label) if embed.label and embed.label != embed.target else name}</a>'
+
+
+_OPEN_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+
+
+def fragment_html(html: str, anchor: str) -> str:
+    """The part of a rendered body an embed fragment names: a heading's section, or the block with that id.
+
+    The HTML is our own Python-Markdown output (well-formed, attributes quoted), so a scan of its tags is exact."""
+    start = re.search(r'<(h([1-6])|[a-z]+[0-9]?)\b[^>]*\sid="' + re.escape(escape(anchor)) + '"', html)
+    if not start:
+        return ""
+    if start.group(2):  # a heading: up to the next heading of its level or higher
+        stop = re.compile(r"<h[1-" + start.group(2) + r"][\s>]").search(html, start.end())
+        return html[start.start(): stop.start() if stop else len(html)]
+    tag, depth = start.group(1), 0
+    for m in _OPEN_TAG.finditer(html, start.start()):
+        if m.group(2) != tag or m.group(3):
+            continue
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            return html[start.start(): m.end()]
+    return ""
 
 
 def sources(wiki: Wiki, entry: Entry) -> tuple[Source, ...]:
@@ -61,9 +167,11 @@ def sources(wiki: Wiki, entry: Entry) -> tuple[Source, ...]:
             out.append(Source(text, text))
         elif looks_like_reference(text):
             name = text[2:-2] if text.startswith("[[") else text
-            found = wiki.resolver.resolve_name(name.split("|")[0], paths_base(entry.page.src_path), allow_relative=True)
+            base = paths_base(entry.page.src_path)
+            found = wiki.resolver.resolve_name(name.split("|")[0], base, allow_relative=True, near=base)
             if found.src_path is None:
-                out.append(Source(name, relative_url(entry.out_path, paths.WANTED, paths.wanted_anchor(name)), missing=True))
+                shown = wanted_name(LinkRef(split_wiki_target(name)[0], syntax="front-matter"))
+                out.append(Source(name, relative_url(entry.out_path, paths.WANTED, paths.wanted_anchor(shown)), missing=True))
             else:
                 other = wiki.entries[wiki.by_src[found.src_path]]
                 out.append(Source(other.page.title, relative_url(entry.out_path, other.out_path)))
@@ -84,6 +192,7 @@ def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = Fals
         backlinks=tuple(renderer.card(s, out) for s in wiki.graph.backlinks(entry.slug)),
         related=tuple(renderer.card(r.slug, out, r.reason) for r in wiki.related.get(entry.slug, [])),
         created=page.created, updated=page.updated, summary=page.summary, meta=page.meta, is_home=is_home,
+        css_classes=css_classes(page),
     )
 
 
@@ -115,7 +224,7 @@ def link_targets(wiki: Wiki, entry: Entry) -> dict[tuple[str, str, str], LinkTar
 def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict) -> str:
     """A hash over every input of a page's HTML, computed without building its view.
 
-    The page's own bytes; where its links and sources point; the cards (type, title, URL, summary) of
+    The page's own bytes (and, when it embeds, its filled body); where its links and sources point; the cards (type, title, URL, summary) of
     its backlinks, related articles and graph neighbours, and the reasons; the neighbours' links among
     themselves (the local graph); the nav; the theme, config and version. The home page lists the
     whole wiki, so it has no key and is always rendered.
@@ -129,6 +238,7 @@ def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict) -> str
     between = [(a, b) for a in neighbours for b in graph._succ[a] if b in graph._succ_set[slug] or b in graph._pred_set[slug]]
     parts = (
         renderer.fingerprint, entry.parsed.digest, entry.out_path,
+        body_html(wiki, entry, targets) if has_embeds(entry) else None,  # embeds show other pages' current text
         sorted(targets.items()), sources(wiki, entry),
         [card(s) for s in graph.backlinks(slug)],
         [(card(r.slug), r.reason) for r in wiki.related.get(slug, [])],
