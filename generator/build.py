@@ -19,9 +19,9 @@ from generator.emit.graph_json import graph_json
 from generator.emit.listings import wanted as wanted_page
 from generator.emit.pages import page_plan
 from generator.emit.search_index import search_index
-from generator.links import normalize
+from generator.links import LinkRef, normalize
 from generator.lint import unlinked_mentions
-from generator.markdown import make_markdown
+from generator.markdown import make_markdown, note_embeds
 from generator.model import Entry, ParsedPage, Wanted, WantedRef, Wiki
 from generator.render import Renderer
 from generator.site import analyse, parse_all, parse_source, read_all, render_items, resolve_links
@@ -178,6 +178,8 @@ class Session:
         if last is None or not changed or config.strict or theme_fingerprint(config) != last.theme:
             return None
         wiki = last.wiki
+        if changed & _embedded(wiki):
+            return None  # pages that embed them show their text: a full build re-renders those too
         fresh: dict[str, ParsedPage] = {}
         problems: dict[str, list[Diagnostic]] = {}
         digests = dict(last.digests)
@@ -225,6 +227,18 @@ class Session:
         self._last = _Built(last.theme, digests, new_wiki, diagnostics, parse_problems, sorted(i.out_path for i in items),
                             {i.out_path: i.key for i in items if i.key})
         return result
+
+
+def _embedded(wiki: Wiki) -> set[str]:
+    """Source paths of the pages some page embeds (![[Note]])."""
+    found = set()
+    for entry in wiki.entries.values():
+        for target in note_embeds(entry.parsed.body.html):
+            src = entry.page.src_path
+            hit = wiki.resolver.resolve(LinkRef(target, syntax="embed", base=src.rpartition("/")[0]), src).src_path
+            if hit:
+                found.add(hit)
+    return found
 
 
 def _shape(item: ParsedPage) -> tuple:

@@ -222,6 +222,11 @@ class Embed:
     image: bool = False  # a Markdown image (`![alt](path)`): target is a path relative to the page
 
 
+def note_embeds(html: str) -> list[str]:
+    """The targets of every `![[...]]` embed placeholder in a rendered body."""
+    return [unquote(m.group(2)) for m in _EMBED.finditer(html)] if "kbref:e:" in html else []
+
+
 def fill_embeds(html: str, lookup: Callable[[Embed], str]) -> str:
     """Replace every embed placeholder (and local image src) with the HTML lookup(Embed) returns."""
 

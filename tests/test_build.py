@@ -133,3 +133,14 @@ def test_any_sequence_of_session_rebuilds_equals_a_cold_build(wiki, tmp_path, se
         after = snapshot(wiki)
         session.build({p for p in before.keys() | after.keys() if before.get(p) != after.get(p)})
         assert tree(tmp_path / "site") == cold(wiki, tmp_path, f"cold-{step}"), f"after step {step} ({kind})"
+
+
+def test_a_session_edit_of_an_embedded_page_rebuilds_the_page_that_embeds_it(make_vault, tmp_path):
+    from generator.build import Session
+    content = make_vault({"a.md": "# A\n\n![[B]]\n", "b.md": "# B\n\nOld text.\n"})
+    session = Session(Config(content_dir=content, out_dir=tmp_path / "site"), cache_dir=tmp_path / "cache")
+    session.build()
+    (content / "b.md").write_text("# B\n\nNew text.\n")
+    session.build({"b.md"})
+    assert "New text." in (tmp_path / "site" / "a.html").read_text()
+    assert tree(tmp_path / "site") == cold(content, tmp_path, "cold")
