@@ -104,6 +104,7 @@ class _Built:
     parse_problems: dict[str, list[Diagnostic]]
     files: list[str]
     keys: dict[str, str]
+    embedded: set[str] | None = None  # pages some page embeds (found on the first fast rebuild)
 
 
 class Session:
@@ -116,8 +117,10 @@ class Session:
     """
 
     def __init__(self, config: Config, cache_dir: Path | None = None, use_cache: bool = True,
-                 progress: ProgressFactory | None = None, on_stray: Callable[[list[str]], None] | None = None):
+                 progress: ProgressFactory | None = None, on_stray: Callable[[list[str]], None] | None = None,
+                 remember: bool = False):
         self.config = config
+        self.remember = remember  # keep state for fast rebuilds (serve): never skip the first build
         self.cache_dir = cache_dir or default_cache_dir(config)
         self.use_cache, self.progress, self.on_stray = use_cache, progress, on_stray
         self._memory: dict[str, tuple] = {}
@@ -140,7 +143,7 @@ class Session:
         fingerprint = site_fingerprint(theme, digests)
         manifest = read_manifest(config.out_dir)
         saved = _saved_diagnostics(manifest)
-        if write and saved is not None and _unchanged(config.out_dir, manifest, fingerprint):
+        if write and not self.remember and saved is not None and _unchanged(config.out_dir, manifest, fingerprint):
             return BuildResult(saved, pages=int(manifest.get("page_count", 0)), files=len(manifest["files"]),
                                cached=len(sources), kept=int(manifest.get("page_count", 0)), unchanged=True)
         cache = ParseCache(self.cache_dir) if self.use_cache else None
@@ -178,7 +181,9 @@ class Session:
         if last is None or not changed or config.strict or theme_fingerprint(config) != last.theme:
             return None
         wiki = last.wiki
-        if changed & _embedded(wiki):
+        if last.embedded is None:
+            last.embedded = _embedded(wiki)
+        if changed & last.embedded:
             return None  # pages that embed them show their text: a full build re-renders those too
         fresh: dict[str, ParsedPage] = {}
         problems: dict[str, list[Diagnostic]] = {}
@@ -225,7 +230,7 @@ class Session:
         parse_problems = {**last.parse_problems, **{src: problems[src] for src in fresh}}
         self._write(items, result, site_fingerprint(last.theme, digests), diagnostics, len(entries))
         self._last = _Built(last.theme, digests, new_wiki, diagnostics, parse_problems, sorted(i.out_path for i in items),
-                            {i.out_path: i.key for i in items if i.key})
+                            {i.out_path: i.key for i in items if i.key}, last.embedded)  # same shape: same embeds
         return result
 
 

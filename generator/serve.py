@@ -83,7 +83,7 @@ class Rebuilder:
             if blocking:
                 return RebuildResult(False, self.build_id, blocking=blocking, seconds=time.perf_counter() - started)
             if self._session is None or self._session.config != config:
-                self._session = Session(config, cache_dir=self._cache_dir)
+                self._session = Session(config, cache_dir=self._cache_dir, remember=True)
                 changed_pages = None
             else:
                 changed_pages = self._changed_pages(config)

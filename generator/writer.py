@@ -99,6 +99,8 @@ def write_tree(items: Iterable[Output | Kept], folder: Path, manifest: dict | No
     """
     written: set[str] = set()
     keys: dict[str, str] = {}
+    made: set[str] = set()
+    root, source = os.fspath(folder), os.fspath(reuse_from) if reuse_from is not None else ""
     for item in items:
         rel = item.out_path
         if rel in written:
@@ -106,21 +108,25 @@ def write_tree(items: Iterable[Output | Kept], folder: Path, manifest: dict | No
         if rel.startswith(("/", "../")) or "/../" in rel or rel == MARKER:
             raise OutputError(f"output path escapes the site folder: {rel}")
         written.add(rel)
-        target = folder / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = os.path.join(root, rel)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
         if isinstance(item, Kept):
             try:
-                os.link(reuse_from / rel, target)  # the unchanged file itself: not rewritten
+                os.link(os.path.join(source, rel), target)  # the unchanged file itself: not rewritten
             except OSError:
-                shutil.copy2(reuse_from / rel, target)
+                shutil.copy2(os.path.join(source, rel), target)
         else:
-            target.write_bytes(item.data)
+            with open(target, "wb") as handle:
+                handle.write(item.data)
         if item.key:
             keys[rel] = item.key
     files = sorted(written)
     body = {"generator": "kbwiki", "note": "This folder is written by kbwiki; it is replaced on every build.",
             **(manifest or {}), "files": files, "pages": keys}
-    (folder / MARKER).write_text(json.dumps(body, sort_keys=True, indent=0) + "\n", encoding="utf-8")
+    (folder / MARKER).write_text(json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
     return files
 
 
