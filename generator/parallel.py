@@ -62,3 +62,41 @@ def parse_many(sources: list[SourceFile], config: Config, progress: Callable[[in
             yield from results
             if progress:
                 progress(len(results))
+
+
+_render_state: tuple | None = None  # (config, wiki) inherited by forked render workers
+
+
+def _render_chunk(slugs: list[str]) -> list:
+    from generator.emit.pages import page_plan
+    from generator.render import Renderer
+    config, wiki = _render_state
+    renderer = Renderer(config, wiki)
+    return [page_plan(wiki, renderer, wiki.entries[slug]).render() for slug in slugs]
+
+
+def render_many(config: Config, wiki, slugs: list[str]) -> Iterator:
+    """Content pages rendered on every core, in order. Workers are forked so they share the gathered
+    wiki without pickling it; without fork-safety (other threads running) or with few pages: in-process."""
+    global _render_state
+    workers = worker_count()
+    if workers == 1 or len(slugs) < MIN_PARALLEL * 4 or threading.active_count() > 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        yield from _render_in_process(config, wiki, slugs)
+        return
+    _render_state = (config, wiki)
+    try:
+        chunks = [slugs[i:i + CHUNK] for i in range(0, len(slugs), CHUNK)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for outputs in pool.map(_render_chunk, chunks):
+                yield from outputs
+    finally:
+        _render_state = None
+
+
+def _render_in_process(config: Config, wiki, slugs: list[str]) -> Iterator:
+    from generator.emit.pages import page_plan
+    from generator.render import Renderer
+    renderer = Renderer(config, wiki)
+    for slug in slugs:
+        yield page_plan(wiki, renderer, wiki.entries[slug]).render()

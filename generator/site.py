@@ -30,7 +30,7 @@ from generator.markdown import make_markdown, render_body
 from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
 from generator.paths import SourcePath, Slug, page_out_path, slugify
 from generator.render import Renderer
-from generator.parallel import parse_many
+from generator.parallel import parse_many, render_many
 from generator.sources import SourceFile, discover, discover_attachments, read_source, unreadable_attachments
 
 
@@ -263,8 +263,16 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     `previous_keys` (the site being replaced) is not rendered again: it comes as Kept."""
     renderer = Renderer(config, wiki)
     previous_keys = previous_keys or {}
+    to_render = []
     for plan in page_plans(wiki, renderer):
-        yield Kept(plan.out_path, plan.key) if plan.key and previous_keys.get(plan.out_path) == plan.key else plan.render()
+        if plan.key and previous_keys.get(plan.out_path) == plan.key:
+            yield Kept(plan.out_path, plan.key)
+            if progress:
+                progress(1)
+        else:
+            to_render.append(plan.entry.slug)
+    for output in render_many(config, wiki, to_render):  # the expensive part, on every core
+        yield output
         if progress:
             progress(1)
     yield from listing_outputs(wiki, renderer)

@@ -144,3 +144,14 @@ def test_a_session_edit_of_an_embedded_page_rebuilds_the_page_that_embeds_it(mak
     session.build({"b.md"})
     assert "New text." in (tmp_path / "site" / "a.html").read_text()
     assert tree(tmp_path / "site") == cold(content, tmp_path, "cold")
+
+
+def test_one_process_and_every_core_give_the_same_site(make_vault, tmp_path, monkeypatch):
+    pages = {f"concepts/page-{i}.md": f"---\ntitle: Page {i}\ntags: [t{i % 7}]\n---\nSee [[Page {(i * 7) % 300}]] "
+             f"and [[Page {(i + 1) % 300}]].\n\n## Part\n\nText {i}.\n" for i in range(300)}
+    content = make_vault(pages)
+    monkeypatch.setenv("KBWIKI_JOBS", "1")
+    run_build(Config(content_dir=content, out_dir=tmp_path / "one"), use_cache=False)
+    monkeypatch.setenv("KBWIKI_JOBS", "2")
+    run_build(Config(content_dir=content, out_dir=tmp_path / "many"), use_cache=False)
+    assert tree(tmp_path / "one") == tree(tmp_path / "many")
