@@ -124,6 +124,8 @@ def extract_links(body: str, body_line: int = 1, src_path: str = "") -> tuple[Li
         line_no = body_line + offset
         found: list[tuple[int, LinkRef]] = []
         for m in _WIKI.finditer(masked):
+            if masked[m.start(2):m.end(2)] != line[m.start(2):m.end(2)]:
+                continue  # a code span inside: not a link (the Markdown renderer agrees)
             target, fragment, label = split_wiki_target(line[m.start(2):m.end(2)])
             syntax: Syntax = "embed" if m.group(1) else "wiki"
             found.append((m.start(), LinkRef(target, fragment, label, line_no, m.start() + 1, syntax)))

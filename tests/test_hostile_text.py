@@ -161,3 +161,10 @@ def test_wiki_link_targets_never_become_script_urls(make_vault):
     for tag, attrs in elements(output(site, "a.html")):
         assert not url_is_unsafe(attrs.get("href") or "")
     assert 'href="special/wanted.html#wanted-javascript-alert-1"' in output(site, "a.html")
+
+
+def test_an_empty_body_does_not_inherit_the_previous_pages_findings():
+    md = make_markdown()
+    render_body(md, "Some text [x](javascript:alert(1))")
+    empty = render_body(md, "")
+    assert empty.blocked == () and empty.text == ""
