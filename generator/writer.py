@@ -47,14 +47,21 @@ def check_out_dir(out_dir: Path, content_dir: Path, templates_dir: Path | None =
 
 
 def foreign_files(out_dir: Path, out_paths: Iterable[str]) -> list[str]:
-    """Files in an existing output folder that this build would not write (they go with the swap)."""
+    """Files in an existing output folder that kbwiki did not write (they go with the swap).
+
+    kbwiki's own files are those of this build and those the last build listed in its manifest,
+    so pages removed from the wiki since then are not reported; files put there by hand are.
+    """
     if not out_dir.is_dir():
         return []
     ours = set(out_paths) | {MARKER}
+    listed = read_manifest(out_dir).get("files")
+    if isinstance(listed, list):
+        ours |= {f for f in listed if isinstance(f, str)}
     found = []
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and rel not in ours:
+        if (path.is_file() or path.is_symlink()) and rel not in ours:
             found.append(rel)
     return found
 

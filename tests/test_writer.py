@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -185,10 +186,17 @@ def test_force_replaces_a_foreign_folder_and_reports_its_files(tmp_path, make_va
 def test_files_added_to_a_kbwiki_folder_are_reported_before_removal(built, capsys):
     content, out, _ = built
     (out / "added-by-hand.txt").write_text("x")
+    (content / "alpha.md").unlink()  # its page was kbwiki's: it goes without a word
     assert run_cli("--content", str(content), "--out", str(out)) == cli.EXIT_OK
     err = capsys.readouterr().err
-    assert "removing 1 file(s)" in err and "added-by-hand.txt" in err
-    assert not (out / "added-by-hand.txt").exists()
+    assert "removing 1 file(s)" in err and "added-by-hand.txt" in err and "alpha.html" not in err
+    assert not (out / "added-by-hand.txt").exists() and not (out / "alpha.html").exists()
+
+
+def test_the_marker_lists_what_the_build_wrote(built):
+    _, out, before = built
+    listed = json.loads((out / MARKER).read_text())["files"]
+    assert listed == sorted(p for p in before if p != MARKER)
 
 
 def test_an_empty_folder_and_a_kbwiki_folder_need_no_force(tmp_path, make_vault):
