@@ -11,7 +11,7 @@ from generator import diagnostics as diag
 from generator import paths
 from generator.cache import ParseCache, parse_key
 from generator.config import Config
-from generator.content import decode_source, is_published, parse_page, split_front_matter
+from generator.content import Page, decode_source, is_published, parse_page, split_front_matter
 from generator.diagnostics import Diagnostic
 from generator.emit import Kept, Output
 from generator.emit.assets import asset_outputs
@@ -63,7 +63,7 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
     return ParsedPage(page, body, refs, digest), problems + page_problems + unsafe_url_problems(page, body.blocked)
 
 
-def unsafe_url_problems(page, blocked: tuple[str, ...]) -> list[Diagnostic]:
+def unsafe_url_problems(page: Page, blocked: tuple[str, ...]) -> list[Diagnostic]:
     """A warning per script-running URL removed from a page's links and images (with its line when found)."""
     lines = page.body.split("\n")
     problems = []
