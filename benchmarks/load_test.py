@@ -31,7 +31,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}  # whose `python -m generator` runs; --kbwiki-root changes it
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -92,7 +92,8 @@ def serve_builtin(site: Path, handler=SiteHandler) -> tuple[ThreadingHTTPServer,
 
 def kbwiki_serve_options() -> str | None:
     """The help text of `python -m generator serve`, or None when the command does not exist."""
-    done = subprocess.run([sys.executable, "-m", "generator", "serve", "--help"], env=ENV, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "generator", "serve", "--help"], cwd=ENV["PYTHONPATH"], env=ENV,
+                          capture_output=True, text=True)
     return done.stdout if done.returncode == 0 else None
 
 
@@ -238,7 +239,7 @@ def rebuild_until(content: Path, out: Path, stop: threading.Event, figures: Figu
             stop.wait(1.0)
         else:
             subprocess.run([sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out)],
-                           env=ENV, capture_output=True, check=False)
+                           cwd=out.parent, env=ENV, capture_output=True, check=False)
         figures.rebuilds += 1
 
 
@@ -252,7 +253,7 @@ def load_test(content: Path, total: int = 5000, concurrency: int = 50, time_limi
         shutil.copytree(content, work / "content")  # the serve case edits a page; never the original
         out = work / "site"
         subprocess.run([sys.executable, "-m", "generator", "build", "--content", str(work / "content"), "--out", str(out)],
-                       env=ENV, capture_output=True, check=True)
+                       cwd=work, env=ENV, capture_output=True, check=True)
         help_text = kbwiki_serve_options() if server in ("auto", "kbwiki") else None
         if server == "kbwiki" and help_text is None:
             raise SystemExit("`python -m generator serve` does not exist in this checkout")
@@ -301,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slow-clients", type=int, default=10)
     parser.add_argument("--server", choices=("auto", "kbwiki", "builtin"), default="auto")
     parser.add_argument("--no-rebuild", action="store_true", help="do not rebuild the site during the load")
+    parser.add_argument("--kbwiki-root", type=Path, default=ROOT, help="the kbwiki checkout to run (default: this one)")
     args = parser.parse_args(argv)
+    ENV["PYTHONPATH"] = str(args.kbwiki_root.resolve())
     figures = load_test(args.content, args.requests, args.concurrency, args.time_limit, args.server,
                         args.slow_clients, not args.no_rebuild)
     print(json.dumps(asdict(figures), indent=1))
