@@ -38,7 +38,8 @@ Syntax = Literal["wiki", "markdown", "front-matter", "embed", "image"]
 _FENCE_OPEN = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
-_MD = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+# The destination may hold spaces and control characters, as Python-Markdown allows ([a](My Note.md)).
+_MD = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*?)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 

@@ -31,6 +31,7 @@ _EMBED = re.compile(r'<a class="kbembed"(?: data-size="([^"]*)")? href="kbref:e:
 _IMAGE = re.compile(r'<img ([^>]*?)src="kbref:a:([^"]*)"([^>]*)>')
 _SIZE = re.compile(r"\d+(x\d+)?")
 _STASH = re.compile("\x02[^\x03]*\x03")
+_HTML_PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")  # Python-Markdown's markdown.util.HTML_PLACEHOLDER
 
 
 def heading_id(text: str, separator: str = "-") -> str:
@@ -134,13 +135,19 @@ class _SafeUrlTreeprocessor(Treeprocessor):
         for el in root.iter():
             for attr, image in (("href", False), ("src", el.tag == "img")):
                 value = el.get(attr)
-                if value is not None and url_is_unsafe(value, image):
-                    blocked.append(value)
+                if value is not None and (url_is_unsafe(self._unstash(value), image) or url_is_unsafe(_STASH.sub("", value), image)):
+                    blocked.append(self._unstash(value))
                     del el.attrib[attr]
                     if el.tag == "a":
                         el.set("class", "blocked-link")
                         el.set("title", "Link removed: this kind of URL can run script")
         self.md.kb_blocked = blocked
+
+    def _unstash(self, value: str) -> str:
+        """The URL as it will be written: raw HTML kept aside (an entity like `&#106;`) put back."""
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        return _HTML_PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))] if int(m.group(1)) < len(blocks)
+                                     and isinstance(blocks[int(m.group(1))], str) else "", value)
 
 
 class _TextTreeprocessor(Treeprocessor):

@@ -316,3 +316,19 @@ def test_a_wiki_link_holding_a_code_span_is_text_on_both_sides():
 
 def test_tags_that_share_a_page_do_not_fail_the_build():
     check_vault({"a.md": "---\ntags: ['\"x }:', \"'x {\", AI, ai]\n---\nA\n"}, False)
+
+
+def test_an_entity_disguised_script_url_inside_a_nested_link_is_removed():
+    """Inside a nested link the entity is still stashed aside when our tree processor runs."""
+    body = render_body(make_markdown(), "[[[0]][x](&#106;avascript:)\\[]()")
+    assert "avascript" not in body.html and body.blocked == ("&#106;avascript:",)
+
+
+@pytest.mark.parametrize("text", ["[a](x y.md)", '[a](x y.md "t")', "[a](x\x1fy.md)", "[a](<x y.md>)", "[a](f(1).md)",
+                                  "[Ä](ò=~|ÿ'&é_ý\x1fq8¸..md)", "[a](x.md#h h)"])
+def test_markdown_links_are_read_alike_by_extraction_and_rendering(text):
+    """A destination with spaces or control characters was rendered as a link but not extracted, so its red
+    link pointed at a Wanted entry that did not exist (and an existing page got no backlink)."""
+    html = render_body(make_markdown(), text).html
+    rendered = [tuple(unquote(x) for x in m) for m in re.findall(r'kbref:m:([^"#]*)#([^"]*)', html)]
+    assert [(r.target, r.fragment) for r in extract_links(text)] == rendered
