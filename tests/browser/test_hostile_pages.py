@@ -7,8 +7,7 @@ import yaml
 
 from tests.helpers import build
 
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.browser  # `browser`: the session's headless Chromium (tests/browser/conftest.py)
 
 RUN = "window.__xss=(window.__xss||0)+1"
 EVIL = f"<script>{RUN}</script><img src=x onerror=\"{RUN}\">\"onmouseover=\"{RUN}\" x='"
@@ -20,16 +19,6 @@ BODY = f"""[click](javascript:{RUN}) [also](JaVaScRiPt:{RUN}) [ent](&#106;avascr
 RAW = f"""Raw <script>{RUN}</script> <img src=x onerror="{RUN}"> <a href="javascript:{RUN}" onmouseover="{RUN}">raw</a>
 <svg onload="{RUN}"></svg> <iframe srcdoc="<script>parent.__xss=1</script>"></iframe>
 """
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield b
-        b.close()
 
 
 TRIGGER = """() => {
