@@ -158,10 +158,14 @@ def front_matter_links(page: Page, front_matter_text: str = "") -> tuple[LinkRef
 
 
 def looks_like_reference(source: str) -> bool:
-    """A `sources` entry that names a page ([[x]], a .md path, or a single token) rather than free text."""
+    """A `sources` entry that names a page ([[x]], a .md path, or a single token) rather than free text.
+
+    One with no page name in it (`|`, `#x`, `[[]]`) is text."""
     source = source.strip()
     if source.startswith("[[") and source.endswith("]]"):
-        return True
+        return bool(split_wiki_target(source[2:-2])[0])
+    if not split_wiki_target(source)[0]:
+        return False
     if _SCHEME.match(source):
         return False
     return source.casefold().endswith(".md") or (bool(source) and not any(c.isspace() for c in source))

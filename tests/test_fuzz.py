@@ -332,3 +332,26 @@ def test_markdown_links_are_read_alike_by_extraction_and_rendering(text):
     html = render_body(make_markdown(), text).html
     rendered = [tuple(unquote(x) for x in m) for m in re.findall(r'kbref:m:([^"#]*)#([^"]*)', html)]
     assert [(r.target, r.fragment) for r in extract_links(text)] == rendered
+
+
+def test_a_hard_wrapped_markdown_link_makes_a_backlink(tmp_path):
+    from tests.helpers import build, output
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text("# A\n\nSee [the other\npage](b.md) here.\n")
+    (content / "b.md").write_text("# B\n\nText.\n")
+    assert "1 article links here" in output(build(content), "b.html")
+
+
+@pytest.mark.parametrize("body", ["![#[[>#'&{D}`]][](>ë.md)", "[a](x y.md) [[b `c` d]]", "[x\n\ny](z.md)", "[a]([[b]].md)"])
+def test_links_are_what_the_renderer_made(body):
+    """Where extraction and Markdown disagree on bracket soup, the rendered links are the page's links."""
+    check_vault({"p.md": "# P\n\n" + body + "\n", "q.md": "# Q\n"}, False)
+
+
+@pytest.mark.parametrize("value", ["|", "#x", "[[]]", "[[|label]]", " "])
+def test_a_front_matter_link_or_source_without_a_page_name_is_no_link(value):
+    """`sources: ['|']` was a red link to a Wanted entry that did not exist; `links: '|'` an empty name."""
+    check_front_matter_mapping({"links": [value], "sources": [value]})
+    check_vault({"p.md": "---\n" + yaml.safe_dump({"title": "P", "links": [value], "sources": ["Alpha", value]}) + "---\n"},
+                False)
