@@ -11,7 +11,7 @@ from generator import __version__
 from generator.config import Config
 
 CACHE_DIR = ".kbwiki-cache"
-SCHEMA = 3  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags)
+SCHEMA = 4  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked)
 
 
 def parse_key(config: Config, src_path: str, raw: bytes) -> str:

@@ -167,7 +167,7 @@ def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, l
     aliases = fields.strings("aliases", "alias", text_ok=True)
     declared_tags = [t.lstrip("#").strip() for t in fields.strings("tags", "tag")]
     tags = tuple(dict.fromkeys(t for t in (*declared_tags, *texts.inline_tags(body)) if t))
-    links = tuple(_strip_brackets(v) for v in fields.strings(*config.link_keys))
+    links = tuple(name for name in (_strip_brackets(v) for v in fields.strings(*config.link_keys)) if name)
     sources = fields.strings(*config.source_keys)
     declared_id = fields.text(*config.id_keys)
     created = fields.date("created", "date")

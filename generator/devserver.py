@@ -146,6 +146,9 @@ class DevServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False  # open event streams must not hold up shutdown
+    # socketserver's listen backlog is 5: with 50 browsers (or a load test) connecting at once, the
+    # kernel drops the extra SYNs and clients wait 1, 3, 7 s for retries (benchmarks/load_test.py).
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], root: Path, hub: EventHub):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET

@@ -38,7 +38,8 @@ Syntax = Literal["wiki", "markdown", "front-matter", "embed", "image"]
 _FENCE_OPEN = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
 _WIKI = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
-_MD = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+# The destination may hold spaces and control characters, as Python-Markdown allows ([a](My Note.md)).
+_MD = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^>\n]*>|(?:[^()\n]|\([^()\n]*\))*?)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -124,6 +125,8 @@ def extract_links(body: str, body_line: int = 1, src_path: str = "") -> tuple[Li
         line_no = body_line + offset
         found: list[tuple[int, LinkRef]] = []
         for m in _WIKI.finditer(masked):
+            if masked[m.start(2):m.end(2)] != line[m.start(2):m.end(2)]:
+                continue  # a code span inside: not a link (the Markdown renderer agrees)
             target, fragment, label = split_wiki_target(line[m.start(2):m.end(2)])
             syntax: Syntax = "embed" if m.group(1) else "wiki"
             found.append((m.start(), LinkRef(target, fragment, label, line_no, m.start() + 1, syntax)))
@@ -155,10 +158,14 @@ def front_matter_links(page: Page, front_matter_text: str = "") -> tuple[LinkRef
 
 
 def looks_like_reference(source: str) -> bool:
-    """A `sources` entry that names a page ([[x]], a .md path, or a single token) rather than free text."""
+    """A `sources` entry that names a page ([[x]], a .md path, or a single token) rather than free text.
+
+    One with no page name in it (`|`, `#x`, `[[]]`) is text."""
     source = source.strip()
     if source.startswith("[[") and source.endswith("]]"):
-        return True
+        return bool(split_wiki_target(source[2:-2])[0])
+    if not split_wiki_target(source)[0]:
+        return False
     if _SCHEME.match(source):
         return False
     return source.casefold().endswith(".md") or (bool(source) and not any(c.isspace() for c in source))

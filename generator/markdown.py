@@ -7,6 +7,7 @@ as a red link. That keeps the expensive step cacheable per page and runnable in 
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ _EMBED = re.compile(r'<a class="kbembed"(?: data-size="([^"]*)")? href="kbref:e:
 _IMAGE = re.compile(r'<img ([^>]*?)src="kbref:a:([^"]*)"([^>]*)>')
 _SIZE = re.compile(r"\d+(x\d+)?")
 _STASH = re.compile("\x02[^\x03]*\x03")
+_HTML_PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")  # Python-Markdown's markdown.util.HTML_PLACEHOLDER
 
 
 def heading_id(text: str, separator: str = "-") -> str:
@@ -54,6 +56,7 @@ class RenderedBody:
     text: str  # plain reading text of the whole body (for search)
     prose: str = ""  # reading text without links, code and headings, one run per line (for unlinked mentions)
     placeholders: tuple[tuple[str, str, str], ...] = ()  # every (syntax, target, fragment) fill_links() will ask for
+    blocked: tuple[str, ...] = ()  # script-running URLs removed from links and images
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,7 @@ class _WikiLinkProcessor(InlineProcessor):
         el = etree.Element("a")
         el.set("href", f"kbref:w:{quote(target, safe='')}#{quote(fragment, safe='')}")
         el.set("class", "wikilink")
-        el.text = label
+        el.text = AtomicString(label)  # a page name is text: no Markdown or raw HTML inside a wiki link
         return el, m.start(0), m.end(0)
 
     @staticmethod
@@ -106,6 +109,45 @@ class _LinkTreeprocessor(Treeprocessor):
             el.attrib.clear()  # a red link gets its own title; the placeholder must stay the only attributes
             el.set("href", f"kbref:m:{quote(path, safe='')}#{quote(fragment, safe='')}")
             el.set("class", "wikilink")
+
+
+# Schemes that run script when followed; a link or image using one is neutralised.
+_UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")  # browsers drop tabs/newlines inside a scheme; we drop all of it
+
+
+def url_is_unsafe(url: str, image: bool = False) -> bool:
+    """A `javascript:`, `vbscript:` or `data:` URL, however disguised (entities, case, control characters).
+
+    An image may use `data:image/...`: inside <img> an image cannot run script (SVG scripts are off there).
+    """
+    plain = _URL_NOISE.sub("", html.unescape(url)).casefold()
+    if image and plain.startswith("data:image/"):
+        return False
+    return plain.startswith(_UNSAFE_SCHEMES)
+
+
+class _SafeUrlTreeprocessor(Treeprocessor):
+    """Removes script-running URLs from Markdown links and images (raw HTML is left to `sanitize`)."""
+
+    def run(self, root):
+        blocked: list[str] = []
+        for el in root.iter():
+            for attr, image in (("href", False), ("src", el.tag == "img")):
+                value = el.get(attr)
+                if value is not None and (url_is_unsafe(self._unstash(value), image) or url_is_unsafe(_STASH.sub("", value), image)):
+                    blocked.append(self._unstash(value))
+                    del el.attrib[attr]
+                    if el.tag == "a":
+                        el.set("class", "blocked-link")
+                        el.set("title", "Link removed: this kind of URL can run script")
+        self.md.kb_blocked = blocked
+
+    def _unstash(self, value: str) -> str:
+        """The URL as it will be written: raw HTML kept aside (an entity like `&#106;`) put back."""
+        blocks = self.md.htmlStash.rawHtmlBlocks
+        return _HTML_PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))] if int(m.group(1)) < len(blocks)
+                                     and isinstance(blocks[int(m.group(1))], str) else "", value)
 
 
 class _TextTreeprocessor(Treeprocessor):
@@ -164,6 +206,7 @@ class WikiExtension(Extension):
         # After code spans (190), before escapes (180: `\|` in tables) and Markdown links (160).
         md.inlinePatterns.register(_WikiLinkProcessor(r"(!?)\[\[([^\[\]\n]+?)\]\]", md), "kb_wikilink", 185)
         md.treeprocessors.register(_LinkTreeprocessor(md), "kb_links", 4)
+        md.treeprocessors.register(_SafeUrlTreeprocessor(md), "kb_safe_urls", 3)
         md.treeprocessors.register(_TextTreeprocessor(md), "kb_text", 0)
 
 
@@ -190,11 +233,13 @@ def _flatten(tokens: list[dict]) -> list[Heading]:
 def render_body(md: markdown.Markdown, body: str) -> RenderedBody:
     """Render one body; links are placeholders until fill_links()."""
     md.reset()
+    md.kb_text, md.kb_prose, md.kb_blocked = "", "", []  # an empty body skips the tree processors: not the last page's
     html = md.convert(body)
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
     text = " ".join(getattr(md, "kb_text", "").split())
     placeholders = tuple(dict.fromkeys((m.group(1), unquote(m.group(2)), unquote(m.group(3))) for m in _PLACEHOLDER.finditer(html)))
-    return RenderedBody(html=html, headings=headings, text=text, prose=getattr(md, "kb_prose", ""), placeholders=placeholders)
+    return RenderedBody(html=html, headings=headings, text=text, prose=getattr(md, "kb_prose", ""), placeholders=placeholders,
+                        blocked=tuple(getattr(md, "kb_blocked", ())))
 
 
 def fill_links(html: str, lookup: Callable[[str, str, str], LinkTarget]) -> str:

@@ -8,6 +8,7 @@ from generator.content import Page
 from generator.graph import Related, WikiGraph
 from generator.links import LinkRef, Resolver
 from generator.markdown import RenderedBody
+from generator import paths
 from generator.paths import OutPath, Slug, slugify
 
 
@@ -75,11 +76,16 @@ class Wiki:
     attachments: tuple[str, ...] = ()  # src paths of the non-Markdown files pages embed or link to
 
     def types(self) -> dict[str, list[Slug]]:
-        """Slugs by page type, each list sorted by title."""
-        out: dict[str, list[Slug]] = {}
+        """Slugs by page type, each list sorted by title; types that share a listing page ("machine learning",
+        "machine-learning") are one type."""
+        names: dict[str, str] = {}
+        members: dict[str, list[Slug]] = {}
         for slug in self.sorted_slugs():
-            out.setdefault(self.entries[slug].page.type, []).append(slug)
-        return dict(sorted(out.items()))
+            type_name = self.entries[slug].page.type
+            key = paths.type_out_path(type_name)
+            names[key] = min(names.get(key, type_name), type_name)
+            members.setdefault(key, []).append(slug)
+        return {names[k]: members[k] for k in sorted(members, key=lambda k: names[k])}
 
     def tags(self) -> dict[str, list[Slug]]:
         """Slugs by tag, each list sorted by title; tags that share a slug ("AI", "ai") are one tag."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from generator import __version__
 
@@ -15,6 +16,7 @@ from generator.changelog import LOG_SOURCE
 from generator.config import Config
 from generator.model import Wiki
 from generator.paths import OutPath, relative_url
+from generator.safejson import script_json
 from generator.text import truncate
 
 THEME_DIR_NAMES = ("theme",)  # generator/theme inside the wheel
@@ -57,6 +59,7 @@ def make_environment(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["script_json"] = lambda data: markupsafe.Markup(script_json(data))  # {{ data|script_json }} in <script>
     return env
 
 

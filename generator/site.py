@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
@@ -10,7 +11,7 @@ from generator import diagnostics as diag
 from generator import paths
 from generator.cache import ParseCache, parse_key
 from generator.config import Config
-from generator.content import decode_source, is_published, parse_page, split_front_matter
+from generator.content import Page, decode_source, is_published, parse_page, split_front_matter
 from generator.diagnostics import Diagnostic
 from generator.emit import Kept, Output
 from generator.emit.assets import asset_outputs
@@ -31,6 +32,7 @@ from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, 
 from generator.paths import SourcePath, Slug, page_out_path, slugify
 from generator.render import Renderer
 from generator.parallel import parse_many, render_many
+from generator.sanitize import sanitize_html
 from generator.sources import SourceFile, discover, discover_attachments, read_source, unreadable_attachments
 
 
@@ -55,8 +57,22 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
     front_text = "\n".join(text.split("\n")[: front.body_start])
     refs = front_matter_links(page, front_text) + extract_links(page.body, page.body_line, page.src_path)
     body = render_body(md or make_markdown(), page.body)
+    if config.sanitize:
+        body = dataclasses.replace(body, html=sanitize_html(body.html))
     digest = hashlib.blake2b(source.raw, digest_size=16).hexdigest()
-    return ParsedPage(page, body, refs, digest), problems + page_problems
+    return ParsedPage(page, body, refs, digest), problems + page_problems + unsafe_url_problems(page, body.blocked)
+
+
+def unsafe_url_problems(page: Page, blocked: tuple[str, ...]) -> list[Diagnostic]:
+    """A warning per script-running URL removed from a page's links and images (with its line when found)."""
+    lines = page.body.split("\n")
+    problems = []
+    for url in blocked:
+        line = next((page.body_line + i for i, text in enumerate(lines) if url in text), 0)
+        shown = " ".join(url.split())[:60]
+        problems.append(diag.warning(page.src_path, "unsafe-url", f"link to '{shown}' removed: javascript:, vbscript: and data: URLs can run script",
+                                     line, hint="Link to an http(s) address or another page."))
+    return problems
 
 
 def assign_slugs(parsed: list[ParsedPage]) -> tuple[dict[SourcePath, Slug], list[Diagnostic]]:

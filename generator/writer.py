@@ -6,6 +6,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import glob
 import json
 import os
 import shutil
@@ -28,8 +29,9 @@ def check_out_dir(out_dir: Path, content_dir: Path, templates_dir: Path | None =
     content = content_dir.resolve()
     if out == Path(out.anchor):
         raise OutputError(f"refusing to write the site into the file-system root ({out})")
-    if out == Path.home().resolve():
-        raise OutputError(f"refusing to write the site into your home folder ({out})")
+    home = Path.home().resolve()
+    if out == home or out in home.parents:
+        raise OutputError(f"refusing to write the site into your home folder or one holding it ({out})")
     if out == content or content in out.parents:
         raise OutputError(f"refusing to write the site into the content folder ({out_dir}); choose another --out")
     if out in content.parents:
@@ -45,14 +47,21 @@ def check_out_dir(out_dir: Path, content_dir: Path, templates_dir: Path | None =
 
 
 def foreign_files(out_dir: Path, out_paths: Iterable[str]) -> list[str]:
-    """Files in an existing output folder that this build would not write (they go with the swap)."""
+    """Files in an existing output folder that kbwiki did not write (they go with the swap).
+
+    kbwiki's own files are those of this build and those the last build listed in its manifest,
+    so pages removed from the wiki since then are not reported; files put there by hand are.
+    """
     if not out_dir.is_dir():
         return []
     ours = set(out_paths) | {MARKER}
+    listed = read_manifest(out_dir).get("files")
+    if isinstance(listed, list):
+        ours |= {f for f in listed if isinstance(f, str)}
     found = []
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and rel not in ours:
+        if (path.is_file() or path.is_symlink()) and rel not in ours:
             found.append(rel)
     return found
 
@@ -60,9 +69,14 @@ def foreign_files(out_dir: Path, out_paths: Iterable[str]) -> list[str]:
 @contextmanager
 def build_lock(out_dir: Path) -> Iterator[None]:
     """One build at a time per output folder; a second one is refused with a clear message."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    out_dir = _real(out_dir)
     lock_path = out_dir.parent / f".{out_dir.name}.kbwiki-lock"
-    with open(lock_path, "a+") as handle:
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")
+    except OSError as exc:
+        raise OutputError(f"cannot use {out_dir} as the output folder: {exc.strerror or exc}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -135,23 +149,35 @@ def write_site(items: Iterable[Output | Kept], out_dir: Path, manifest: dict | N
     """Write the site into a fresh folder beside `out_dir`, then swap it in at once; returns the file count.
 
     `before_swap` hears of files in the current site that the new one does not have, before they go.
+    Until the swap the previous site is untouched; a failure (or a kill) before it leaves the
+    previous site as it was, and the next build removes the half-written folder.
     """
+    out_dir = _real(out_dir)
     parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(out_dir)
     staging = parent / f".{out_dir.name}.kbwiki-new-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
     try:
-        files = write_tree(items, staging, manifest, out_dir)
-        if before_swap is not None:
-            stray = foreign_files(out_dir, files)
-            if stray:
-                before_swap(stray)
-        swap_in(staging, out_dir)
-    finally:
+        parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(out_dir)
         shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            files = write_tree(items, staging, manifest, out_dir)
+            if before_swap is not None:
+                stray = foreign_files(out_dir, files)
+                if stray:
+                    before_swap(stray)
+            swap_in(staging, out_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except OSError as exc:
+        where = exc.filename or out_dir
+        raise OutputError(f"cannot write the site: {where}: {exc.strerror or exc}; {out_dir} was left as it was") from None
     return len(files)
+
+
+def _real(out_dir: Path) -> Path:
+    """The output folder with symbolic links resolved, so the swap replaces the folder, not the link."""
+    return Path(os.path.realpath(out_dir))
 
 
 def swap_in(staging: Path, out_dir: Path) -> None:
@@ -169,7 +195,11 @@ def swap_in(staging: Path, out_dir: Path) -> None:
 
 def _remove_stale(out_dir: Path) -> None:
     """Folders left by a build that was killed (their names say they are ours)."""
-    for pattern in (f".{out_dir.name}.kbwiki-new-*", f".{out_dir.name}.kbwiki-old-*"):
+    name = glob.escape(out_dir.name)
+    old = sorted(out_dir.parent.glob(f".{name}.kbwiki-old-*"))
+    if old and not out_dir.exists():
+        os.rename(old[-1], out_dir)  # killed between the two renames (no atomic exchange): put the old site back
+    for pattern in (f".{name}.kbwiki-new-*", f".{name}.kbwiki-old-*"):
         for stale in out_dir.parent.glob(pattern):
             shutil.rmtree(stale, ignore_errors=True)
 

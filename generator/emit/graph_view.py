@@ -7,7 +7,6 @@ drawn as SVG links, so it needs no script at all.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from generator.emit import Output, html_output
 from generator.model import Wiki
 from generator.paths import OutPath, relative_url
 from generator.render import Renderer, type_label
+from generator.safejson import script_json
 from generator.text import truncate
 
 LOCAL_LIMIT = 14  # neighbours drawn around a page; the rest are counted ("and 12 more")
@@ -30,7 +30,7 @@ def graph_data_bytes(types: list[str], nodes: list[tuple[str, int, str]], links:
     """graph-data.js from plain data: type names, (title, type index, url from the root) per node, links by index."""
     data = {"types": types, "type_labels": [type_label(t) for t in types],
             "nodes": [list(node) for node in nodes], "links": [i for pair in links for i in pair]}
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = script_json(data)  # page text cannot end the script or break a string literal
     return f"window.KBWIKI_GRAPH={text};\n".encode("utf-8")
 
 

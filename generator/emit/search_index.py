@@ -8,13 +8,13 @@ same rows: title, type, summary and the first section (its heading and opening t
 
 from __future__ import annotations
 
-import json
 
 from generator import paths
 from generator.emit import Output
 from generator.markdown import RenderedBody
 from generator.model import Wiki
 from generator.render import type_label
+from generator.safejson import script_json
 from generator.text import truncate
 
 FORMAT_VERSION = 1
@@ -58,7 +58,7 @@ def search_index_bytes(wiki: Wiki) -> bytes:
     types, rows = search_rows(wiki)
     data = {"version": FORMAT_VERSION, "fields": list(FIELDS), "types": types,
             "type_labels": [type_label(t) for t in types], "pages": rows}
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = script_json(data)  # page text cannot end the script or break a string literal
     return f"window.KBWIKI_SEARCH={text};\n".encode("utf-8")
 
 

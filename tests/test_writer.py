@@ -1,0 +1,258 @@
+"""writer.py: atomic output, the guarded output folder, the build lock, foreign files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import cli, writer
+from generator.emit import Output
+from generator.writer import MARKER, OutputError, build_lock, write_site
+from tests.conftest import ROOT, write_vault
+from tests.helpers import build
+
+PAGES = {"index.md": "# Home\n\nSee [[Alpha]].\n", "alpha.md": "# Alpha\n\nVersion one.\n"}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (relative POSIX path -> bytes); symbolic links are not followed."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def pages_of(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The site's files without its manifest (which also records how the build ran)."""
+    return {path: data for path, data in files.items() if path != MARKER}
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.glob(f".{out.name}.kbwiki-[no]*"))
+
+
+def run_cli(*args: str) -> int:
+    return cli.main(["build", *args])
+
+
+@pytest.fixture
+def built(tmp_path, make_vault):
+    """A content folder and a site already built from it: (content, out, snapshot of the site)."""
+    content = make_vault(PAGES)
+    out = tmp_path / "site"
+    build(content, out)
+    return content, out, snapshot(out)
+
+
+# --- atomic output -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outputs", [
+    [Output("a.html", b"new"), Output("a.html/b.html", b"a file is in the way of this folder")],
+    [Output("a.html", b"new"), Output("b/c.html", b"new"), Output("b", b"a folder is in the way of this file")],
+    [Output("a.html", b"new"), Output("a.html", b"the same path twice")],
+    [Output("a.html", b"new"), Output("../outside.html", b"escapes the site")],
+], ids=["file-blocks-folder", "folder-blocks-file", "same-path-twice", "escapes"])
+def test_a_failed_write_leaves_the_previous_site_unchanged(built, outputs):
+    _, out, before = built
+    with pytest.raises(OutputError) as caught:
+        write_site(outputs, out)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+    assert str(out) in str(caught.value) or "path" in str(caught.value)
+
+
+def test_a_write_that_cannot_start_is_a_clear_error(tmp_path, make_vault, capsys):
+    content = make_vault(PAGES)
+    (tmp_path / "afile").write_text("not a folder")
+    assert run_cli("--content", str(content), "--out", str(tmp_path / "afile" / "site")) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "afile" in err and "Traceback" not in err
+    assert (tmp_path / "afile").read_text() == "not a folder"
+
+
+def test_a_site_killed_between_two_renames_is_put_back(built):
+    """Without an atomic exchange the swap is two renames; a kill between them leaves `.site.kbwiki-old-*`."""
+    _, out, before = built
+    out.rename(out.parent / f".{out.name}.kbwiki-old-4242")
+    with pytest.raises(OutputError):
+        write_site([Output("x", b""), Output("x/y", b"")], out)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_two_renames_swap_when_there_is_no_atomic_exchange(built, monkeypatch):
+    _, out, _ = built
+    monkeypatch.setattr(writer, "_exchange", lambda a, b: False)  # as on macOS or an old kernel
+    write_site([Output("only.html", b"new")], out)
+    assert snapshot(out) == {"only.html": b"new", MARKER: (out / MARKER).read_bytes()}
+    assert leftovers(out) == []
+
+
+def test_a_symlinked_output_folder_is_written_through(tmp_path, make_vault):
+    content = make_vault(PAGES)
+    real = tmp_path / "real-site"
+    build(content, real)
+    link = tmp_path / "site"
+    link.symlink_to(real)
+    write_site([Output("only.html", b"new")], link)
+    assert link.is_symlink() and (real / "only.html").read_bytes() == b"new"
+    assert not (real / "alpha.html").exists()
+
+
+def test_sigkill_mid_write_leaves_the_previous_site_and_the_next_build_cleans_up(tmp_path, make_vault):
+    """A real `python -m generator build`, killed with SIGKILL while it writes the staging folder."""
+    content = make_vault(PAGES)
+    theme = tmp_path / "theme"
+    for i in range(5000):  # enough files that writing them takes a while
+        write_vault(theme / "assets" / f"part{i // 250}", {f"file{i}.txt": f"asset {i}\n"})
+    out = tmp_path / "site"
+    argv = ["--content", str(content), "--out", str(out), "--templates", str(theme)]
+    assert run_cli(*argv) == cli.EXIT_OK
+    before = snapshot(out)
+    (content / "alpha.md").write_text("# Alpha\n\nVersion two.\n")
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "build", *argv], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    staging = tmp_path / f".site.kbwiki-new-{proc.pid}"
+    deadline = time.monotonic() + 120
+    try:
+        while not any(staging.glob("*")):  # the staging folder exists and files are going in
+            assert proc.poll() is None, "the build ended before it was seen writing"
+            assert time.monotonic() < deadline, "the build never started writing"
+            time.sleep(0.001)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert staging.is_dir(), "killed mid-write: the half-written folder is left beside the site"
+    assert snapshot(out) == before  # the previous site, complete and unchanged
+
+    assert run_cli(*argv) == cli.EXIT_OK  # the lock died with the process; no stale lock refuses
+    assert leftovers(out) == []
+    assert b"Version two." in (out / "alpha.html").read_bytes()
+
+
+# --- the output folder is ours alone -------------------------------------------------------
+
+
+def refused_cases(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    content = tmp_path / "w" / "content"
+    return {
+        "content": (["--out", str(content)], "content folder"),
+        "inside-content": (["--out", str(content / "site")], "content folder"),
+        "parent-of-content": (["--out", str(tmp_path / "w")], "contains the content folder"),
+        "templates": (["--out", str(tmp_path / "theme"), "--templates", str(tmp_path / "theme")], "templates folder"),
+        "inside-templates": (["--out", str(tmp_path / "theme" / "out"), "--templates", str(tmp_path / "theme")], "templates folder"),
+        "home": (["--out", str(tmp_path / "home")], "home folder"),
+        "parent-of-home": (["--out", str(tmp_path / "home" / "..")], "home folder"),
+        "root": (["--out", "/"], "file-system root"),
+        "foreign": (["--out", str(tmp_path / "mine")], "not made by kbwiki; use --force"),
+        "a-file": (["--out", str(tmp_path / "mine" / "notes.txt")], "is not a folder"),
+    }
+
+
+@pytest.mark.parametrize("case", ["content", "inside-content", "parent-of-content", "templates", "inside-templates",
+                                  "home", "parent-of-home", "root", "foreign", "a-file"])
+def test_an_unsafe_output_folder_is_refused_and_nothing_is_touched(tmp_path, make_vault, monkeypatch, capsys, case):
+    content = make_vault(PAGES, "w/content")
+    write_vault(tmp_path / "theme", {"page.html": "{{ page.title }}"})
+    write_vault(tmp_path / "mine", {"notes.txt": "my own notes"})
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    args, message = refused_cases(tmp_path)[case]
+    before = snapshot(tmp_path)
+    names_before = sorted(p.name for p in tmp_path.rglob("*"))
+
+    assert run_cli("--content", str(content), *args) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.rglob("*")) == names_before  # no lock file, no staging folder
+
+
+def test_force_replaces_a_foreign_folder_and_reports_its_files(tmp_path, make_vault, capsys):
+    content = make_vault(PAGES)
+    mine = write_vault(tmp_path / "mine", {"notes.txt": "my own notes", "deep/more.txt": "x"})
+    assert run_cli("--content", str(content), "--out", str(mine), "--force") == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "removing 2 file(s)" in err and "deep/more.txt" in err and "notes.txt" in err
+    assert (mine / MARKER).is_file() and (mine / "alpha.html").is_file() and not (mine / "notes.txt").exists()
+
+
+def test_files_added_to_a_kbwiki_folder_are_reported_before_removal(built, capsys):
+    content, out, _ = built
+    (out / "added-by-hand.txt").write_text("x")
+    (content / "alpha.md").unlink()  # its page was kbwiki's: it goes without a word
+    assert run_cli("--content", str(content), "--out", str(out)) == cli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "removing 1 file(s)" in err and "added-by-hand.txt" in err and "alpha.html" not in err
+    assert not (out / "added-by-hand.txt").exists() and not (out / "alpha.html").exists()
+
+
+def test_the_marker_lists_what_the_build_wrote(built):
+    _, out, before = built
+    listed = json.loads((out / MARKER).read_text())["files"]
+    assert listed == sorted(p for p in before if p != MARKER)
+
+
+def test_an_empty_folder_and_a_kbwiki_folder_need_no_force(tmp_path, make_vault):
+    content = make_vault(PAGES)
+    (tmp_path / "empty").mkdir()
+    assert run_cli("--content", str(content), "--out", str(tmp_path / "empty")) == cli.EXIT_OK
+    assert run_cli("--content", str(content), "--out", str(tmp_path / "empty")) == cli.EXIT_OK
+
+
+# --- concurrent builds -----------------------------------------------------------------------
+
+
+def test_a_second_build_is_refused_while_the_lock_is_held(built, capsys):
+    content, out, before = built
+    (content / "alpha.md").write_text("# Alpha\n\nVersion two.\n")
+    with build_lock(out):
+        assert run_cli("--content", str(content), "--out", str(out)) == cli.EXIT_USAGE
+        assert snapshot(out) == before
+    assert "another kbwiki build is writing" in capsys.readouterr().err
+    assert run_cli("--content", str(content), "--out", str(out)) == cli.EXIT_OK  # released on exit
+
+
+def test_the_lock_refuses_in_another_process_too(built):
+    content, out, before = built
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with build_lock(out):
+        done = subprocess.run([sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out)],
+                              cwd=out.parent, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == cli.EXIT_USAGE and "another kbwiki build is writing" in done.stderr
+    assert snapshot(out) == before
+
+
+def test_concurrent_builds_leave_one_whole_site_never_a_mix(tmp_path, make_vault):
+    """Two builds of different content race into one folder: the result is exactly one of them."""
+    one = make_vault({**PAGES, **{f"p{i}.md": f"# P{i}\n\nOne [[Alpha]].\n" for i in range(60)}}, "one")
+    two = make_vault({**PAGES, **{f"p{i}.md": f"# P{i}\n\nTwo [[Alpha]].\n" for i in range(60)}}, "two")
+    expected = []
+    for content in (one, two):
+        build(content, tmp_path / f"ref-{content.name}")
+        expected.append(pages_of(snapshot(tmp_path / f"ref-{content.name}")))
+    out = tmp_path / "site"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _ in range(2):
+        procs = [subprocess.Popen([sys.executable, "-m", "generator", "build", "--content", str(c), "--out", str(out)],
+                                  cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for c in (one, two)]
+        results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+        for p in procs:
+            p.stdout.close()
+            p.stderr.close()
+        for code, err in results:
+            assert code == cli.EXIT_OK or (code == cli.EXIT_USAGE and "another kbwiki build" in err), err
+        assert pages_of(snapshot(out)) in expected
+        assert leftovers(out) == []
