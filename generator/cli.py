@@ -109,6 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def content_config(args: argparse.Namespace) -> Config:
+    """make_config(), for commands that need an existing content folder (a usage error otherwise)."""
+    config = make_config(args)
+    if not config.content_dir.is_dir():
+        raise ConfigError(f"content folder {config.content_dir} does not exist")
+    return config
+
+
 def make_config(args: argparse.Namespace) -> Config:
     """Config from the config file plus command-line options."""
     templates = getattr(args, "templates", None)
@@ -123,10 +131,7 @@ def make_config(args: argparse.Namespace) -> Config:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """kbwiki build."""
-    config = make_config(args)
-    if not config.content_dir.is_dir():
-        print(f"kbwiki: content folder {config.content_dir} does not exist", file=sys.stderr)
-        return EXIT_USAGE
+    config = content_config(args)
     check_out_dir(config.out_dir, config.content_dir, config.templates_dir, force=args.force)
 
     def stray(paths: list[str]) -> None:
@@ -152,10 +157,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """kbwiki check: analyse in memory, print the report to stdout; exit 1 on errors (any problem with --strict)."""
-    config = make_config(args)
-    if not config.content_dir.is_dir():
-        print(f"kbwiki: content folder {config.content_dir} does not exist", file=sys.stderr)
-        return EXIT_USAGE
+    config = content_config(args)
     result = checking.run_check(config)
     if args.format == "json":
         sys.stdout.write(checking.format_json(result, strict=args.strict))
@@ -167,10 +169,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     """kbwiki new: write one page from its archetype; print its path, then pages that already mention it."""
-    config = make_config(args)
-    if not config.content_dir.is_dir():
-        print(f"kbwiki: content folder {config.content_dir} does not exist; create it first", file=sys.stderr)
-        return EXIT_USAGE
+    config = content_config(args)
     existing = new_page.read_existing(config)
     page, problem = new_page.plan_new_page(config, existing, args.type, args.title, args.link, dt.date.today().isoformat())
     if page is None:
@@ -200,10 +199,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """kbwiki serve: build, serve, watch and rebuild until Ctrl-C."""
-    config = make_config(args)
-    if not config.content_dir.is_dir():
-        print(f"kbwiki: content folder {config.content_dir} does not exist", file=sys.stderr)
-        return EXIT_USAGE
+    config = content_config(args)
     check_out_dir(config.out_dir, config.content_dir, config.templates_dir, force=args.force)
     shown: set[Diagnostic] = set()
 
@@ -254,10 +250,7 @@ def _interrupt(signum, frame):
 
 def cmd_graph(args: argparse.Namespace) -> int:
     """kbwiki graph: the link graph through networkx's writers, to a file or standard output."""
-    config = make_config(args)
-    if not config.content_dir.is_dir():
-        print(f"kbwiki: content folder {config.content_dir} does not exist", file=sys.stderr)
-        return EXIT_USAGE
+    config = content_config(args)
     parsed, problems = load(config)
     wiki, _ = gather(config, parsed, tuple(discover_attachments(config.content_dir)))
     data = export_graph(wiki, args.format)

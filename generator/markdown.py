@@ -166,37 +166,33 @@ _NOT_PROSE = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", 
 _BREAK = "\x1f"  # where left-out text was, and where blocks end: a mention never spans it
 
 
-def _prose(el: etree.Element):
-    """Text of an element tree outside links, code and headings; a break marks each left-out part and block end."""
-    if el.tag in _NOT_PROSE or el.get("class") in _SKIP_CLASSES:
-        yield _BREAK
+def _text(el: etree.Element, leave_out: frozenset[str], mark: str):
+    """Text of an element tree without the left-out tags and our marks; `mark` where each left-out
+    part was and where each block ends."""
+    if el.tag in leave_out or el.get("class") in _SKIP_CLASSES:
+        if leave_out:
+            yield mark
         if el.tail:
             yield el.tail
         return
     if el.text:
         yield el.text
     for child in el:
-        yield from _prose(child)
+        yield from _text(child, leave_out, mark)
     if el.tag in _BLOCKS:
-        yield _BREAK
+        yield mark
     if el.tail:
         yield el.tail
+
+
+def _prose(el: etree.Element):
+    """Text outside links, code and headings; a break marks each left-out part and block end."""
+    return _text(el, _NOT_PROSE, _BREAK)
 
 
 def _reading_text(el: etree.Element):
-    """Text of an element tree, leaving out permalink and footnote back-reference marks."""
-    if el.get("class") in _SKIP_CLASSES:
-        if el.tail:
-            yield el.tail
-        return
-    if el.text:
-        yield el.text
-    for child in el:
-        yield from _reading_text(child)
-    if el.tag in _BLOCKS:
-        yield " "
-    if el.tail:
-        yield el.tail
+    """All reading text, leaving out permalink and footnote back-reference marks."""
+    return _text(el, frozenset(), " ")
 
 
 class WikiExtension(Extension):
