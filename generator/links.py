@@ -145,6 +145,21 @@ def extract_links(body: str, body_line: int = 1, src_path: str = "") -> tuple[Li
     return tuple(refs)
 
 
+_RENDERED_SYNTAX = {"w": "wiki", "m": "markdown"}
+
+
+def agree_with_rendering(scanned: tuple[LinkRef, ...], rendered: tuple[tuple[str, str, str], ...], base: str) -> tuple[LinkRef, ...]:
+    """Body links as the renderer made them: `rendered` holds (syntax 'w'|'m', target, fragment) of every
+    link in the HTML. A scanned link the renderer did not make (inside raw HTML, a hard-wrapped link, …)
+    is dropped; a rendered link the scanner missed is added without a position. Embeds and images stay."""
+    made = {(_RENDERED_SYNTAX[s], t, f) for s, t, f in rendered if s in _RENDERED_SYNTAX}
+    kept = [r for r in scanned if r.syntax not in ("wiki", "markdown") or (r.syntax, r.target, r.fragment) in made]
+    seen = {(r.syntax, r.target, r.fragment) for r in kept}
+    extra = [LinkRef(t, f, "", 0, 0, syntax, base if syntax == "markdown" else "")  # type: ignore[arg-type]
+             for syntax, t, f in sorted(made - seen)]
+    return tuple(kept) + tuple(extra)
+
+
 def front_matter_links(page: Page, front_matter_text: str = "") -> tuple[LinkRef, ...]:
     """The page's front-matter links (and reference-like sources) as LinkRefs, with their line when found."""
     lines = front_matter_text.split("\n")

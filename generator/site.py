@@ -25,7 +25,7 @@ from generator.emit.search_index import search_index
 from generator.emit.recent import recent_changes
 from generator.graph import WikiGraph
 from generator.lint import lint
-from generator.links import (Resolver, Suggester, extract_links, front_matter_links, has_extension, normalize,
+from generator.links import (Resolver, Suggester, agree_with_rendering, extract_links, front_matter_links, has_extension, normalize,
                              wanted_name)
 from generator.markdown import make_markdown, render_body
 from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
@@ -55,8 +55,9 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
     page, page_problems = parse_page(source.src_path, text, config)
     front, _ = split_front_matter(source.src_path, text)
     front_text = "\n".join(text.split("\n")[: front.body_start])
-    refs = front_matter_links(page, front_text) + extract_links(page.body, page.body_line, page.src_path)
     body = render_body(md or make_markdown(), page.body)
+    scanned = extract_links(page.body, page.body_line, page.src_path)
+    refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.src_path.rpartition("/")[0])
     if config.sanitize:
         body = dataclasses.replace(body, html=sanitize_html(body.html))
     digest = hashlib.blake2b(source.raw, digest_size=16).hexdigest()

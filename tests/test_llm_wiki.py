@@ -37,8 +37,9 @@ def test_sample_wanted_pages_list_the_missing_sources(sample):
     # front-matter `sources:` ids of the left-out sources/ pages
     refs = wanted["nocturne-bg3-continued-entry-001"].refs
     assert {"concepts/OmniAttunement.md", "concepts/CollegeOfSwords.md"} <= {r.src_path for r in refs}
-    # index.md's Markdown links into sources/, listed by their vault path
-    index_links = re.findall(r"\]\((sources/[^)]+)\.md\)", (SAMPLE / "index.md").read_text(encoding="utf-8"))
+    # index.md's Markdown links into sources/, listed by their vault path (not `[[x]](path)`: Markdown
+    # reads that as a wiki link followed by text, and a link is what the renderer makes)
+    index_links = re.findall(r"(?<!\])\]\((sources/[^)]+)\.md\)", (SAMPLE / "index.md").read_text(encoding="utf-8"))
     assert index_links and all(name in wanted for name in index_links)
     assert not any(target.startswith("../") for target in wanted)
     page = output(sample, "special/wanted.html")

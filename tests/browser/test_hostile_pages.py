@@ -35,23 +35,23 @@ def visit_everything(browser, site_dir) -> list[str]:
     """Open every page, fire mouse and focus events on every element, click every link that stays on the
     page; return what ran (dialogs, pages where the __xss counter moved)."""
     ran: list[str] = []
-    page = browser.new_page()
-    page.on("dialog", lambda d: (ran.append(f"dialog {d.message}"), d.dismiss()))
     for html in sorted(site_dir.rglob("*.html")):
+        # A fresh tab per file: a navigation the previous page's clicks started cannot interrupt this one.
+        page = browser.new_page()
+        page.on("dialog", lambda d: (ran.append(f"dialog {d.message}"), d.dismiss()))
         page.goto(html.as_uri())
         try:
             page.evaluate(TRIGGER)
         except PlaywrightError:  # a click made the theme's script navigate away mid-evaluation
             pass
         page.wait_for_load_state()
-        if not page.url.startswith(html.as_uri()):
-            continue  # the theme's script followed a click elsewhere: nothing of this page can run any more
-        try:
-            if page.evaluate("window.__xss || 0"):
-                ran.append(html.name)
-        except PlaywrightError:
-            pass  # still navigating away: this page's scripts are gone
-    page.close()
+        if page.url.startswith(html.as_uri()):  # else the theme followed a click elsewhere: nothing can run
+            try:
+                if page.evaluate("window.__xss || 0"):
+                    ran.append(html.name)
+            except PlaywrightError:
+                pass  # still navigating away: this page's scripts are gone
+        page.close()
     return ran
 
 
