@@ -6,11 +6,13 @@ import json
 
 # `<` and `>` cannot close the script element or open a comment (`<!--`), `&` cannot start an
 # entity (in XHTML), and U+2028/U+2029 are line ends in older JavaScript string literals.
-_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
-            0x2028: "\\u2028", 0x2029: "\\u2029"}
+_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def script_json(data: object) -> str:
     """`data` as compact, key-sorted JSON with every character that could end a <script> escaped."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.translate(_ESCAPES)
+    for char, escaped in _ESCAPES:  # str.replace runs in C; translate() with a dict is ~10x slower on MBs
+        if char in text:
+            text = text.replace(char, escaped)
+    return text

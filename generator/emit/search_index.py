@@ -8,6 +8,7 @@ same rows: title, type, summary and the first section (its heading and opening t
 
 from __future__ import annotations
 
+import functools
 
 from generator import paths
 from generator.emit import Output
@@ -24,6 +25,7 @@ SECTION_CHARS = 280  # the preview's first-section text
 SUMMARY_CHARS = 300
 
 
+@functools.lru_cache(maxsize=1 << 16)  # serve rebuilds the index after each edit: unchanged bodies are not re-read
 def first_section(body: RenderedBody) -> tuple[str, str]:
     """The first section of a body: its heading (or "") and the text under it, up to the next heading."""
     text = body.text
