@@ -239,8 +239,7 @@ def _embedded(wiki: Wiki) -> set[str]:
     found = set()
     for entry in wiki.entries.values():
         for target in note_embeds(entry.parsed.body.html):
-            src = entry.page.src_path
-            hit = wiki.resolver.resolve(LinkRef(target, syntax="embed", base=src.rpartition("/")[0]), src).src_path
+            hit = wiki.resolver.resolve(LinkRef(target, syntax="embed", base=entry.page.folder), entry.page.src_path).src_path
             if hit:
                 found.add(hit)
     return found

@@ -52,6 +52,11 @@ class Page:
     meta: dict = field(default_factory=dict, compare=False)  # every other front-matter key
 
     @property
+    def folder(self) -> str:
+        """The folder of the source file, relative to the content folder ('' at the top)."""
+        return posixpath.dirname(self.src_path)
+
+    @property
     def stem(self) -> str:
         """The file name without folder and extension."""
         return posixpath.splitext(posixpath.basename(self.src_path))[0]

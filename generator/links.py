@@ -168,7 +168,7 @@ def front_matter_links(page: Page, front_matter_text: str = "") -> tuple[LinkRef
         target = target[2:-2] if target.startswith("[[") and target.endswith("]]") else target
         name, fragment, label = split_wiki_target(target)
         line = next((i + 1 for i, text in enumerate(lines) if name and name in text), 0)
-        refs.append(LinkRef(name, fragment, label, line, 0, "front-matter", posixpath.dirname(page.src_path)))
+        refs.append(LinkRef(name, fragment, label, line, 0, "front-matter", page.folder))
     return tuple(refs)
 
 

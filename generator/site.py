@@ -11,7 +11,7 @@ from generator import diagnostics as diag
 from generator import paths
 from generator.cache import ParseCache, parse_key
 from generator.config import Config
-from generator.content import Page, decode_source, is_published, parse_page, split_front_matter
+from generator.content import Page, decode_source, is_published, parse_page
 from generator.diagnostics import Diagnostic
 from generator.emit import Kept, Output
 from generator.emit.assets import asset_outputs
@@ -53,11 +53,10 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
     if text is None:
         return None, problems
     page, page_problems = parse_page(source.src_path, text, config)
-    front, _ = split_front_matter(source.src_path, text)
-    front_text = "\n".join(text.split("\n")[: front.body_start])
+    front_text = "\n".join(text.split("\n")[: page.body_line - 1])  # the front matter, as parse_page found it
     body = render_body(md or make_markdown(), page.body)
     scanned = extract_links(page.body, page.body_line, page.src_path)
-    refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.src_path.rpartition("/")[0])
+    refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.folder)
     if config.sanitize:
         body = dataclasses.replace(body, html=sanitize_html(body.html))
     digest = hashlib.blake2b(source.raw, digest_size=16).hexdigest()

@@ -49,7 +49,7 @@ def link_target(wiki: Wiki, entry: Entry, syntax: str, target: str, fragment: st
     if syntax == "t":
         return LinkTarget(relative_url(out, paths.tag_out_path(target)), css="tag")
     ref = LinkRef(target, fragment, syntax="markdown" if syntax == "m" else "wiki",
-                  base=paths_base(entry.page.src_path))
+                  base=entry.page.folder)
     found = wiki.resolver.resolve(ref, entry.page.src_path)
     if found.attachment:
         return LinkTarget(relative_url(out, paths.attachment_out_path(found.src_path)))
@@ -63,10 +63,6 @@ def link_target(wiki: Wiki, entry: Entry, syntax: str, target: str, fragment: st
     if other.out_path == out:
         return LinkTarget("#" + anchor if anchor else relative_url(out, out))
     return LinkTarget(relative_url(out, other.out_path, anchor))
-
-
-def paths_base(src_path: str) -> str:
-    return src_path.rsplit("/", 1)[0] if "/" in src_path else ""
 
 
 def fill_body(wiki: Wiki, entry: Entry, out: OutPath, chain: tuple[str, ...] = ()) -> str:
@@ -92,7 +88,7 @@ def has_embeds(entry: Entry) -> bool:
 
 def embed_html(wiki: Wiki, entry: Entry, out: OutPath, embed: Embed, chain: tuple[str, ...]) -> str:
     """What an embed shows: the image, audio, video or file link; or the note (or its section) inline."""
-    base = paths_base(entry.page.src_path)
+    base = entry.page.folder
     ref = LinkRef(embed.target, embed.fragment, syntax="image" if embed.image else "embed", base=base)
     found = wiki.resolver.resolve(ref, entry.page.src_path)
     label = escape(embed.label or embed.target)
@@ -167,7 +163,7 @@ def sources(wiki: Wiki, entry: Entry) -> tuple[Source, ...]:
             out.append(Source(text, text))
         elif looks_like_reference(text):
             name = text[2:-2] if text.startswith("[[") else text
-            base = paths_base(entry.page.src_path)
+            base = entry.page.folder
             found = wiki.resolver.resolve_name(name.split("|")[0], base, allow_relative=True, near=base)
             if found.src_path is None:
                 shown = wanted_name(LinkRef(split_wiki_target(name)[0], syntax="front-matter"))
