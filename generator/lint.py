@@ -56,9 +56,35 @@ class MentionIndex:
     def find(self, text: str) -> list[Mention]:
         """Every name in `text`, left to right, not overlapping; a name never spans a line break."""
         text = unicodedata.normalize("NFC", text)
-        lengths = self._lengths
-        if not any(word in lengths for word in _WORD.findall(text.casefold())):
-            return []  # most texts name no page: one C-level scan decides
+        lengths, by_words = self._lengths, self._by_words
+        words = _WORD.findall(text.casefold())
+        starts = [i for i, word in enumerate(words) if word in lengths]  # most words start no name
+        found: list[Mention] = []
+        spans: list[tuple[int, int]] | None = None  # each word's place in `text`, found on the first hit
+        free = 0  # names do not overlap: the first word not inside a name found
+        for i in starts:
+            if i < free:
+                continue
+            for n in lengths[words[i]]:
+                if i + n > len(words):
+                    continue
+                name = by_words.get(tuple(words[i:i + n]))
+                if name is None:
+                    continue
+                if spans is None:
+                    spans = [m.span() for m in _WORD.finditer(text)]
+                    if len(spans) != len(words):  # casefolding moved a word boundary: rare scripts
+                        return self._find_by_tokens(text)
+                start, end = spans[i][0], spans[i + n - 1][1]
+                written = text[start:end]
+                if "\n" not in written and normalize(written) == name:
+                    found.append(Mention(name, written, start))
+                    free = i + n
+                    break
+        return found
+
+    def _find_by_tokens(self, text: str) -> list[Mention]:
+        """find(), word by word of the text as written (each casefolded alone)."""
         tokens = [(m.group().casefold(), m.start(), m.end()) for m in _WORD.finditer(text)]
         words = [t[0] for t in tokens]
         found: list[Mention] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,7 @@ class Card:
     summary: str
     reason: str = ""
     count: int = 0
+    html: markupsafe.Markup = markupsafe.Markup()  # the card rendered through partials/card.html
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,7 @@ class Renderer:
         self._types = wiki.types()
         self._navs: dict[str, Nav] = {}
         self._card_keys: dict[str, str] = {}
+        self._cards: dict[tuple, Card] = {}
         self._has_log = LOG_SOURCE in wiki.by_src  # emit/recent.py writes the page then
 
     def nav(self, out_path: OutPath) -> Nav:
@@ -171,12 +174,20 @@ class Renderer:
         return self._navs[folder]
 
     def card(self, slug: str, from_out: OutPath, reason: str = "", count: int = 0) -> Card:
-        """A page as a card, linked relative to `from_out`."""
-        entry = self.wiki.entries[slug]
-        page = entry.page
-        return Card(type=page.type, type_label=type_label(page.type), title=page.title,
-                    url=relative_url(from_out, entry.out_path),
-                    summary=truncate(page.summary, self.config.summary_length), reason=reason, count=count)
+        """A page as a card, linked relative to `from_out`, with its HTML from partials/card.html.
+
+        Memoised per folder: a hub's card is shown on thousands of pages and rendered once."""
+        key = (slug, from_out.rpartition("/")[0], reason, count)
+        found = self._cards.get(key)
+        if found is None:
+            entry = self.wiki.entries[slug]
+            page = entry.page
+            card = Card(type=page.type, type_label=type_label(page.type), title=page.title,
+                        url=relative_url(from_out, entry.out_path),
+                        summary=truncate(page.summary, self.config.summary_length), reason=reason, count=count)
+            html = self.env.get_template("partials/card.html").render(card=card, nav=self.nav(from_out))
+            found = self._cards[key] = dataclasses.replace(card, html=markupsafe.Markup(html))
+        return found
 
     def card_key(self, slug: str) -> str:
         """Everything a card of `slug` shows, as one string (memoised): part of render keys."""

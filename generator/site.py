@@ -20,7 +20,6 @@ from generator.emit.exports import export_outputs
 from generator.emit.graph_json import graph_json
 from generator.emit.graph_view import graph_outputs
 from generator.emit.listings import listing_outputs
-from generator.emit.pages import page_plans
 from generator.emit.search_index import search_index
 from generator.emit.recent import recent_changes
 from generator.graph import WikiGraph
@@ -278,17 +277,8 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     """Every file of the site, one at a time. A content page whose render key equals the one in
     `previous_keys` (the site being replaced) is not rendered again: it comes as Kept."""
     renderer = Renderer(config, wiki)
-    previous_keys = previous_keys or {}
-    to_render = []
-    for plan in page_plans(wiki, renderer):
-        if plan.key and previous_keys.get(plan.out_path) == plan.key:
-            yield Kept(plan.out_path, plan.key)
-            if progress:
-                progress(1)
-        else:
-            to_render.append(plan.entry.slug)
-    for output in render_many(config, wiki, to_render):  # the expensive part, on every core
-        yield output
+    for item in render_many(config, wiki, sorted(wiki.entries), previous_keys):  # the expensive part, on every core
+        yield item
         if progress:
             progress(1)
     yield from listing_outputs(wiki, renderer)

@@ -98,3 +98,14 @@ def test_build_reports_lint_warnings_and_strict_fails(make_vault, tmp_path):
     assert any(d.code == "orphan" and d.src_path == "lonely.md" for d in site.diagnostics)
     assert main(["build", "--content", str(content), "--out", str(tmp_path / "out"), "--strict"]) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_mention_scan_agrees_with_word_by_word_scan_on_tricky_text():
+    from generator.lint import MentionIndex
+    index = MentionIndex(["Straße Bahn", "Istanbul Office", "Attention Is All You Need", "GPT-4 Turbo", "Ünïcode Names"])
+    texts = ["We took the STRASSE bahn to İstanbul office. attention is all you need!",
+             "gpt-4 turbo and GPT 4 Turbo; ünïcode names and ÜNÏCODE NAMES\nIstanbul\nOffice",
+             "ﬁne Straße Bahn straße bahn Attention is\nall you need"]
+    for text in texts:
+        assert index.find(text) == index._find_by_tokens(text)
+    assert [m.written for m in index.find(texts[1])] == ["gpt-4 turbo", "ünïcode names", "ÜNÏCODE NAMES"]
