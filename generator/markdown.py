@@ -16,10 +16,12 @@ from urllib.parse import quote, unquote
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
+from generator import fastinline
 from generator.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
 from generator.obsidian import ObsidianExtension
 from generator.paths import slugify
@@ -133,6 +135,8 @@ class _SafeUrlTreeprocessor(Treeprocessor):
     def run(self, root):
         blocked: list[str] = []
         for el in root.iter():
+            if not el.attrib:
+                continue
             for attr, image in (("href", False), ("src", el.tag == "img")):
                 value = el.get(attr)
                 if value is not None and (url_is_unsafe(self._unstash(value), image) or url_is_unsafe(_STASH.sub("", value), image)):
@@ -151,11 +155,14 @@ class _SafeUrlTreeprocessor(Treeprocessor):
 
 
 class _TextTreeprocessor(Treeprocessor):
-    """Collects the reading text of the body, and its prose (runs last)."""
+    """Collects the reading text of the body, and its prose (runs last), in one walk of the tree."""
 
     def run(self, root):
-        self.md.kb_text = _STASH.sub(" ", "".join(_reading_text(root)))
-        runs = _STASH.sub(_BREAK, "".join(_prose(root))).split(_BREAK)
+        text: list[str] = []
+        prose: list[str] = []
+        _collect_text(root, text, prose, True)
+        self.md.kb_text = _STASH.sub(" ", "".join(text))
+        runs = _STASH.sub(_BREAK, "".join(prose)).split(_BREAK)
         self.md.kb_prose = "\n".join(run for run in (" ".join(r.split()) for r in runs) if run)
 
 
@@ -166,33 +173,53 @@ _NOT_PROSE = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", 
 _BREAK = "\x1f"  # where left-out text was, and where blocks end: a mention never spans it
 
 
-def _text(el: etree.Element, leave_out: frozenset[str], mark: str):
-    """Text of an element tree without the left-out tags and our marks; `mark` where each left-out
-    part was and where each block ends."""
-    if el.tag in leave_out or el.get("class") in _SKIP_CLASSES:
-        if leave_out:
-            yield mark
+def _collect_text(el: etree.Element, text: list[str], prose: list[str], in_prose: bool) -> None:
+    """Reading text (all text but permalink and footnote back-reference marks; a space after each block)
+    into `text`; prose (without links, code and headings; a break for each left-out part and block end)
+    into `prose`, while `in_prose`."""
+    if el.get("class") in _SKIP_CLASSES:
+        if in_prose:
+            prose.append(_BREAK)
         if el.tail:
-            yield el.tail
+            text.append(el.tail)
+            if in_prose:
+                prose.append(el.tail)
         return
+    inner = in_prose and el.tag not in _NOT_PROSE
+    if in_prose and not inner:
+        prose.append(_BREAK)
     if el.text:
-        yield el.text
+        text.append(el.text)
+        if inner:
+            prose.append(el.text)
     for child in el:
-        yield from _text(child, leave_out, mark)
+        _collect_text(child, text, prose, inner)
     if el.tag in _BLOCKS:
-        yield mark
+        text.append(" ")
+        if inner:
+            prose.append(_BREAK)
     if el.tail:
-        yield el.tail
+        text.append(el.tail)
+        if in_prose:
+            prose.append(el.tail)
 
 
-def _prose(el: etree.Element):
-    """Text outside links, code and headings; a break marks each left-out part and block end."""
-    return _text(el, _NOT_PROSE, _BREAK)
+class _TocTreeprocessor(TocTreeprocessor):
+    """The toc extension's heading ids, permalinks and tokens; its HTML table of contents (which we never show
+    but for a `[TOC]` marker) is built only when the page holds the marker."""
+
+    def build_toc_div(self, toc_list):  # noqa: N802 (Python-Markdown API)
+        if self.marker and self.marker in getattr(self.md, "kb_source", self.marker):
+            return super().build_toc_div(toc_list)
+        return etree.Element("div")
+
+    def replace_marker(self, root, elem):  # noqa: N802 (Python-Markdown API)
+        if self.marker in getattr(self.md, "kb_source", self.marker):
+            super().replace_marker(root, elem)
 
 
-def _reading_text(el: etree.Element):
-    """All reading text, leaving out permalink and footnote back-reference marks."""
-    return _text(el, frozenset(), " ")
+class _TocExtension(TocExtension):
+    TreeProcessorClass = _TocTreeprocessor
 
 
 class WikiExtension(Extension):
@@ -206,16 +233,21 @@ class WikiExtension(Extension):
         md.treeprocessors.register(_TextTreeprocessor(md), "kb_text", 0)
 
 
-def make_markdown() -> markdown.Markdown:
-    """A configured Markdown instance (one per process; reset between documents)."""
-    return markdown.Markdown(
-        extensions=["tables", "fenced_code", "footnotes", "sane_lists", "toc", WikiExtension(), ObsidianExtension()],
-        extension_configs={
-            "toc": {"permalink": "#", "permalink_title": "Link to this section", "slugify": heading_id},
-            "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
-        },
+def make_markdown(fast: bool = True) -> markdown.Markdown:
+    """A configured Markdown instance (one per process; reset between documents).
+
+    `fast` (the default) changes speed, never output: the inline pass skips patterns that cannot
+    match (fastinline.py) and the unused HTML table of contents is built only for a `[TOC]` marker.
+    `fast=False` is stock Python-Markdown there, for the tests that compare the two."""
+    toc = (_TocExtension if fast else TocExtension)(permalink="#", permalink_title="Link to this section", slugify=heading_id)
+    md = markdown.Markdown(
+        extensions=["tables", "fenced_code", "footnotes", "sane_lists", toc, WikiExtension(), ObsidianExtension()],
+        extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to reference %d"}},
         output_format="html",
     )
+    if fast:
+        fastinline.install(md)
+    return md
 
 
 def _flatten(tokens: list[dict]) -> list[Heading]:
@@ -230,6 +262,7 @@ def render_body(md: markdown.Markdown, body: str) -> RenderedBody:
     """Render one body; links are placeholders until fill_links()."""
     md.reset()
     md.kb_text, md.kb_prose, md.kb_blocked = "", "", []  # an empty body skips the tree processors: not the last page's
+    md.kb_source = body  # processors that need some text (`^`, `![`, `[TOC]`) skip pages without it
     html = md.convert(body)
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
     text = " ".join(getattr(md, "kb_text", "").split())

@@ -91,6 +91,8 @@ class _BlockIdTreeprocessor(Treeprocessor):
     """A block ending in ` ^id` gets `id="^id"`; a paragraph of only `^id` names the block before it."""
 
     def run(self, root):
+        if "^" not in getattr(self.md, "kb_source", "^"):
+            return  # no block id anywhere (tree text only comes from the source)
         for parent in [el for el in root.iter()]:
             previous = None
             for child in list(parent):
@@ -167,6 +169,8 @@ class _EmbedTreeprocessor(Treeprocessor):
     Markdown images of local files get a placeholder src (`kbref:a:`), filled with the copied file's URL."""
 
     def run(self, root):
+        if "![" not in getattr(self.md, "kb_source", "!["):
+            return  # no embed and no image
         for parent in [el for el in root.iter()]:
             for child in parent:
                 if child.tag == "a" and child.get("class") == "kbembed" and not self._alone(parent):

@@ -64,26 +64,27 @@ def parse_many(sources: list[SourceFile], config: Config, progress: Callable[[in
                 progress(len(results))
 
 
-_render_state: tuple | None = None  # (config, wiki, previous keys) inherited by forked render workers
+_render_state: tuple | None = None  # (renderer, previous keys) inherited by forked render workers
 
 
 def _render_chunk(slugs: list[str]) -> list:
-    config, wiki, previous = _render_state
-    return list(_render_in_process(config, wiki, slugs, previous))
+    renderer, previous = _render_state
+    return list(_render_in_process(renderer, slugs, previous))
 
 
-def render_many(config: Config, wiki, slugs: list[str], previous: Mapping[str, str] | None = None) -> Iterator:
+def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None = None) -> Iterator:
     """Content pages planned and rendered on every core, in order: a page whose render key equals its key
     in `previous` (the site being replaced) comes as Kept, unrendered. Workers are forked so they share the
-    gathered wiki without pickling it; without fork-safety (other threads running) or with few pages: in-process."""
+    gathered wiki and the renderer (templates compiled once) without pickling them; without fork-safety
+    (other threads running) or with few pages: in-process."""
     global _render_state
     previous = previous or {}
     workers = worker_count()
     if workers == 1 or len(slugs) < MIN_PARALLEL * 4 or threading.active_count() > 1 \
             or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _render_in_process(config, wiki, slugs, previous)
+        yield from _render_in_process(renderer, slugs, previous)
         return
-    _render_state = (config, wiki, previous)
+    _render_state = (renderer, previous)
     try:
         chunks = [slugs[i:i + CHUNK] for i in range(0, len(slugs), CHUNK)]
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -93,11 +94,10 @@ def render_many(config: Config, wiki, slugs: list[str], previous: Mapping[str, s
         _render_state = None
 
 
-def _render_in_process(config: Config, wiki, slugs: list[str], previous: Mapping[str, str]) -> Iterator:
+def _render_in_process(renderer, slugs: list[str], previous: Mapping[str, str]) -> Iterator:
     from generator.emit import Kept
     from generator.emit.pages import page_plan
-    from generator.render import Renderer
-    renderer = Renderer(config, wiki)
+    wiki = renderer.wiki
     for slug in slugs:
         plan = page_plan(wiki, renderer, wiki.entries[slug])
         if plan.key and previous.get(plan.out_path) == plan.key:

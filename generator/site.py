@@ -277,7 +277,7 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     """Every file of the site, one at a time. A content page whose render key equals the one in
     `previous_keys` (the site being replaced) is not rendered again: it comes as Kept."""
     renderer = Renderer(config, wiki)
-    for item in render_many(config, wiki, sorted(wiki.entries), previous_keys):  # the expensive part, on every core
+    for item in render_many(renderer, sorted(wiki.entries), previous_keys):  # the expensive part, on every core
         yield item
         if progress:
             progress(1)

@@ -1,0 +1,78 @@
+"""fastinline.py and the other speed-ups of make_markdown(): the same output as stock Python-Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import fastinline
+from generator.markdown import make_markdown, render_body
+from tests.conftest import CORPORA, DEMO
+
+SHORT = settings(max_examples=300, deadline=None, database=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.too_slow])
+LONG = settings(SHORT, max_examples=20_000, derandomize=False)
+
+# Every character some inline pattern or tree processor looks for, and a few words to link.
+PIECES = st.sampled_from(list("[]()!`*_\\<>&=^#|%~:/.-\"' \n\t") + ["[[", "]]", "![[", "  \n", "==", "%%", "[^1]", "[TOC]",
+                         "<b>", "</b>", "&amp;", "&#106;", "http://x.org", "<http://x.org>", "<a@b.c>", "`code`",
+                         "**", "__", "\n\n", "\n- ", "\n1. ", "\n> ", "> [!note]", "\n# ", "\n## H", "\n    ", "\n```\n",
+                         "| a | b |\n| - | - |\n", "Page", "page one", "x", "é", "日本", "^block", "#tag", "[x](y.md)", "![i](p.png)",
+                         "[r]", "\n[r]: http://r.org\n", "[^1]: note"])
+MARKDOWN = st.lists(PIECES, max_size=40).map("".join)
+
+
+def _pages() -> list[Path]:
+    files = sorted(DEMO.rglob("*.md"))
+    if CORPORA.is_dir():
+        files += sorted(CORPORA.rglob("*.md"))[:600]
+    return files
+
+
+def _same(text: str, fast, stock) -> None:
+    assert render_body(fast, text) == render_body(stock, text)
+
+
+def test_fast_markdown_matches_stock_on_real_pages():
+    fast, stock = make_markdown(), make_markdown(fast=False)
+    pages = _pages()
+    assert len(pages) > 10
+    for path in pages:
+        _same(path.read_text(encoding="utf-8", errors="replace"), fast, stock)
+
+
+def test_fast_markdown_matches_stock_on_the_benchmark_corpus():
+    from benchmarks.corpus import generate
+    fast, stock = make_markdown(), make_markdown(fast=False)
+    for page in generate(40, seed=3).pages:
+        _same(page.text, fast, stock)
+
+
+@SHORT
+@given(MARKDOWN)
+def test_fast_markdown_matches_stock_on_generated_text(text):
+    _same(text, make_markdown(), make_markdown(fast=False))
+
+
+@pytest.mark.slow
+@LONG
+@given(MARKDOWN)
+def test_fast_markdown_matches_stock_long_run(text):
+    _same(text, make_markdown(), make_markdown(fast=False))
+
+
+def test_the_fast_inline_pass_is_installed_and_knows_every_stock_pattern():
+    md = make_markdown()
+    assert isinstance(md.treeprocessors["inline"], fastinline.FastInlineProcessor)
+    names = [item.name for item in md.inlinePatterns._priority]
+    assert all(fastinline.trigger(name, md.inlinePatterns[name]) for name in names), names
+
+
+def test_a_pattern_whose_expression_changed_is_always_tried():
+    class Pattern:
+        pattern = r"\[(?:changed)"
+    assert fastinline.trigger("link", Pattern()) is None
+    assert fastinline.trigger("someone_elses_pattern", Pattern()) is None
