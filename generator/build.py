@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -149,8 +150,11 @@ class Session:
         cache = ParseCache(self.cache_dir) if self.use_cache else None
         notes = [cache.problem] if cache and cache.problem else []
         tick = progress("Parsing", len(sources)) if progress else None
+        gc.unfreeze()  # the last build's objects (serve) may be collected again
         parsed, parse_problems = parse_all(config, sources, cache, tick, self._memory)
+        gc.freeze()  # parsed pages live to the end: later collections need not walk them again
         wiki, diagnostics = analyse(config, parsed, problems + parse_problems)
+        gc.freeze()  # nor the gathered wiki (nor, in forked render workers, touch its memory: pages stay shared)
         if cache:
             cache.keep_only(set(self._memory))
             cache.close()

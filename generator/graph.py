@@ -52,13 +52,34 @@ class WikiGraph:
         self._succ_set = {n: set(ws) for n, ws in self._succ.items()}
         self._pred_set = {n: set(ws) for n, ws in self._pred.items()}
         self._degree = {n: len(self._pred_set[n] | self._succ_set[n]) for n in self.graph}
+        self._backlinks: dict[str, list[str]] = {}
+        self._light: dict[int, dict[str, float]] = {}
 
     def _order(self, slug: str) -> tuple[str, str]:
         return self._order_key[slug]
 
     def backlinks(self, slug: str) -> list[str]:
-        """Every other page that links to `slug`, once each, by title."""
-        return sorted(self.graph.predecessors(slug), key=self._order)
+        """Every other page that links to `slug`, once each, by title (sorted once per page; do not change the list)."""
+        found = self._backlinks.get(slug)
+        if found is None:
+            found = self._backlinks[slug] = sorted(self._pred[slug], key=self._order_key.__getitem__)
+        return found
+
+    def outlinks_set(self, slug: str) -> set[str]:
+        """The pages `slug` links to, as a set (the graph's own: do not change it)."""
+        return self._succ_set[slug]
+
+    def backlinks_set(self, slug: str) -> set[str]:
+        """The pages that link to `slug`, as a set (the graph's own: do not change it)."""
+        return self._pred_set[slug]
+
+    def in_degree(self, slug: str) -> int:
+        """How many other pages link to `slug`."""
+        return len(self._pred[slug])
+
+    def links(self, a: str, b: str) -> bool:
+        """Whether page `a` links to page `b`."""
+        return b in self._succ_set[a]
 
     def outlinks(self, slug: str) -> list[str]:
         """Every page `slug` links to, once each, by title."""
@@ -83,19 +104,27 @@ class WikiGraph:
     def _weight(self, w: str) -> float:
         return 1.0 / math.log(max(2, self._degree[w]))
 
+    def _light_weights(self, hub_limit: int) -> dict[str, float]:
+        """The weight 1/ln(deg) of every page with at most `hub_limit` neighbours (memoised per limit)."""
+        found = self._light.get(hub_limit)
+        if found is None:
+            found = self._light[hub_limit] = {n: self._weight(n) for n, d in self._degree.items() if d <= hub_limit}
+        return found
+
     def related(self, slug: str, count: int, hub_limit: int = 64) -> list[Related]:
         """The `count` pages most related to `slug` by the documented score, best first; never itself."""
-        succ, pred, degree = self._succ, self._pred, self._degree
+        succ, pred = self._succ, self._pred
+        light = self._light_weights(hub_limit)
         score: dict[str, float] = {}
         get = score.get
         for w in succ[slug]:  # coupling: v links to w too
-            if degree[w] <= hub_limit:
-                weight = self._weight(w)
+            weight = light.get(w)
+            if weight is not None:
                 for v in pred[w]:
                     score[v] = get(v, 0.0) + weight
         for w in pred[slug]:  # co-citation: w links to v too
-            if degree[w] <= hub_limit:
-                weight = self._weight(w)
+            weight = light.get(w)
+            if weight is not None:
                 for v in succ[w]:
                     score[v] = get(v, 0.0) + weight
         for v in succ[slug]:
@@ -109,7 +138,7 @@ class WikiGraph:
                 for v in pages:
                     score[v] = get(v, 0.0) + weight
         score.pop(slug, None)
-        return [Related(v, round(score[v], 4), self._reason(slug, v, hub_limit)) for v in self._top(score, count)]
+        return [Related(v, round(score[v], 4), self._reason(slug, v, light)) for v in self._top(score, count)]
 
     def _top(self, score: dict[str, float], count: int) -> list[str]:
         """The `count` best by score (rounded, so ties are exact), then title, then slug."""
@@ -119,31 +148,34 @@ class WikiGraph:
         pool = [v for v, s in score.items() if s >= floor]
         return sorted(pool, key=lambda v: (-round(score[v], 9), *self._order_key[v]))[:count]
 
-    def _reason(self, u: str, v: str, hub_limit: int) -> str:
+    def _reason(self, u: str, v: str, light: dict[str, float]) -> str:
         """A short reason: the heavier of the shared-page kinds, else the direct link, else shared tags."""
-        both_link = self._shared(self._succ, self._succ_set, u, v, hub_limit)
-        links_both = self._shared(self._pred, self._pred_set, u, v, hub_limit)
-        tags = sorted(set(self.tags.get(u, ())) & set(self.tags.get(v, ())))
-        weigh = lambda ws: sum(self._weight(w) for w in ws)  # noqa: E731
-        if both_link and weigh(both_link) >= weigh(links_both):
-            return "both link to " + self._names(both_link)
+        both_link = self._shared(self._succ, self._succ_set, u, v, light)
+        links_both = self._shared(self._pred, self._pred_set, u, v, light)
+        if both_link and sum(light[w] for w in both_link) >= sum(light[w] for w in links_both):
+            return "both link to " + self._names(both_link, light)
         if links_both:
-            return self._names(links_both) + (" links" if len(links_both) == 1 else " link") + " to both"
-        if self.graph.has_edge(u, v) and self.graph.has_edge(v, u):
+            return self._names(links_both, light) + (" links" if len(links_both) == 1 else " link") + " to both"
+        forward, backward = v in self._succ_set[u], u in self._succ_set[v]
+        if forward and backward:
             return "they link to each other"
-        if self.graph.has_edge(u, v):
+        if forward:
             return "linked from this page"
-        if self.graph.has_edge(v, u):
+        if backward:
             return "links to this page"
-        return "shared tag" + ("s " if len(tags) > 1 else " ") + ", ".join(sorted(tags)[:3])
+        tags = sorted(set(self.tags.get(u, ())) & set(self.tags.get(v, ())))
+        return "shared tag" + ("s " if len(tags) > 1 else " ") + ", ".join(tags[:3])
 
-    def _shared(self, lists: dict, sets: dict, u: str, v: str, hub_limit: int) -> list[str]:
+    @staticmethod
+    def _shared(lists: dict, sets: dict, u: str, v: str, light: dict[str, float]) -> list[str]:
         """Neighbours (of one direction) u and v share, leaving out hubs; walks the shorter list."""
         short, other = (u, v) if len(lists[u]) <= len(lists[v]) else (v, u)
-        return [w for w in lists[short] if w in sets[other] and self._degree[w] <= hub_limit]
+        found = sets[other]
+        return [w for w in lists[short] if w in found and w in light]
 
-    def _names(self, slugs: list[str]) -> str:
-        ordered = sorted(slugs, key=lambda w: (-self._weight(w), *self._order(w)))
+    def _names(self, slugs: list[str], light: dict[str, float]) -> str:
+        order = self._order_key
+        ordered = sorted(slugs, key=lambda w: (-light[w], *order[w]))
         names = [self.titles[w] for w in ordered[:2]]
         more = len(ordered) - 2
         if more > 0:

@@ -21,6 +21,7 @@ resolve_file(); a page target that names no page falls back to them when it has 
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import unicodedata
@@ -121,16 +122,16 @@ def extract_links(body: str, body_line: int = 1, src_path: str = "") -> tuple[Li
             continue
         if "[" not in line:
             continue
-        masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+        masked = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line
         line_no = body_line + offset
         found: list[tuple[int, LinkRef]] = []
-        for m in _WIKI.finditer(masked):
+        for m in _WIKI.finditer(masked) if "[[" in line else ():
             if masked[m.start(2):m.end(2)] != line[m.start(2):m.end(2)]:
                 continue  # a code span inside: not a link (the Markdown renderer agrees)
             target, fragment, label = split_wiki_target(line[m.start(2):m.end(2)])
             syntax: Syntax = "embed" if m.group(1) else "wiki"
             found.append((m.start(), LinkRef(target, fragment, label, line_no, m.start() + 1, syntax)))
-        for m in _MD.finditer(masked):
+        for m in _MD.finditer(masked) if "](" in line else ():  # an inline link needs "]("
             href = line[m.start(3):m.end(3)].strip("<>")
             if m.group(1):
                 if is_local_file_href(href):
@@ -209,6 +210,12 @@ def has_extension(target: str) -> bool:
     return bool(ext) and 1 < len(ext) <= 6 and ext[1:].isalnum() and ext.casefold() != ".md"
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _folder(src_path: str) -> str:
+    """posixpath.dirname, memoised: every link of a page asks for its folder."""
+    return posixpath.dirname(src_path)
+
+
 def _strip_md(path: str) -> str:
     return path[:-3] if path.casefold().endswith(".md") else path
 
@@ -259,7 +266,7 @@ class Resolver:
         """The page (or attachment) a link names, by the documented precedence; an empty target is the page itself."""
         if not ref.target:
             return Resolution(from_path, "self")
-        near = posixpath.dirname(from_path)
+        near = _folder(from_path)
         relative = ref.syntax in ("markdown", "image")
         base = ref.base if ref.syntax in ("markdown", "front-matter", "image") else ""
         if ref.syntax == "image":

@@ -19,6 +19,7 @@ from generator import diagnostics as diag
 from generator.diagnostics import Diagnostic
 from generator.links import normalize
 from generator.model import Entry, Wiki
+from generator.parallel import map_forked
 from generator.paths import Slug
 
 MIN_MENTION_LENGTH = 4
@@ -52,13 +53,17 @@ class MentionIndex:
             self._lengths.setdefault(words[0], []).append(len(words))
         for first in self._lengths:
             self._lengths[first] = sorted(set(self._lengths[first]), reverse=True)
+        self._firsts = frozenset(self._lengths)
 
     def find(self, text: str) -> list[Mention]:
         """Every name in `text`, left to right, not overlapping; a name never spans a line break."""
         text = unicodedata.normalize("NFC", text)
         lengths, by_words = self._lengths, self._by_words
         words = _WORD.findall(text.casefold())
-        starts = [i for i, word in enumerate(words) if word in lengths]  # most words start no name
+        firsts = self._firsts.intersection(words)  # in C: most texts hold no word that starts a name
+        if not firsts:
+            return []
+        starts = [i for i, word in enumerate(words) if word in firsts]
         found: list[Mention] = []
         spans: list[tuple[int, int]] | None = None  # each word's place in `text`, found on the first hit
         free = 0  # names do not overlap: the first word not inside a name found
@@ -156,22 +161,28 @@ def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: It
     `only` limits the search to some pages (a rebuild after they alone changed)."""
     names = mention_names(wiki)
     index = MentionIndex(names, min_length)
+    slugs = list(wiki.entries) if only is None else list(only)
+    return list(map_forked(lambda chunk: [p for slug in chunk for p in _mentions_in(wiki, slug, index, names)], slugs))
+
+
+def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, Slug]) -> list[Diagnostic]:
+    """The unlinked-mention warnings of one page."""
+    entry = wiki.entries[slug]
+    linked = {link.slug for link in entry.links if link.slug} | {slug}
+    seen: dict[Slug, list[Mention]] = {}
+    for mention in index.find(entry.parsed.body.prose):
+        target = names[mention.name]
+        if target not in linked:
+            seen.setdefault(target, []).append(mention)
     problems = []
-    for slug, entry in (wiki.entries.items() if only is None else ((s, wiki.entries[s]) for s in only)):
-        linked = {link.slug for link in entry.links if link.slug} | {slug}
-        seen: dict[Slug, list[Mention]] = {}
-        for mention in index.find(entry.parsed.body.prose):
-            target = names[mention.name]
-            if target not in linked:
-                seen.setdefault(target, []).append(mention)
-        for target, mentions in seen.items():
-            title = wiki.entries[target].page.title
-            line, column = _position(entry, mentions[0].written)
-            times = f" ({len(mentions)} times)" if len(mentions) > 1 else ""
-            problems.append(diag.warning(entry.page.src_path, "unlinked-mention",
-                                         f'mentions "{mentions[0].written}"{times} without linking it', line, column,
-                                         hint=f"Link it: [[{title}]]" if normalize(title) == mentions[0].name
-                                         else f"Link it: [[{title}|{mentions[0].written}]]"))
+    for target, mentions in seen.items():
+        title = wiki.entries[target].page.title
+        line, column = _position(entry, mentions[0].written)
+        times = f" ({len(mentions)} times)" if len(mentions) > 1 else ""
+        problems.append(diag.warning(entry.page.src_path, "unlinked-mention",
+                                     f'mentions "{mentions[0].written}"{times} without linking it', line, column,
+                                     hint=f"Link it: [[{title}]]" if normalize(title) == mentions[0].name
+                                     else f"Link it: [[{title}|{mentions[0].written}]]"))
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Parsing many files on every core: a process pool when it pays, in-process otherwise."""
+"""Work on every core: parsing files in a process pool, and any work over gathered pages in forked workers."""
 
 from __future__ import annotations
 
@@ -64,34 +64,47 @@ def parse_many(sources: list[SourceFile], config: Config, progress: Callable[[in
                 progress(len(results))
 
 
-_render_state: tuple | None = None  # (renderer, previous keys) inherited by forked render workers
+_forked_work: Callable[[list], list] | None = None  # what forked workers run on each chunk (inherited by fork)
 
 
-def _render_chunk(slugs: list[str]) -> list:
-    renderer, previous = _render_state
-    return list(_render_in_process(renderer, slugs, previous))
+def _run_forked(chunk: list) -> list:
+    return _forked_work(chunk)
+
+
+def can_fork(count: int, least: int = MIN_PARALLEL * 4) -> bool:
+    """Whether work over `count` items should go to forked workers: several cores, enough items, fork
+    available, and no other thread running (forking a threaded process is unsafe: serve runs in-process)."""
+    return (worker_count() > 1 and count >= least and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+def map_forked(work: Callable[[list], list], items: list, least: int = MIN_PARALLEL * 4) -> Iterator:
+    """work(chunk) over chunks of `items` on every core; the results of all chunks, in order.
+
+    The workers are forked, so `work` may close over the whole gathered wiki: only items and results
+    are pickled. In-process when can_fork() says no.
+    """
+    global _forked_work
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    if not can_fork(len(items), least):
+        for chunk in chunks:
+            yield from work(chunk)
+        return
+    _forked_work = work
+    try:
+        with ProcessPoolExecutor(max_workers=worker_count(), mp_context=multiprocessing.get_context("fork")) as pool:
+            for results in pool.map(_run_forked, chunks):
+                yield from results
+    finally:
+        _forked_work = None
 
 
 def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None = None) -> Iterator:
     """Content pages planned and rendered on every core, in order: a page whose render key equals its key
     in `previous` (the site being replaced) comes as Kept, unrendered. Workers are forked so they share the
-    gathered wiki and the renderer (templates compiled once) without pickling them; without fork-safety
-    (other threads running) or with few pages: in-process."""
-    global _render_state
+    gathered wiki and the renderer (templates compiled once) without pickling them."""
     previous = previous or {}
-    workers = worker_count()
-    if workers == 1 or len(slugs) < MIN_PARALLEL * 4 or threading.active_count() > 1 \
-            or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _render_in_process(renderer, slugs, previous)
-        return
-    _render_state = (renderer, previous)
-    try:
-        chunks = [slugs[i:i + CHUNK] for i in range(0, len(slugs), CHUNK)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for outputs in pool.map(_render_chunk, chunks):
-                yield from outputs
-    finally:
-        _render_state = None
+    return map_forked(lambda chunk: list(_render_in_process(renderer, chunk, previous)), slugs)
 
 
 def _render_in_process(renderer, slugs: list[str], previous: Mapping[str, str]) -> Iterator:

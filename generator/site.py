@@ -30,7 +30,7 @@ from generator.markdown import make_markdown, render_body
 from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
 from generator.paths import SourcePath, Slug, page_out_path, slugify
 from generator.render import Renderer
-from generator.parallel import parse_many, render_many
+from generator.parallel import map_forked, parse_many, render_many
 from generator.sanitize import sanitize_html
 from generator.sources import SourceFile, discover, discover_attachments, read_source, unreadable_attachments
 
@@ -150,24 +150,23 @@ def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resol
         out = []
         for ref in item.refs:
             found = resolver.resolve(ref, src)
-            shown = _shown(ref)
             if found.attachment or (found.src_path is None and (ref.syntax == "image" or (ref.syntax in ("embed", "markdown") and has_extension(ref.target)))):
                 out.append(ResolvedLink(ref, None, found.src_path or ""))
                 if found.src_path is None:
-                    problems.append(diag.error(src, "missing-attachment", f"embed {shown} -> no such file in the content folder.",
+                    problems.append(diag.error(src, "missing-attachment", f"embed {_shown(ref)} -> no such file in the content folder.",
                                                ref.line, ref.column))
                 continue
             slug = slugs[found.src_path] if found.src_path else None
             out.append(ResolvedLink(ref, slug))
-            if found.ambiguous:
-                problems.append(diag.error(src, "ambiguous-link", f"link {shown} matches {len(found.candidates)} pages by {found.rule}: "
+            if found.candidates and found.ambiguous:
+                problems.append(diag.error(src, "ambiguous-link", f"link {_shown(ref)} matches {len(found.candidates)} pages by {found.rule}: "
                                            + ", ".join(found.candidates) + f"; it goes to {found.src_path}", ref.line, ref.column,
                                            hint="Link by path ([[folder/name]]) to choose one."))
             if slug is None:
                 name = wanted_name(ref)
                 wanted.setdefault(normalize(name), (name, []))[1].append(WantedRef(slugs[src], src, ref.line))
                 close = suggester.suggest(ref.target)
-                problems.append(diag.error(src, "broken-link", f"link {shown} -> no page.", ref.line, ref.column,
+                problems.append(diag.error(src, "broken-link", f"link {_shown(ref)} -> no page.", ref.line, ref.column,
                                            hint=("Did you mean " + " or ".join(f'"{t}"' for t in close) + "?") if close else ""))
         resolved[src] = tuple(out)
     wanted_list = [Wanted(target, tuple(sorted(refs, key=lambda r: (r.src_path, r.line))))
@@ -203,7 +202,9 @@ def gather(config: Config, parsed: list[ParsedPage], files: tuple[SourcePath, ..
         entries[slug] = Entry(item, slug, out, resolved[src])
     edges = [(e.slug, link.slug) for e in entries.values() for link in e.links if link.slug]
     graph = WikiGraph({s: e.page.title for s, e in entries.items()}, edges, {s: e.page.tags for s, e in entries.items()})
-    related = {s: graph.related(s, config.related_count, config.related_hub_limit) for s in sorted(entries)}
+    order = sorted(entries)
+    related = dict(zip(order, map_forked(lambda chunk: [graph.related(s, config.related_count, config.related_hub_limit)
+                                                          for s in chunk], order)))
     home = Slug("index") if "index" in entries else None
     wiki = Wiki(entries=entries, graph=graph, related=related, wanted=wanted, resolver=resolver,
                 home_slug=home, by_src={src: slug for src, slug in slugs.items()},

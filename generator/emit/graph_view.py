@@ -7,8 +7,11 @@ drawn as SVG links, so it needs no script at all.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
+
+from markupsafe import Markup, escape
 
 from generator import paths
 from generator.emit import Output, html_output
@@ -82,25 +85,49 @@ class LocalEdge:
 
 @dataclass(frozen=True, slots=True)
 class LocalGraph:
-    """What the page template draws: the page in the middle, its neighbours around it."""
+    """What the page template draws: the page in the middle, its neighbours around it.
+
+    `drawing` is the SVG inside <svg> (edges, then nodes), written here rather than by a template
+    loop: it is on every page, and Python writes it several times faster than Jinja."""
 
     nodes: tuple[LocalNode, ...]
     edges: tuple[LocalEdge, ...]
     more: int
     view_box: str
     full_graph_url: str
+    drawing: Markup = Markup()
 
 
-def _neighbours(wiki: Wiki, slug: str) -> tuple[list[str], int]:
+@dataclass(frozen=True, slots=True)
+class Neighbourhood:
+    """Which neighbours a page's local graph shows (in drawing order), how it links with each
+    ("both", "out", "in"), the links among them, and how many were left out: all the drawing depends on
+    besides titles, types and URLs (so part of a page's render key)."""
+
+    shown: tuple[str, ...]
+    kinds: tuple[str, ...]
+    between: tuple[tuple[int, int], ...]  # indexes into shown, linked either way
+    more: int
+
+
+def neighbourhood(wiki: Wiki, slug: str) -> Neighbourhood:
     """The neighbours to draw (two-way links first, then the most linked), and how many were left out."""
-    g = wiki.graph.graph
-    out, into = set(g.successors(slug)), set(g.predecessors(slug))
-    every = sorted(out | into, key=lambda s: (not (s in out and s in into), -g.in_degree(s),
-                                              wiki.entries[s].page.title.casefold(), s))
-    shown = every[:LOCAL_LIMIT]
+    graph = wiki.graph
+    out, into = graph.outlinks_set(slug), graph.backlinks_set(slug)
+    entries = wiki.entries
+    every = out | into
+    if len(every) > LOCAL_LIMIT:
+        order = sorted(every, key=lambda s: (not (s in out and s in into), -graph.in_degree(s),
+                                             entries[s].page.title.casefold(), s))
+        chosen = order[:LOCAL_LIMIT]
+    else:
+        chosen = list(every)
     # Around the circle, group by type so colours cluster, then by title.
-    shown.sort(key=lambda s: (wiki.entries[s].page.type, wiki.entries[s].page.title.casefold(), s))
-    return shown, len(every) - len(shown)
+    chosen.sort(key=lambda s: (entries[s].page.type, entries[s].page.title.casefold(), s))
+    kinds = tuple("both" if s in out and s in into else "out" if s in out else "in" for s in chosen)
+    between = tuple((i, j) for i, a in enumerate(chosen) for j, b in enumerate(chosen)
+                    if a < b and (graph.links(a, b) or graph.links(b, a)))
+    return Neighbourhood(tuple(chosen), kinds, between, len(every) - len(chosen))
 
 
 def _point(i: int, count: int) -> tuple[float, float, float]:
@@ -116,31 +143,61 @@ def _label_place(x: float, y: float, angle: float) -> tuple[float, float, str]:
     return round(x + dx, 1), round(y + dy, 1), anchor
 
 
-def local_graph(wiki: Wiki, slug: str, out: OutPath) -> LocalGraph | None:
+_RELATION = {"both": "linked both ways", "out": "linked from here", "in": "links here"}
+
+
+def local_graph(wiki: Wiki, slug: str, out: OutPath, around: Neighbourhood | None = None) -> LocalGraph | None:
     """The local graph of one page (None when it has no links either way)."""
-    shown, more = _neighbours(wiki, slug)
+    around = around or neighbourhood(wiki, slug)
+    shown = around.shown
     if not shown:
         return None
-    g = wiki.graph.graph
     entry = wiki.entries[slug]
     nodes = [LocalNode(entry.page.title, truncate(entry.page.title, CENTER_LABEL_CHARS), entry.page.type, type_label(entry.page.type),
                        "", 0.0, 0.0, 0.0, 30.0, "middle", "center")]
     edges: list[LocalEdge] = []
-    where: dict[str, tuple[float, float]] = {}
-    for i, other in enumerate(shown):
+    where: list[tuple[float, float]] = []
+    for i, (other, kind) in enumerate(zip(shown, around.kinds)):
         x, y, angle = _point(i, len(shown))
         lx, ly, anchor = _label_place(x, y, angle)
         page = wiki.entries[other].page
-        out_link, in_link = g.has_edge(slug, other), g.has_edge(other, slug)
-        kind = "both" if out_link and in_link else "out" if out_link else "in"
-        relation = {"both": "linked both ways", "out": "linked from here", "in": "links here"}[kind]
         nodes.append(LocalNode(page.title, truncate(page.title, LABEL_CHARS), page.type, type_label(page.type),
-                               relative_url(out, wiki.entries[other].out_path), x, y, lx, ly, anchor, relation))
+                               relative_url(out, wiki.entries[other].out_path), x, y, lx, ly, anchor, _RELATION[kind]))
         edges.append(LocalEdge(0.0, 0.0, x, y, kind))
-        where[other] = (x, y)
-    between = [LocalEdge(*where[a], *where[b], "between") for a in shown for b in shown if a < b and (g.has_edge(a, b) or g.has_edge(b, a))]
-    return LocalGraph(tuple(nodes), tuple(between + edges), more, f"{-WIDTH // 2} {-HEIGHT // 2} {WIDTH} {HEIGHT}",
-                      relative_url(out, paths.GRAPH_PAGE, entry.out_path))  # the fragment names the page to show
+        where.append((x, y))
+    between = [LocalEdge(*where[i], *where[j], "between") for i, j in around.between]
+    every_edge = tuple(between + edges)
+    return LocalGraph(tuple(nodes), every_edge, around.more, f"{-WIDTH // 2} {-HEIGHT // 2} {WIDTH} {HEIGHT}",
+                      relative_url(out, paths.GRAPH_PAGE, entry.out_path),  # the fragment names the page to show
+                      drawing(nodes, every_edge))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _escaped(text: str) -> str:
+    """markupsafe's escaping, memoised: the same titles and types are drawn on many pages."""
+    return str(escape(text))
+
+
+def drawing(nodes: list[LocalNode], edges: tuple[LocalEdge, ...]) -> Markup:
+    """The SVG of a local graph: a line per edge (arrows by direction), then a group per node (the page's own
+    first, not a link), each line indented four spaces."""
+    lines = []
+    for edge in edges:
+        ends = ((' marker-end="url(#local-graph-arrow)"' if edge.kind in ("out", "both") else "")
+                + (' marker-start="url(#local-graph-arrow)"' if edge.kind in ("in", "both") else ""))
+        lines.append(f'    <line class="edge edge-{edge.kind}" x1="{edge.x1}" y1="{edge.y1}" x2="{edge.x2}" y2="{edge.y2}"{ends}/>\n')
+    for node in nodes:
+        kind = _escaped(node.type.replace(" ", "-"))
+        title = f"<title>{_escaped(node.title)} ({_escaped(node.type_label)}): "
+        if node.relation == "center":
+            lines.append(f'    <g class="graph-node graph-center type-{kind}" aria-current="page">{title}this page</title>'
+                         f'<circle cx="0" cy="0" r="11"/><text x="{node.label_x}" y="{node.label_y}" text-anchor="middle">'
+                         f'{_escaped(node.label)}</text></g>\n')
+        else:
+            lines.append(f'    <a class="graph-node type-{kind}" href="{_escaped(node.url)}">{title}{node.relation}</title>'
+                         f'<circle cx="{node.x}" cy="{node.y}" r="7"/><text x="{node.label_x}" y="{node.label_y}" '
+                         f'text-anchor="{node.anchor}">{_escaped(node.label)}</text></a>\n')
+    return Markup("".join(lines))
 
 
 def graph_outputs(wiki: Wiki, renderer: Renderer) -> list[Output]:

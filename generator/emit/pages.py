@@ -10,7 +10,7 @@ from typing import Iterator
 
 from generator import paths
 from generator.emit import Output
-from generator.emit.graph_view import LOCAL_LIMIT, local_graph
+from generator.emit.graph_view import Neighbourhood, local_graph, neighbourhood
 from generator.links import LinkRef, looks_like_reference, normalize
 from generator.content import css_classes
 from generator.links import has_extension, split_wiki_target, wanted_name
@@ -176,16 +176,18 @@ def sources(wiki: Wiki, entry: Entry) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = False, targets: dict | None = None) -> PageView:
+def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = False, targets: dict | None = None,
+              backlinks: list[str] | None = None, page_sources: tuple[Source, ...] | None = None) -> PageView:
     """The view-model of one content page."""
     page, out = entry.page, entry.out_path
+    backlinks = wiki.graph.backlinks(entry.slug) if backlinks is None else backlinks
     return PageView(
         title=page.title, type=page.type, type_label=type_label(page.type),
         type_url=relative_url(out, paths.type_out_path(page.type)), src_path=page.src_path,
         body=body_html(wiki, entry, targets), headings=entry.parsed.body.headings,
         tags=tuple(Link(tag, relative_url(out, paths.tag_out_path(tag))) for tag in page.tags),
-        aliases=page.aliases, sources=sources(wiki, entry),
-        backlinks=tuple(renderer.card(s, out) for s in wiki.graph.backlinks(entry.slug)),
+        aliases=page.aliases, sources=sources(wiki, entry) if page_sources is None else page_sources,
+        backlinks=tuple(renderer.card(s, out) for s in backlinks),
         related=tuple(renderer.card(r.slug, out, r.reason) for r in wiki.related.get(entry.slug, [])),
         created=page.created, updated=page.updated, summary=page.summary, meta=page.meta, is_home=is_home,
         css_classes=css_classes(page),
@@ -202,13 +204,16 @@ class PagePlan:
     renderer: Renderer
     entry: Entry
     targets: dict
+    backlinks: list[str]
+    sources: tuple[Source, ...]
+    around: Neighbourhood
 
     def render(self) -> Output:
         is_home = self.entry.slug == self.wiki.home_slug
-        view = page_view(self.wiki, self.renderer, self.entry, is_home, self.targets)
+        view = page_view(self.wiki, self.renderer, self.entry, is_home, self.targets, self.backlinks, self.sources)
         html = self.renderer.render("page.html", self.out_path, page=view,
                                     home=home_extras(self.wiki, self.renderer) if is_home else None,
-                                    local_graph=local_graph(self.wiki, self.entry.slug, self.out_path))
+                                    local_graph=local_graph(self.wiki, self.entry.slug, self.out_path, self.around))
         return Output(self.out_path, html.encode("utf-8"), self.key)
 
 
@@ -217,31 +222,27 @@ def link_targets(wiki: Wiki, entry: Entry) -> dict[tuple[str, str, str], LinkTar
     return {ph: link_target(wiki, entry, *ph) for ph in entry.parsed.body.placeholders}
 
 
-def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict) -> str:
+def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict, page_sources: tuple[Source, ...],
+             backlinks: list[str], around: Neighbourhood) -> str:
     """A hash over every input of a page's HTML, computed without building its view.
 
-    The page's own bytes (and, when it embeds, its filled body); where its links and sources point; the cards (type, title, URL, summary) of
-    its backlinks, related articles and graph neighbours, and the reasons; the neighbours' links among
-    themselves (the local graph); the nav; the theme, config and version. The home page lists the
-    whole wiki, so it has no key and is always rendered.
+    The page's own path and bytes (and, when it embeds, its filled body); where its links and sources
+    point; the cards (type, title, URL, summary) of its backlinks, related articles and the neighbours
+    its local graph shows, the reasons, how it links with them and they among themselves; the nav;
+    the theme, config and version. The home page lists the whole wiki, so it has no key and is always
+    rendered.
     """
     if entry.slug == wiki.home_slug:
         return ""
-    graph = wiki.graph
-    slug = entry.slug
     card = renderer.card_key
-    neighbours = sorted(set(graph.outlinks(slug)) | set(graph.backlinks(slug)))
-    between = [(a, b) for a in neighbours for b in graph._succ[a] if b in graph._succ_set[slug] or b in graph._pred_set[slug]]
     parts = (
-        renderer.fingerprint, entry.parsed.digest, entry.out_path,
+        renderer.fingerprint, entry.page.src_path, entry.parsed.digest, entry.out_path,
         body_html(wiki, entry, targets) if has_embeds(entry) else None,  # embeds show other pages' current text
-        sorted(targets.items()), sources(wiki, entry),
-        [card(s) for s in graph.backlinks(slug)],
-        [(card(r.slug), r.reason) for r in wiki.related.get(slug, [])],
-        [(card(s), graph.graph.has_edge(slug, s), graph.graph.has_edge(s, slug)) for s in neighbours], between,
-        # which neighbours the local graph shows depends on their backlink counts once there are too many
-        [graph.graph.in_degree(s) for s in neighbours] if len(neighbours) > LOCAL_LIMIT else None,
-        renderer.nav(entry.out_path),
+        sorted(targets.items()), page_sources,
+        [card(s) for s in backlinks],
+        [(card(r.slug), r.reason) for r in wiki.related.get(entry.slug, [])],
+        [card(s) for s in around.shown], around.kinds, around.between, around.more,
+        renderer.nav_key(entry.out_path),
     )
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
@@ -249,7 +250,11 @@ def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict) -> str
 def page_plan(wiki: Wiki, renderer: Renderer, entry: Entry) -> PagePlan:
     """One content page, keyed, not yet rendered."""
     targets = link_targets(wiki, entry)
-    return PagePlan(entry.out_path, page_key(wiki, renderer, entry, targets), wiki, renderer, entry, targets)
+    backlinks = wiki.graph.backlinks(entry.slug)
+    page_sources = sources(wiki, entry)
+    around = neighbourhood(wiki, entry.slug)
+    return PagePlan(entry.out_path, page_key(wiki, renderer, entry, targets, page_sources, backlinks, around),
+                    wiki, renderer, entry, targets, backlinks, page_sources, around)
 
 
 def page_output(wiki: Wiki, renderer: Renderer, entry: Entry) -> Output:
