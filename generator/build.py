@@ -19,15 +19,16 @@ from generator import diagnostics as diag
 from generator.emit.graph_json import graph_json
 from generator.emit.listings import wanted as wanted_page
 from generator.emit.pages import page_plan
-from generator.emit.search_index import search_index
+from generator.emit.search_index import search_index, search_row_texts, search_types
 from generator.links import LinkRef, normalize
 from generator.lint import unlinked_mentions
 from generator.markdown import make_markdown, note_embeds
 from generator.model import Entry, ParsedPage, Wanted, WantedRef, Wiki
 from generator.render import Renderer
 from generator.site import analyse, parse_all, parse_source, read_all, render_items, resolve_links
-from generator.sources import SourceFile, read_source
-from generator.writer import build_lock, read_manifest, reusable_keys, write_site
+from generator.sources import SourceFile, attachment_stats, read_source
+from generator.state import BuildState, load_state, save_state, state_path, with_entries
+from generator.writer import build_lock, interrupted_update, read_manifest, reusable_keys, update_in_place, write_site
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
@@ -55,12 +56,16 @@ def default_cache_dir(config: Config) -> Path:
     return config.out_dir.resolve().parent / CACHE_DIR
 
 
-def site_fingerprint(theme: str, digests: dict[str, str]) -> str:
-    """A hash over every input of the site: the theme fingerprint (version, config, theme) and each page's path and bytes."""
+def site_fingerprint(theme: str, digests: dict[str, str], attachments: dict[str, tuple[int, int]] | None = None) -> str:
+    """A hash over every input of the site: the theme fingerprint (version, config, theme), each page's path
+    and bytes, and each attachment's path, size and modification time."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(theme.encode())
     for src_path in sorted(digests):
         digest.update(f"{src_path}\0{digests[src_path]}\0".encode())
+    for src_path in sorted(attachments or {}):
+        size, mtime = attachments[src_path]
+        digest.update(f"a\0{src_path}\0{size}\0{mtime}\0".encode())
     return digest.hexdigest()
 
 
@@ -71,7 +76,7 @@ def source_digest(source: SourceFile) -> str:
 def _unchanged(out_dir: Path, manifest: dict, fingerprint: str) -> bool:
     files = manifest.get("files")
     return (manifest.get("fingerprint") == fingerprint and isinstance(files, list)
-            and all((out_dir / name).is_file() for name in files))
+            and interrupted_update(out_dir) is None and all((out_dir / name).is_file() for name in files))
 
 
 def _saved_diagnostics(manifest: dict) -> list[Diagnostic] | None:
@@ -94,38 +99,26 @@ _SHAPE_CODES = frozenset({"duplicate-title", "duplicate-alias", "duplicate-id", 
                           "no-summary"})
 
 
-@dataclass(slots=True)
-class _Built:
-    """What a session remembers of its last written build."""
-
-    theme: str
-    digests: dict[str, str]
-    wiki: Wiki
-    diagnostics: list[Diagnostic]
-    parse_problems: dict[str, list[Diagnostic]]
-    files: list[str]
-    keys: dict[str, str]
-    embedded: set[str] | None = None  # pages some page embeds (found on the first fast rebuild)
-
-
 class Session:
-    """Builds kept in memory between rebuilds (serve; the CLI makes one for one build).
+    """Builds that start from the last one (serve keeps it in memory; the CLI keeps it in the cache folder).
 
     build(changed) after an edit that keeps every page's title, aliases, type, tags, summary, links
     and headings re-parses and re-renders the edited pages alone (plus the search index and the
-    wanted page); any other change, or none named, is a full build through the parse cache and render
-    keys. Either way the output is byte-identical to a cold build.
+    wanted page); any other change is a full build through the parse cache and render keys. A CLI
+    build finds the edited pages itself, by comparing every file's bytes with the saved state.
+    Either way the output is byte-identical to a cold build.
     """
 
     def __init__(self, config: Config, cache_dir: Path | None = None, use_cache: bool = True,
                  progress: ProgressFactory | None = None, on_stray: Callable[[list[str]], None] | None = None,
                  remember: bool = False):
         self.config = config
-        self.remember = remember  # keep state for fast rebuilds (serve): never skip the first build
+        # serve: keep state in memory, never skip the first build, write fast rebuilds in place
+        self.remember = remember
         self.cache_dir = cache_dir or default_cache_dir(config)
         self.use_cache, self.progress, self.on_stray = use_cache, progress, on_stray
         self._memory: dict[str, tuple] = {}
-        self._last: _Built | None = None
+        self._last: BuildState | None = None
 
     def build(self, changed: Iterable[str] | None = None, write: bool = True) -> BuildResult:
         """Build after `changed` (source paths relative to the content folder; None = look at everything)."""
@@ -141,12 +134,17 @@ class Session:
         sources, problems = read_all(config)
         theme = theme_fingerprint(config)
         digests = {s.src_path: source_digest(s) for s in sources}
-        fingerprint = site_fingerprint(theme, digests)
+        attachments = attachment_stats(config.content_dir)
+        fingerprint = site_fingerprint(theme, digests, attachments)
         manifest = read_manifest(config.out_dir)
         saved = _saved_diagnostics(manifest)
         if write and not self.remember and saved is not None and _unchanged(config.out_dir, manifest, fingerprint):
             return BuildResult(saved, pages=int(manifest.get("page_count", 0)), files=len(manifest["files"]),
                                cached=len(sources), kept=int(manifest.get("page_count", 0)), unchanged=True)
+        if write and not self.remember and self._last is None and self.use_cache:
+            result = self._from_saved_state(theme, digests, attachments, manifest, {s.src_path: s for s in sources})
+            if result is not None:
+                return result
         cache = ParseCache(self.cache_dir) if self.use_cache else None
         notes = [cache.problem] if cache and cache.problem else []
         tick = progress("Parsing", len(sources)) if progress else None
@@ -163,30 +161,56 @@ class Session:
                              notes=notes, wiki=wiki)
         if write and not (config.strict and diagnostics):
             tick = progress("Rendering", len(wiki.entries)) if progress else None
+            types = search_types(wiki)
+            rows = search_row_texts(wiki, wiki.entries, types)
             written: dict[str, str] = {}
-            items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick), result, written)
+            items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, rows), result, written)
             self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
             by_file: dict[str, list[Diagnostic]] = {}
             for problem in parse_problems:
                 by_file.setdefault(problem.src_path, []).append(problem)
-            self._last = _Built(theme, digests, wiki, diagnostics, by_file, sorted(written),
-                                {path: key for path, key in written.items() if key})
+            self._remember(BuildState(theme, fingerprint, digests, attachments, wiki, diagnostics, by_file, sorted(written),
+                                      {path: key for path, key in written.items() if key}, types, rows, _embedded(wiki)), result)
         return result
 
-    def _write(self, items: list, result: BuildResult, fingerprint: str, diagnostics: list[Diagnostic], pages: int) -> None:
+    def _from_saved_state(self, theme: str, digests: dict[str, str], attachments: dict, manifest: dict,
+                          sources: dict[str, SourceFile]) -> BuildResult | None:
+        """A CLI build after an edit: start from the state the last build saved, when it describes the site
+        in the output folder exactly and the edits keep every page's shape; None otherwise."""
+        state = load_state(state_path(self.cache_dir, self.config.out_dir))
+        if (state is None or state.theme != theme or state.fingerprint != manifest.get("fingerprint")
+                or state.attachments != attachments or set(state.digests) != set(digests)
+                or interrupted_update(self.config.out_dir) is not None
+                or not all((self.config.out_dir / name).is_file() for name in state.files)):
+            return None
+        self._last = state
+        result = self._fast({src for src, digest in digests.items() if state.digests[src] != digest}, sources)
+        if result is None:
+            self._last = None
+        return result
+
+    def _remember(self, state: BuildState, result: BuildResult) -> None:
+        """Keep the state of the site just written: in memory, and for the next CLI build in the cache folder."""
+        self._last = state
+        if not self.remember and self.use_cache:
+            problem = save_state(state_path(self.cache_dir, self.config.out_dir), state)
+            if problem:
+                result.notes.append(problem)
+
+    def _write(self, items: Iterable, result: BuildResult, fingerprint: str, diagnostics: list[Diagnostic], pages: int) -> None:
         manifest = {"fingerprint": fingerprint, "page_count": pages, "diagnostics": [d.as_fields() for d in diagnostics]}
         with build_lock(self.config.out_dir):
             result.files = write_site(items, self.config.out_dir, manifest, before_swap=self.on_stray)
         result.written = True
 
-    def _fast(self, changed: set[str]) -> BuildResult | None:
-        """Rebuild after edits that keep the wiki's shape; None when the change needs a full build."""
+    def _fast(self, changed: set[str], sources: dict[str, SourceFile] | None = None) -> BuildResult | None:
+        """Rebuild after edits that keep the wiki's shape; None when the change needs a full build.
+
+        `sources`: the files as already read (a CLI build reads them all to find what changed)."""
         last, config = self._last, self.config
         if last is None or not changed or config.strict or theme_fingerprint(config) != last.theme:
             return None
         wiki = last.wiki
-        if last.embedded is None:
-            last.embedded = _embedded(wiki)
         if changed & last.embedded:
             return None  # pages that embed them show their text: a full build re-renders those too
         fresh: dict[str, ParsedPage] = {}
@@ -196,7 +220,10 @@ class Session:
         for src in sorted(changed):
             if src not in wiki.by_src:
                 return None  # a new page, a deleted one, or not a page
-            source, read_problems = read_source(config.content_dir, src)
+            if sources is not None:
+                source, read_problems = sources.get(src), []
+            else:
+                source, read_problems = read_source(config.content_dir, src)
             if source is None or read_problems:
                 return None
             if source_digest(source) == last.digests[src]:
@@ -210,31 +237,40 @@ class Session:
         if not fresh:
             return BuildResult(last.diagnostics, pages=len(wiki.entries), files=len(last.files), cached=len(wiki.entries),
                                kept=len(wiki.entries), unchanged=True, wiki=wiki)
-        slugs = {src: wiki.by_src[src] for src in wiki.by_src}
-        resolved, wanted_new, link_problems = resolve_links(list(fresh.values()), slugs, wiki.resolver)
-        entries = dict(wiki.entries)
+        resolved, wanted_new, link_problems = resolve_links(list(fresh.values()), wiki.by_src, wiki.resolver)
+        changed_entries = {}
         for src, item in fresh.items():
-            old = entries[wiki.by_src[src]]
-            entries[old.slug] = Entry(item, old.slug, old.out_path, resolved[src])
+            old = wiki.entries[wiki.by_src[src]]
+            changed_entries[old.slug] = Entry(item, old.slug, old.out_path, resolved[src])
         wanted = _merge_wanted(wiki.wanted, set(fresh), wanted_new)
-        new_wiki = dataclasses.replace(wiki, entries=entries, wanted=wanted)
+        new_wiki = dataclasses.replace(wiki, entries=with_entries(wiki.entries, changed_entries), wanted=wanted)
         changed_slugs = [wiki.by_src[src] for src in sorted(fresh)]
         diagnostics = sorted([d for d in last.diagnostics if d.src_path not in fresh or d.code in _SHAPE_CODES]
                              + [d for src in sorted(fresh) for d in problems[src]] + link_problems
                              + unlinked_mentions(new_wiki, only=changed_slugs), key=diag.sort_key)
         renderer = Renderer(config, new_wiki)
-        items: list = [page_plan(new_wiki, renderer, entries[slug]).render() for slug in changed_slugs]
-        items.append(search_index(new_wiki))
+        outputs: list[Output] = [page_plan(new_wiki, renderer, new_wiki.entries[slug]).render() for slug in changed_slugs]
+        rows = {**last.search_rows, **search_row_texts(new_wiki, changed_slugs, last.search_types)}
+        outputs.append(search_index(new_wiki, rows, last.search_types))
         if wanted != wiki.wanted:
-            items += [wanted_page(new_wiki, renderer), graph_json(new_wiki, config.summary_length)]
-        done = {item.out_path for item in items}
-        items += [Kept(path, last.keys.get(path, "")) for path in last.files if path not in done]
-        result = BuildResult(diagnostics, pages=len(entries), parsed=len(fresh), cached=len(entries) - len(fresh),
-                             rendered=len(changed_slugs), kept=len(entries) - len(changed_slugs), wiki=new_wiki)
+            outputs += [wanted_page(new_wiki, renderer), graph_json(new_wiki, config.summary_length)]
+        keys = {**last.keys, **{o.out_path: o.key for o in outputs if o.key}}
+        result = BuildResult(diagnostics, pages=len(wiki.entries), parsed=len(fresh), cached=len(wiki.entries) - len(fresh),
+                             rendered=len(changed_slugs), kept=len(wiki.entries) - len(changed_slugs), wiki=new_wiki)
         parse_problems = {**last.parse_problems, **{src: problems[src] for src in fresh}}
-        self._write(items, result, site_fingerprint(last.theme, digests), diagnostics, len(entries))
-        self._last = _Built(last.theme, digests, new_wiki, diagnostics, parse_problems, sorted(i.out_path for i in items),
-                            {i.out_path: i.key for i in items if i.key}, last.embedded)  # same shape: same embeds
+        fingerprint = site_fingerprint(last.theme, digests, last.attachments)
+        if self.remember:  # serve: replace the few files where they are
+            manifest = {"fingerprint": fingerprint, "page_count": len(wiki.entries),
+                        "diagnostics": [d.as_fields() for d in diagnostics]}
+            with build_lock(config.out_dir):
+                update_in_place(outputs, config.out_dir, manifest, last.files, keys)
+            result.files, result.written = len(last.files), True
+        else:  # a CLI build: a whole new folder, unchanged files hard-linked, swapped in at once
+            done = {o.out_path for o in outputs}
+            items = outputs + [Kept(path, last.keys.get(path, "")) for path in last.files if path not in done]
+            self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
+        self._remember(BuildState(last.theme, fingerprint, digests, last.attachments, new_wiki, diagnostics, parse_problems,
+                                  last.files, keys, last.search_types, rows, last.embedded), result)  # same shape: same embeds
         return result
 
 
@@ -279,8 +315,3 @@ def _counting(items: Iterable[Output | Kept], result: BuildResult, written: dict
         elif item.key:
             result.rendered += 1
         yield item
-
-
-def _live_keys(config: Config, sources: list[SourceFile]):
-    from generator.cache import parse_key
-    return (parse_key(config, s.src_path, s.raw) for s in sources)

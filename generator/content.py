@@ -13,6 +13,7 @@ from generator import text as texts
 from generator.config import Config
 from generator.diagnostics import Diagnostic, error, warning
 from generator.paths import SourcePath, singular
+from generator.records import compact_pickle
 
 try:  # libyaml's C loader is several times faster; fall back to pure Python.
     _Loader = yaml.CSafeLoader
@@ -32,6 +33,7 @@ class FrontMatter:
     body_start: int  # 0-based index of the first body line in the file
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page as its author wrote it: fields from front matter (or defaults) and the Markdown body."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from generator.records import compact_pickle
+
 Level = Literal["error", "warning"]
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem in one file (line and column are 1-based; 0 when unknown)."""

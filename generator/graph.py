@@ -20,10 +20,13 @@ from typing import Iterable, Mapping
 
 import networkx as nx
 
+from generator.records import compact_pickle
+
 DIRECT_WEIGHT = 0.5
 TAG_WEIGHT = 0.5
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Related:
     """One related article: its slug, the score, and a short human reason."""
@@ -54,6 +57,13 @@ class WikiGraph:
         self._degree = {n: len(self._pred_set[n] | self._succ_set[n]) for n in self.graph}
         self._backlinks: dict[str, list[str]] = {}
         self._light: dict[int, dict[str, float]] = {}
+
+    def __getstate__(self):
+        """Pickled without its memos (the build state)."""
+        return {**self.__dict__, "_backlinks": {}, "_light": {}}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
 
     def _order(self, slug: str) -> tuple[str, str]:
         return self._order_key[slug]

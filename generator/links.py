@@ -32,6 +32,7 @@ from urllib.parse import unquote
 
 from generator.content import Page
 from generator.paths import SourcePath, slugify
+from generator.records import compact_pickle
 from generator.text import drop_comments
 
 Syntax = Literal["wiki", "markdown", "front-matter", "embed", "image"]
@@ -44,6 +45,7 @@ _MD = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^>\n]*>|(?:[^(
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class LinkRef:
     """A link as written in a page: the target text, the heading/block fragment, and where it is."""
@@ -57,6 +59,7 @@ class LinkRef:
     base: str = ""  # for Markdown links: the folder the path is relative to
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """What a target named: a page (by source path), or nothing; with the rule that matched."""
@@ -236,7 +239,7 @@ class Resolver:
 
     def __init__(self, pages: Sequence[Page], slugs: dict[SourcePath, str], files: Sequence[SourcePath] = ()):
         self._index: dict[str, dict[str, list[SourcePath]]] = {rule: defaultdict(list) for rule in self.RULES}
-        self._pages = {p.src_path: p for p in pages}
+        self._titles = {p.src_path: p.title for p in pages}
         self._suffixes: dict[str, list[SourcePath]] = defaultdict(list)
         for page in sorted(pages, key=lambda p: p.src_path):
             keys = {
@@ -261,6 +264,7 @@ class Resolver:
             self._file_names[normalize(posixpath.basename(path))].append(path)
         self._names: list[str] | None = None
         self._memo: dict[tuple[str, str, bool], Resolution] = {}
+        self._suggester: Suggester | None = None
 
     def resolve(self, ref: LinkRef, from_path: SourcePath) -> Resolution:
         """The page (or attachment) a link names, by the documented precedence; an empty target is the page itself."""
@@ -328,6 +332,21 @@ class Resolver:
             return Resolution(chosen, "path" if "/" in wanted else "stem", candidates, attachment=True)
         return Resolution(None)
 
+    def __getstate__(self):
+        """Pickled without its memos (the build state): they refill as links are resolved."""
+        state = {name: getattr(self, name) for name in self.__dict__}
+        state["_memo"], state["_names"], state["_suggester"] = {}, None, None
+        return state
+
+    def suggester(self) -> "Suggester":
+        """The 'did you mean' suggester over these names (made once: a rebuild asks again and again)."""
+        if self._suggester is None:
+            self._suggester = Suggester(self)
+        return self._suggester
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
     def names(self) -> list[str]:
         """Every title, alias and stem, for suggestions."""
         if self._names is None:
@@ -339,7 +358,7 @@ class Resolver:
         for rule in ("title", "alias", "stem"):
             found = self._index[rule].get(name)
             if found:
-                return self._pages[found[0]].title
+                return self._titles[found[0]]
         return name
 
 

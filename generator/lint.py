@@ -155,12 +155,22 @@ def mention_names(wiki: Wiki) -> dict[str, Slug]:
     return names
 
 
+def mention_index(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH) -> tuple[dict[str, Slug], MentionIndex]:
+    """The names pages are known by and the index that finds them (memoised in the wiki: the same while no
+    title or alias changes)."""
+    key = ("mentions", min_length)
+    found = wiki.memo.get(key)
+    if found is None:
+        names = mention_names(wiki)
+        found = wiki.memo[key] = (names, MentionIndex(names, min_length))
+    return found
+
+
 def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: Iterable[Slug] | None = None) -> list[Diagnostic]:
     """Per page and mentioned page: the first place the page names it without linking it, and how often.
 
     `only` limits the search to some pages (a rebuild after they alone changed)."""
-    names = mention_names(wiki)
-    index = MentionIndex(names, min_length)
+    names, index = mention_index(wiki, min_length)
     slugs = list(wiki.entries) if only is None else list(only)
     return list(map_forked(lambda chunk: [p for slug in chunk for p in _mentions_in(wiki, slug, index, names)], slugs))
 

@@ -25,6 +25,7 @@ from generator import fastinline
 from generator.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
 from generator.obsidian import ObsidianExtension
 from generator.paths import slugify
+from generator.records import compact_pickle
 
 # Ids the page template uses; a heading never takes one of them.
 RESERVED_IDS = frozenset({"backlinks", "related", "content", "main", "toc", "search", "sources", "top", "graph"})
@@ -42,6 +43,7 @@ def heading_id(text: str, separator: str = "-") -> str:
     return slug + "-section" if slug in RESERVED_IDS else slug
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Heading:
     level: int
@@ -49,6 +51,7 @@ class Heading:
     text: str
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
     """A body rendered to HTML with link placeholders, plus what other stages need from it."""
@@ -61,6 +64,7 @@ class RenderedBody:
     blocked: tuple[str, ...] = ()  # script-running URLs removed from links and images
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class LinkTarget:
     """What fill_links() puts in place of a placeholder."""

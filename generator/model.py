@@ -10,8 +10,10 @@ from generator.links import LinkRef, Resolver
 from generator.markdown import RenderedBody
 from generator import paths
 from generator.paths import OutPath, Slug, slugify
+from generator.records import compact_pickle
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class ParsedPage:
     """A page as parsed from its file alone: fields, rendered body (links as placeholders), link refs."""
@@ -22,6 +24,7 @@ class ParsedPage:
     digest: str = ""  # hash of the file's bytes: what the page's own HTML depends on
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class ResolvedLink:
     """A link ref and the page it names (None: a red link)."""
@@ -31,6 +34,7 @@ class ResolvedLink:
     attachment: str = ""  # the src path of the file an embed or image names (slug is then None)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One page of the site: the parsed page, its slug and output path, and its resolved links."""
@@ -45,6 +49,7 @@ class Entry:
         return self.parsed.page
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class WantedRef:
     """Where a missing target is linked from."""
@@ -54,6 +59,7 @@ class WantedRef:
     line: int
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Wanted:
     """A target that names no page, and every place that links to it."""
@@ -74,10 +80,19 @@ class Wiki:
     home_slug: Slug | None = None
     by_src: dict[str, Slug] = field(default_factory=dict)
     attachments: tuple[str, ...] = ()  # src paths of the non-Markdown files pages embed or link to
+    # What is derived from every page's title, aliases and type ("types", lint's "mentions"), once computed.
+    # A rebuild that keeps every page's shape hands it on to the next wiki (dataclasses.replace keeps it).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def types(self) -> dict[str, list[Slug]]:
         """Slugs by page type, each list sorted by title; types that share a listing page ("machine learning",
-        "machine-learning") are one type."""
+        "machine-learning") are one type (memoised)."""
+        found = self.memo.get("types")
+        if found is None:
+            found = self.memo["types"] = self._types()
+        return found
+
+    def _types(self) -> dict[str, list[Slug]]:
         names: dict[str, str] = {}
         members: dict[str, list[Slug]] = {}
         for slug in self.sorted_slugs():

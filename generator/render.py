@@ -50,8 +50,21 @@ def theme_fingerprint(config: Config) -> str:
     return digest.hexdigest()
 
 
+_environments: dict[tuple, jinja2.Environment] = {}
+
+
 def make_environment(config: Config) -> jinja2.Environment:
-    """The Jinja2 environment over the theme folders."""
+    """The Jinja2 environment over the theme folders; one per theme as it is now (serve rebuilds reuse the
+    compiled templates until a theme file changes)."""
+    key = (tuple(theme_dirs(config)), theme_fingerprint(config))
+    found = _environments.get(key)
+    if found is None:
+        _environments.clear()  # the theme changed: the old environment is no use
+        found = _environments[key] = _new_environment(config)
+    return found
+
+
+def _new_environment(config: Config) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in theme_dirs(config)]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
@@ -166,8 +179,8 @@ class Renderer:
     def __init__(self, config: Config, wiki: Wiki):
         self.config = config
         self.wiki = wiki
-        self.env = make_environment(config)
         self.fingerprint = theme_fingerprint(config)
+        self.env = make_environment(config)
         self._types = wiki.types()
         self._navs: dict[str, Nav] = {}
         self._card_keys: dict[str, str] = {}

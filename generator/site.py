@@ -24,7 +24,7 @@ from generator.emit.search_index import search_index
 from generator.emit.recent import recent_changes
 from generator.graph import WikiGraph
 from generator.lint import lint
-from generator.links import (Resolver, Suggester, agree_with_rendering, extract_links, front_matter_links, has_extension, normalize,
+from generator.links import (Resolver, agree_with_rendering, extract_links, front_matter_links, has_extension, normalize,
                              wanted_name)
 from generator.markdown import make_markdown, render_body
 from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
@@ -141,7 +141,7 @@ def duplicate_names(parsed: list[ParsedPage]) -> list[Diagnostic]:
 
 def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resolver: Resolver) -> tuple[dict[SourcePath, tuple[ResolvedLink, ...]], list[Wanted], list[Diagnostic]]:
     """Resolve every link ref; gather red links into Wanted entries and report them."""
-    suggester = Suggester(resolver)
+    suggester = resolver.suggester()
     resolved: dict[SourcePath, tuple[ResolvedLink, ...]] = {}
     wanted: dict[str, tuple[str, list[WantedRef]]] = {}
     problems: list[Diagnostic] = []
@@ -274,9 +274,11 @@ def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: li
 
 
 def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | None = None,
-                 progress: Callable[[int], None] | None = None) -> Iterator[Output | Kept]:
+                 progress: Callable[[int], None] | None = None,
+                 search_rows: dict[str, str] | None = None) -> Iterator[Output | Kept]:
     """Every file of the site, one at a time. A content page whose render key equals the one in
-    `previous_keys` (the site being replaced) is not rendered again: it comes as Kept."""
+    `previous_keys` (the site being replaced) is not rendered again: it comes as Kept. `search_rows`:
+    search-index.js's rows, when the caller keeps them (emit/search_index.search_row_texts)."""
     renderer = Renderer(config, wiki)
     for item in render_many(renderer, sorted(wiki.entries), previous_keys):  # the expensive part, on every core
         yield item
@@ -284,7 +286,7 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
             progress(1)
     yield from listing_outputs(wiki, renderer)
     yield graph_json(wiki, config.summary_length)
-    yield search_index(wiki)
+    yield search_index(wiki, search_rows)
     yield from graph_outputs(wiki, renderer)
     yield from asset_outputs(config)
     yield from attachment_outputs(config, wiki)

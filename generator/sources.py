@@ -90,6 +90,19 @@ def discover_attachments(content_dir: Path) -> list[SourcePath]:
     return sorted(found)
 
 
+def attachment_stats(content_dir: Path) -> dict[SourcePath, tuple[int, int]]:
+    """Every attachment's size and modification time (what tells a build that one changed, unread)."""
+    found = {}
+    for src_path in discover_attachments(content_dir):
+        try:
+            info = os.stat(content_dir / src_path)
+        except OSError:
+            found[src_path] = (-1, -1)
+            continue
+        found[src_path] = (info.st_size, info.st_mtime_ns)
+    return found
+
+
 def read_attachment(content_dir: Path, src_path: SourcePath) -> tuple[bytes | None, list[Diagnostic]]:
     """The bytes of one attachment, or a diagnostic saying why it cannot be read."""
     try:

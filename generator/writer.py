@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Iterator
 from generator.emit import Kept, Output
 
 MARKER = ".kbwiki-site"  # in every output folder kbwiki made; its absence protects other folders
+JOURNAL = ".kbwiki-updating"  # while serve replaces files in place: which ones (see update_in_place)
 
 
 class OutputError(Exception):
@@ -54,7 +55,7 @@ def foreign_files(out_dir: Path, out_paths: Iterable[str]) -> list[str]:
     """
     if not out_dir.is_dir():
         return []
-    ours = set(out_paths) | {MARKER}
+    ours = set(out_paths) | {MARKER, JOURNAL}
     listed = read_manifest(out_dir).get("files")
     if isinstance(listed, list):
         ours |= {f for f in listed if isinstance(f, str)}
@@ -101,6 +102,9 @@ def reusable_keys(out_dir: Path) -> dict[str, str]:
     keys = read_manifest(out_dir).get("pages", {})
     if not isinstance(keys, dict):
         return {}
+    unsure = interrupted_update(out_dir)
+    if unsure is not None:
+        keys = {path: key for path, key in keys.items() if path not in unsure} if unsure else {}
     return {path: key for path, key in keys.items() if isinstance(key, str) and (out_dir / path).is_file()}
 
 
@@ -138,10 +142,55 @@ def write_tree(items: Iterable[Output | Kept], folder: Path, manifest: dict | No
         if item.key:
             keys[rel] = item.key
     files = sorted(written)
+    _write_manifest(folder, manifest, files, keys)
+    return files
+
+
+def _write_manifest(folder: Path, manifest: dict | None, files: list[str], keys: dict[str, str]) -> None:
     body = {"generator": "kbwiki", "note": "This folder is written by kbwiki; it is replaced on every build.",
             **(manifest or {}), "files": files, "pages": keys}
-    (folder / MARKER).write_text(json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
-    return files
+    text = json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n"
+    temporary = folder / (MARKER + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, folder / MARKER)
+
+
+def update_in_place(outputs: list[Output], out_dir: Path, manifest: dict, files: list[str], keys: dict[str, str]) -> None:
+    """Replace a few files of the site in `out_dir` where they are, each atomically, then the manifest.
+
+    For `kbwiki serve` after an edit that changes no page's shape (every file of the site stays, a few get
+    new bytes): readers see each file old or new, never half written. A journal names the files being
+    replaced until the manifest is written; if the update is cut short, the next build finds it and
+    treats those files as unknown (and the site as changed), so it writes them again.
+    """
+    out_dir = _real(out_dir)
+    journal = out_dir / JOURNAL
+    try:
+        journal.write_text(json.dumps(sorted(o.out_path for o in outputs)) + "\n", encoding="utf-8")
+        for output in outputs:
+            rel = output.out_path
+            if rel.startswith(("/", "../")) or "/../" in rel or rel == MARKER or rel not in files:
+                raise OutputError(f"an in-place update may only replace a file of the site: {rel}")
+            target = out_dir / rel
+            temporary = target.with_name(f".{target.name}.kbwiki-tmp")
+            temporary.write_bytes(output.data)
+            os.replace(temporary, target)
+        _write_manifest(out_dir, manifest, files, keys)
+        journal.unlink()
+    except OSError as exc:
+        where = exc.filename or out_dir
+        raise OutputError(f"cannot update the site: {where}: {exc.strerror or exc}") from None
+
+
+def interrupted_update(out_dir: Path) -> list[str] | None:
+    """The files an in-place update was replacing when it was cut short (None when none was)."""
+    try:
+        listed = json.loads((out_dir / JOURNAL).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return []
+    return [p for p in listed if isinstance(p, str)] if isinstance(listed, list) else []
 
 
 def write_site(items: Iterable[Output | Kept], out_dir: Path, manifest: dict | None = None,

@@ -155,3 +155,97 @@ def test_one_process_and_every_core_give_the_same_site(make_vault, tmp_path, mon
     monkeypatch.setenv("KBWIKI_JOBS", "2")
     run_build(Config(content_dir=content, out_dir=tmp_path / "many"), use_cache=False)
     assert tree(tmp_path / "one") == tree(tmp_path / "many")
+
+
+def test_a_cli_build_after_a_body_edit_starts_from_the_saved_state(wiki, tmp_path):
+    from generator.state import load_state, state_path
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    saved = state_path(tmp_path / "cache", tmp_path / "site")
+    assert load_state(saved) is not None
+    (tmp_path / "cache" / "parse.sqlite").unlink()  # the fast path needs no parse cache: it parses the edited page
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text().replace("## Connections", "Interaction Models are named here.\n\n## Connections"))
+    result = run_build(config, cache_dir=tmp_path / "cache")
+    assert (result.parsed, result.cached, result.rendered) == (1, 10, 1)
+    assert not (tmp_path / "cache" / "parse.sqlite").exists()
+    assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")
+    assert [d.as_fields() for d in result.diagnostics] == [d.as_fields() for d in run_build(
+        Config(content_dir=wiki, out_dir=tmp_path / "other"), use_cache=False).diagnostics]
+
+
+def test_a_damaged_saved_state_means_a_full_build(wiki, tmp_path):
+    from generator.state import load_state, state_path
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    saved = state_path(tmp_path / "cache", tmp_path / "site")
+    saved.write_bytes(b"not a pickle at all")
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text() + "\nMore.\n")
+    result = run_build(config, cache_dir=tmp_path / "cache")
+    assert result.written and not result.notes
+    assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")
+    assert load_state(saved) is not None  # the full build saved a good one again
+
+
+def test_a_saved_state_of_another_site_than_the_one_in_the_folder_is_not_used(wiki, tmp_path):
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    older = tmp_path / "older-site"
+    shutil.copytree(tmp_path / "site", older)
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text() + "\nFirst edit.\n")
+    run_build(config, cache_dir=tmp_path / "cache")  # the saved state now describes this site
+    shutil.rmtree(tmp_path / "site")
+    shutil.copytree(older, tmp_path / "site")  # someone put the older site back
+    page.write_text(page.read_text() + "\nSecond edit.\n")
+    run_build(config, cache_dir=tmp_path / "cache")
+    assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")
+
+
+def test_serve_writes_a_body_edit_in_place_and_equals_a_cold_build(wiki, tmp_path):
+    from generator.build import Session
+    out = tmp_path / "site"
+    session = Session(Config(content_dir=wiki, out_dir=out), cache_dir=tmp_path / "cache", remember=True)
+    session.build()
+    folder, untouched = out.stat().st_ino, (out / "index.html").stat().st_ino
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text() + "\nA sentence for the served page.\n")
+    result = session.build({"concepts/full-duplex-interaction.md"})
+    assert (result.parsed, result.rendered) == (1, 1)
+    assert out.stat().st_ino == folder and (out / "index.html").stat().st_ino == untouched  # the same folder, files left
+    assert "A sentence for the served page." in (out / "full-duplex-interaction.html").read_text()
+    assert not (out / ".kbwiki-updating").exists()
+    assert tree(out) == cold(wiki, tmp_path, "cold")
+
+
+def test_an_update_in_place_cut_short_is_redone_by_the_next_build(wiki, tmp_path):
+    import json
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    out = tmp_path / "site"
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text() + "\nWritten while serve was killed.\n")
+    # What a kill leaves: the journal, and a file already replaced (here with bytes of neither version)
+    (out / ".kbwiki-updating").write_text(json.dumps(["full-duplex-interaction.html"]))
+    (out / "full-duplex-interaction.html").write_text("half of an update")
+    run_build(config, cache_dir=tmp_path / "cache")
+    assert tree(out) == cold(wiki, tmp_path, "cold")
+    page.write_text(page.read_text().replace("\nWritten while serve was killed.\n", "\n"))  # and back, with a journal again
+    (out / ".kbwiki-updating").write_text(json.dumps(["full-duplex-interaction.html"]))
+    (out / "full-duplex-interaction.html").write_text("half of an update")
+    run_build(config, cache_dir=tmp_path / "cache")
+    assert tree(out) == cold(wiki, tmp_path, "cold-2")
+
+
+def test_a_changed_attachment_is_copied_again(make_vault, tmp_path):
+    import os
+    content = make_vault({"a.md": "# A\n\n![[pic.png]]\n", "pic.png": b"\x89PNG first"})
+    config = Config(content_dir=content, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    (content / "pic.png").write_bytes(b"\x89PNG other")  # the same size
+    stat = (content / "pic.png").stat()
+    os.utime(content / "pic.png", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    result = run_build(config, cache_dir=tmp_path / "cache")
+    assert not result.unchanged
+    assert (tmp_path / "site" / "files" / "pic.png").read_bytes() == b"\x89PNG other"

@@ -256,3 +256,16 @@ def test_concurrent_builds_leave_one_whole_site_never_a_mix(tmp_path, make_vault
             assert code == cli.EXIT_OK or (code == cli.EXIT_USAGE and "another kbwiki build" in err), err
         assert pages_of(snapshot(out)) in expected
         assert leftovers(out) == []
+
+
+def test_an_update_in_place_replaces_only_files_of_the_site(built):
+    from generator.emit import Output
+    from generator.writer import OutputError, read_manifest, update_in_place
+    _, out, _ = built
+    files = read_manifest(out)["files"]
+    update_in_place([Output(files[0], b"new bytes")], out, {"fingerprint": "x"}, files, {})
+    assert (out / files[0]).read_bytes() == b"new bytes" and read_manifest(out)["fingerprint"] == "x"
+    assert not (out / ".kbwiki-updating").exists()
+    with pytest.raises(OutputError):
+        update_in_place([Output("not-in-the-site.html", b"x")], out, {}, files, {})
+    assert not (out / "not-in-the-site.html").exists()

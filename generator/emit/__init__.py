@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.paths import OutPath
+from generator.records import compact_pickle
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Output:
     """One file of the site: where it goes (relative to the site root) and its bytes."""
@@ -16,6 +18,7 @@ class Output:
     key: str = ""  # render key of a content page ("" for other files)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Kept:
     """A content page whose render key matches the current site's: its file is kept as it is."""

@@ -40,30 +40,52 @@ def first_section(body: RenderedBody) -> tuple[str, str]:
     return headings[0].text, text[start:end if end >= 0 else len(text)].strip()
 
 
+def search_types(wiki: Wiki) -> list[str]:
+    """The page types, sorted: rows name their type by its index in this list."""
+    return sorted({entry.page.type for entry in wiki.entries.values()})
+
+
+def search_row(wiki: Wiki, slug: str, type_index: dict[str, int]) -> list:
+    """One page's row, in FIELDS order."""
+    entry = wiki.entries[slug]
+    page = entry.page
+    heading, section = first_section(entry.parsed.body)
+    return [entry.out_path, page.title, type_index[page.type], list(page.aliases), list(page.tags),
+            truncate(page.summary, SUMMARY_CHARS), heading, truncate(section, SECTION_CHARS),
+            truncate(entry.parsed.body.text, BODY_CHARS)]
+
+
 def search_rows(wiki: Wiki) -> tuple[list[str], list[list]]:
     """(type names, one row per page in FIELDS order, by slug) — the index as plain data."""
-    types = sorted({entry.page.type for entry in wiki.entries.values()})
+    types = search_types(wiki)
     type_index = {name: i for i, name in enumerate(types)}
-    rows = []
-    for slug in sorted(wiki.entries):
-        entry = wiki.entries[slug]
-        page = entry.page
-        heading, section = first_section(entry.parsed.body)
-        rows.append([entry.out_path, page.title, type_index[page.type], list(page.aliases), list(page.tags),
-                     truncate(page.summary, SUMMARY_CHARS), heading, truncate(section, SECTION_CHARS),
-                     truncate(entry.parsed.body.text, BODY_CHARS)])
-    return types, rows
+    return types, [search_row(wiki, slug, type_index) for slug in sorted(wiki.entries)]
 
 
-def search_index_bytes(wiki: Wiki) -> bytes:
-    """The bytes of search-index.js (a benchmark measures these against the site's size)."""
-    types, rows = search_rows(wiki)
-    data = {"version": FORMAT_VERSION, "fields": list(FIELDS), "types": types,
-            "type_labels": [type_label(t) for t in types], "pages": rows}
-    text = script_json(data)  # page text cannot end the script or break a string literal
+def search_row_texts(wiki: Wiki, slugs, types: list[str]) -> dict[str, str]:
+    """Each page's row as the JSON text search-index.js holds (a rebuild after an edit re-encodes only the
+    edited pages' rows; `types` must be search_types(wiki))."""
+    type_index = {name: i for i, name in enumerate(types)}
+    return {slug: script_json(search_row(wiki, slug, type_index)) for slug in slugs}
+
+
+def search_index_bytes(wiki: Wiki, row_texts: dict[str, str] | None = None, types: list[str] | None = None) -> bytes:
+    """The bytes of search-index.js, from the rows' JSON texts and the types (computed here when not given).
+
+    The same bytes as script_json() of the whole index: keys sorted, rows in slug order, and escaping
+    works character by character, so rows can be encoded one at a time."""
+    types = search_types(wiki) if types is None else types
+    if row_texts is None:
+        row_texts = search_row_texts(wiki, wiki.entries, types)
+    head = {"fields": list(FIELDS), "type_labels": [type_label(t) for t in types], "types": types,
+            "version": FORMAT_VERSION}
+    rest = script_json(head)  # '{"fields":[...],"type_labels":[...],"types":[...],"version":1}'
+    before, _, after = rest.partition(',"type_labels":')
+    pages = ",".join(row_texts[slug] for slug in sorted(wiki.entries))
+    text = f'{before},"pages":[{pages}],"type_labels":{after}'
     return f"window.KBWIKI_SEARCH={text};\n".encode("utf-8")
 
 
-def search_index(wiki: Wiki) -> Output:
+def search_index(wiki: Wiki, row_texts: dict[str, str] | None = None, types: list[str] | None = None) -> Output:
     """search-index.js at the site root."""
-    return Output(paths.SEARCH_INDEX, search_index_bytes(wiki))
+    return Output(paths.SEARCH_INDEX, search_index_bytes(wiki, row_texts, types))
