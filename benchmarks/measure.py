@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-SAMPLE_SECONDS = 0.1  # how often the process tree's RSS is summed (a /proc scan costs a few ms)
+SAMPLE_SECONDS = 0.1  # how often the process tree's memory is summed (a /proc scan costs a few ms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,8 @@ class Run:
         return ""
 
 
-def tree_rss(root: int, include_root: bool = True) -> int:
-    """The summed resident memory of a process (unless include_root is False) and all its descendants now (bytes)."""
+def _tree(root: int, include_root: bool) -> tuple[list[int], dict[int, int]]:
+    """The pids of a process (unless include_root is False) and all its descendants now, and every RSS."""
     parent: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -61,16 +61,47 @@ def tree_rss(root: int, include_root: bool = True) -> int:
     children: dict[int, list[int]] = {}
     for pid, ppid in parent.items():
         children.setdefault(ppid, []).append(pid)
-    total, stack = 0, [root] if include_root else list(children.get(root, ()))
+    found, stack = [], [root] if include_root else list(children.get(root, ()))
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        found.append(pid)
         stack.extend(children.get(pid, ()))
+    return found, rss
+
+
+def tree_rss(root: int, include_root: bool = True) -> int:
+    """The summed resident memory of a process (unless include_root is False) and all its descendants now (bytes).
+
+    Forked workers share most of their pages with their parent; RSS counts those pages once per process."""
+    pids, rss = _tree(root, include_root)
+    return sum(rss.get(pid, 0) for pid in pids)
+
+
+def _pss(pid: int) -> int | None:
+    """A process's proportional set size (shared pages divided among the processes sharing them), bytes."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def tree_pss(root: int, include_root: bool = True) -> int:
+    """The summed PSS of a process tree now (bytes): the memory the tree really uses, shared pages counted
+    once. Falls back to RSS for a process whose PSS cannot be read."""
+    pids, rss = _tree(root, include_root)
+    total = 0
+    for pid in pids:
+        pss = _pss(pid)
+        total += pss if pss is not None else rss.get(pid, 0)
     return total
 
 
 class _Sampler(threading.Thread):
-    """Polls tree_rss(pid) until stopped; keeps the peak."""
+    """Polls tree_pss(pid) until stopped; keeps the peak."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -79,7 +110,7 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.wait(SAMPLE_SECONDS):
-            self.peak = max(self.peak, tree_rss(self.pid, include_root=False))
+            self.peak = max(self.peak, tree_pss(self.pid, include_root=False))
 
     def stop(self) -> None:
         self._halt.set()
@@ -120,9 +151,9 @@ def run_command(cmd: list[str], log: Path, cwd: Path | None = None, timeout: flo
                 env: dict | None = None) -> Run:
     """Run `cmd` (output appended to `log`) and measure it.
 
-    Seconds: the command's wall time, measured by the wrapper around fork/exec/wait. Peak RSS:
-    the larger of the biggest single process (wait4's ru_maxrss) and the sampled sum over the
-    process tree (catches worker pools; sampled every SAMPLE_SECONDS).
+    Seconds: the command's wall time, measured by the wrapper around fork/exec/wait. Peak memory:
+    the larger of the biggest single process's peak RSS (wait4's ru_maxrss) and the sampled sum of
+    PSS over the process tree (worker pools; shared pages counted once; every SAMPLE_SECONDS).
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     report = log.with_name(log.name + ".last")

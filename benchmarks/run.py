@@ -200,7 +200,7 @@ class Bench:
                         seen = True
                         break
                     time.sleep(0.02)
-                run = measure.Run(time.perf_counter() - started, measure.tree_rss(proc.pid),
+                run = measure.Run(time.perf_counter() - started, measure.tree_pss(proc.pid),
                                   0 if seen else 1, "" if seen else "the edit never showed (120 s)")
                 if not self.record(result, run, i):
                     return

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from generator.cache import CACHE_DIR, ParseCache
+from generator.cache import CACHE_DIR, ParseCache, parse_key
 from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.render import theme_fingerprint
@@ -23,11 +23,11 @@ from generator.emit.search_index import search_index, search_row_texts, search_t
 from generator.links import LinkRef, normalize
 from generator.lint import unlinked_mentions
 from generator.markdown import make_markdown, note_embeds
-from generator.model import Entry, ParsedPage, Wanted, WantedRef, Wiki
+from generator.model import Entry, ParsedPage, Wanted, WantedRef, Wiki, lean
 from generator.render import Renderer
 from generator.site import analyse, parse_all, parse_source, read_all, render_items, resolve_links
 from generator.sources import SourceFile, attachment_stats, read_source
-from generator.state import BuildState, load_state, save_state, state_path, with_entries
+from generator.state import BuildState, PageRecords, load_state, save_state, state_path, with_entries
 from generator.writer import build_lock, interrupted_update, read_manifest, reusable_keys, update_in_place, write_site
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -148,29 +148,37 @@ class Session:
         cache = ParseCache(self.cache_dir) if self.use_cache else None
         notes = [cache.problem] if cache and cache.problem else []
         tick = progress("Parsing", len(sources)) if progress else None
+        live_keys = {parse_key(config, s.src_path, s.raw) for s in sources}
         gc.unfreeze()  # the last build's objects (serve) may be collected again
-        parsed, parse_problems = parse_all(config, sources, cache, tick, self._memory)
+        # serve keeps every parse in memory for its next full build; the CLI lets them go once linted
+        parsed, parse_problems = parse_all(config, sources, cache, tick, self._memory if self.remember else None)
+        count = len(sources)
+        del sources  # the files' bytes are not needed any more
         gc.freeze()  # parsed pages live to the end: later collections need not walk them again
         wiki, diagnostics = analyse(config, parsed, problems + parse_problems)
+        del parsed
+        wiki.entries = {slug: lean(entry) for slug, entry in wiki.entries.items()}  # rendering reads no Markdown or prose
         gc.freeze()  # nor the gathered wiki (nor, in forked render workers, touch its memory: pages stay shared)
         if cache:
-            cache.keep_only(set(self._memory))
+            cache.keep_only(live_keys)
             cache.close()
-        fresh = len(sources) - (cache.hits if cache else 0)
-        result = BuildResult(diagnostics, pages=len(wiki.entries), parsed=fresh, cached=len(sources) - fresh,
+        fresh = count - (cache.hits if cache else 0)
+        result = BuildResult(diagnostics, pages=len(wiki.entries), parsed=fresh, cached=count - fresh,
                              notes=notes, wiki=wiki)
         if write and not (config.strict and diagnostics):
             tick = progress("Rendering", len(wiki.entries)) if progress else None
-            types = search_types(wiki)
-            rows = search_row_texts(wiki, wiki.entries, types)
+            embedded = _embedded(wiki)
+            records = PageRecords(search_types(wiki), {wiki.by_src[src] for src in embedded if src in wiki.by_src},
+                                  blobs_too=not self.remember and self.use_cache)
             written: dict[str, str] = {}
-            items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, rows), result, written)
+            items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, records), result, written)
             self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
             by_file: dict[str, list[Diagnostic]] = {}
             for problem in parse_problems:
                 by_file.setdefault(problem.src_path, []).append(problem)
             self._remember(BuildState(theme, fingerprint, digests, attachments, wiki, diagnostics, by_file, sorted(written),
-                                      {path: key for path, key in written.items() if key}, types, rows, _embedded(wiki)), result)
+                                      {path: key for path, key in written.items() if key}, records.types, records.rows,
+                                      embedded), result, records.blobs)
         return result
 
     def _from_saved_state(self, theme: str, digests: dict[str, str], attachments: dict, manifest: dict,
@@ -189,11 +197,11 @@ class Session:
             self._last = None
         return result
 
-    def _remember(self, state: BuildState, result: BuildResult) -> None:
+    def _remember(self, state: BuildState, result: BuildResult, blobs: dict | None = None) -> None:
         """Keep the state of the site just written: in memory, and for the next CLI build in the cache folder."""
         self._last = state
         if not self.remember and self.use_cache:
-            problem = save_state(state_path(self.cache_dir, self.config.out_dir), state)
+            problem = save_state(state_path(self.cache_dir, self.config.out_dir), state, blobs)
             if problem:
                 result.notes.append(problem)
 
@@ -278,7 +286,7 @@ def _embedded(wiki: Wiki) -> set[str]:
     """Source paths of the pages some page embeds (![[Note]])."""
     found = set()
     for entry in wiki.entries.values():
-        for target in note_embeds(entry.parsed.body.html):
+        for target in (note_embeds(entry.parsed.body.html) if entry.parsed.body.has(b"kbref:e:") else ()):
             hit = wiki.resolver.resolve(LinkRef(target, syntax="embed", base=entry.page.folder), entry.page.src_path).src_path
             if hit:
                 found.add(hit)

@@ -11,7 +11,7 @@ from generator import __version__
 from generator.config import Config
 
 CACHE_DIR = ".kbwiki-cache"
-SCHEMA = 4  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked)
+SCHEMA = 6  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked; 5: ParsedPage.search; 6: UTF-8 bodies)
 
 
 def parse_key(config: Config, src_path: str, raw: bytes) -> str:
@@ -76,7 +76,7 @@ class ParseCache:
         return found
 
     def put_many(self, items: dict[str, object]) -> None:
-        """Store values (a failure only turns the cache off)."""
+        """Store values, or their pickled bytes as they are (a failure only turns the cache off)."""
         if self._db is None or not items:
             return
         try:
@@ -84,7 +84,7 @@ class ParseCache:
                 pending = list(items.items())
                 for start in range(0, len(pending), 256):  # pickled in batches: never the whole wiki at once
                     self._db.executemany("INSERT OR REPLACE INTO parsed (key, data) VALUES (?, ?)",
-                                         [(k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL))
+                                         [(k, v if isinstance(v, bytes) else pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL))
                                           for k, v in pending[start:start + 256]])
         except (sqlite3.Error, pickle.PicklingError) as exc:
             self._disable(exc)

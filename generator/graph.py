@@ -50,11 +50,11 @@ class WikiGraph:
             for tag in self.tags[slug]:
                 self._tag_pages[tag].append(slug)
         self._order_key = {slug: (title.casefold(), slug) for slug, title in self.titles.items()}
-        self._succ = {n: list(self.graph.successors(n)) for n in self.graph}
-        self._pred = {n: list(self.graph.predecessors(n)) for n in self.graph}
-        self._succ_set = {n: set(ws) for n, ws in self._succ.items()}
-        self._pred_set = {n: set(ws) for n, ws in self._pred.items()}
-        self._degree = {n: len(self._pred_set[n] | self._succ_set[n]) for n in self.graph}
+        # networkx's own adjacency (node -> {neighbour: edge data}, in insertion order): iterated and looked up
+        # directly in the hot loops below, rather than through its read-only views or copied into lists and sets
+        self._succ = self.graph._succ
+        self._pred = self.graph._pred
+        self._degree = {n: len(self._pred[n].keys() | self._succ[n].keys()) for n in self.graph}
         self._backlinks: dict[str, list[str]] = {}
         self._light: dict[int, dict[str, float]] = {}
 
@@ -75,13 +75,13 @@ class WikiGraph:
             found = self._backlinks[slug] = sorted(self._pred[slug], key=self._order_key.__getitem__)
         return found
 
-    def outlinks_set(self, slug: str) -> set[str]:
-        """The pages `slug` links to, as a set (the graph's own: do not change it)."""
-        return self._succ_set[slug]
+    def outlinks_set(self, slug: str):
+        """The pages `slug` links to, as a set-like view."""
+        return self._succ[slug].keys()
 
-    def backlinks_set(self, slug: str) -> set[str]:
-        """The pages that link to `slug`, as a set (the graph's own: do not change it)."""
-        return self._pred_set[slug]
+    def backlinks_set(self, slug: str):
+        """The pages that link to `slug`, as a set-like view."""
+        return self._pred[slug].keys()
 
     def in_degree(self, slug: str) -> int:
         """How many other pages link to `slug`."""
@@ -89,7 +89,7 @@ class WikiGraph:
 
     def links(self, a: str, b: str) -> bool:
         """Whether page `a` links to page `b`."""
-        return b in self._succ_set[a]
+        return b in self._succ[a]
 
     def outlinks(self, slug: str) -> list[str]:
         """Every page `slug` links to, once each, by title."""
@@ -160,13 +160,13 @@ class WikiGraph:
 
     def _reason(self, u: str, v: str, light: dict[str, float]) -> str:
         """A short reason: the heavier of the shared-page kinds, else the direct link, else shared tags."""
-        both_link = self._shared(self._succ, self._succ_set, u, v, light)
-        links_both = self._shared(self._pred, self._pred_set, u, v, light)
+        both_link = self._shared(self._succ, u, v, light)
+        links_both = self._shared(self._pred, u, v, light)
         if both_link and sum(light[w] for w in both_link) >= sum(light[w] for w in links_both):
             return "both link to " + self._names(both_link, light)
         if links_both:
             return self._names(links_both, light) + (" links" if len(links_both) == 1 else " link") + " to both"
-        forward, backward = v in self._succ_set[u], u in self._succ_set[v]
+        forward, backward = v in self._succ[u], u in self._succ[v]
         if forward and backward:
             return "they link to each other"
         if forward:
@@ -177,11 +177,11 @@ class WikiGraph:
         return "shared tag" + ("s " if len(tags) > 1 else " ") + ", ".join(tags[:3])
 
     @staticmethod
-    def _shared(lists: dict, sets: dict, u: str, v: str, light: dict[str, float]) -> list[str]:
+    def _shared(adjacency: dict, u: str, v: str, light: dict[str, float]) -> list[str]:
         """Neighbours (of one direction) u and v share, leaving out hubs; walks the shorter list."""
-        short, other = (u, v) if len(lists[u]) <= len(lists[v]) else (v, u)
-        found = sets[other]
-        return [w for w in lists[short] if w in found and w in light]
+        short, other = (u, v) if len(adjacency[u]) <= len(adjacency[v]) else (v, u)
+        found = adjacency[other]
+        return [w for w in adjacency[short] if w in found and w in light]
 
     def _names(self, slugs: list[str], light: dict[str, float]) -> str:
         order = self._order_key

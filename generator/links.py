@@ -375,13 +375,14 @@ class Suggester:
     def __init__(self, resolver: Resolver):
         self._resolver = resolver
         self._index: dict[str, list[int]] | None = None
-        self._grams: list[set[str]] = []
+        self._grams: list[tuple[str, ...]] = []  # each name's trigrams: tuples of shared strings (sets of their own weigh ~5x)
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def _build(self) -> dict[str, list[int]]:
         index: dict[str, list[int]] = defaultdict(list)
+        shared: dict[str, str] = {}
         for i, name in enumerate(self._resolver.names()):
-            grams = _grams(name)
+            grams = tuple(shared.setdefault(gram, gram) for gram in _grams(name))
             self._grams.append(grams)
             for gram in grams:
                 index[gram].append(i)
@@ -402,7 +403,7 @@ class Suggester:
         scored = []
         for i in candidates:
             other = self._grams[i]
-            shared = len(grams & other)
+            shared = len(grams.intersection(other))
             score = shared / (len(grams) + len(other) - shared)
             if score >= self.MIN_SIMILARITY:
                 scored.append((-score, names[i]))

@@ -199,7 +199,7 @@ def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, S
 def _position(entry: Entry, written: str) -> tuple[int, int]:
     """Line and column of the first line of the body that holds `written` (case-insensitive); 0, 0 if none."""
     wanted = written.casefold()
-    for offset, line in enumerate(entry.page.body.split("\n")):
+    for offset, line in enumerate(entry.parsed.markdown.decode("utf-8").split("\n")):
         if line.lstrip().startswith("#"):
             continue  # headings are not searched
         column = line.casefold().find(wanted)

@@ -54,14 +54,30 @@ class Heading:
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
-    """A body rendered to HTML with link placeholders, plus what other stages need from it."""
+    """A body rendered to HTML with link placeholders, plus what other stages need from it.
 
-    html: str
+    The HTML and the prose are kept as UTF-8 (`html`, `prose` decode them): a wiki holds every page's body
+    in memory until it is rendered, and text with one character past U+00FF takes two bytes a character
+    (or four) as a Python string."""
+
+    html_utf8: bytes
     headings: tuple[Heading, ...]
-    text: str  # plain reading text of the whole body (for search)
-    prose: str = ""  # reading text without links, code and headings, one run per line (for unlinked mentions)
+    text: str  # plain reading text of the whole body (for search; not kept once parsed, see ParsedPage.search)
+    prose_utf8: bytes = b""  # reading text without links, code and headings, one run per line (for unlinked mentions)
     placeholders: tuple[tuple[str, str, str], ...] = ()  # every (syntax, target, fragment) fill_links() will ask for
     blocked: tuple[str, ...] = ()  # script-running URLs removed from links and images
+
+    @property
+    def html(self) -> str:
+        return self.html_utf8.decode("utf-8")
+
+    @property
+    def prose(self) -> str:
+        return self.prose_utf8.decode("utf-8")
+
+    def has(self, marker: bytes) -> bool:
+        """Whether the HTML holds `marker` (a placeholder prefix), without decoding it."""
+        return marker in self.html_utf8
 
 
 @compact_pickle
@@ -271,7 +287,8 @@ def render_body(md: markdown.Markdown, body: str) -> RenderedBody:
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
     text = " ".join(getattr(md, "kb_text", "").split())
     placeholders = tuple(dict.fromkeys((m.group(1), unquote(m.group(2)), unquote(m.group(3))) for m in _PLACEHOLDER.finditer(html)))
-    return RenderedBody(html=html, headings=headings, text=text, prose=getattr(md, "kb_prose", ""), placeholders=placeholders,
+    return RenderedBody(html_utf8=html.encode("utf-8"), headings=headings, text=text,
+                        prose_utf8=getattr(md, "kb_prose", "").encode("utf-8"), placeholders=placeholders,
                         blocked=tuple(getattr(md, "kb_blocked", ())))
 
 

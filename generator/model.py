@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from generator.content import Page
@@ -22,6 +23,10 @@ class ParsedPage:
     body: RenderedBody
     refs: tuple[LinkRef, ...]
     digest: str = ""  # hash of the file's bytes: what the page's own HTML depends on
+    # What search-index.js holds of the body: first section heading, its text, the reading text, cut to size
+    # (emit/search_index.search_text). body.text itself is not kept.
+    search: tuple[str, str, str] = ("", "", "")
+    markdown: bytes = b""  # the page's Markdown body (Page.body) as UTF-8, for lint; dropped once linted (lean())
 
 
 @compact_pickle
@@ -47,6 +52,16 @@ class Entry:
     @property
     def page(self) -> Page:
         return self.parsed.page
+
+
+def lean(entry: Entry) -> Entry:
+    """An entry without what only parsing and linting read (the page's Markdown, its prose): what
+    rendering needs, in less memory."""
+    parsed = entry.parsed
+    if not parsed.markdown and not parsed.body.prose_utf8:
+        return entry
+    parsed = dataclasses.replace(parsed, markdown=b"", body=dataclasses.replace(parsed.body, prose_utf8=b""))
+    return dataclasses.replace(entry, parsed=parsed)
 
 
 @compact_pickle

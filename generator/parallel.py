@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator, Mapping
@@ -13,6 +14,7 @@ from generator.sources import SourceFile
 
 MIN_PARALLEL = 64  # fewer files than this parse faster in-process than a pool starts
 CHUNK = 32
+WAVE = 16  # chunks per set of forked workers (map_forked)
 
 _worker_config: Config | None = None
 _worker_md = None
@@ -35,13 +37,15 @@ def _init(config: Config) -> None:
     _worker_config, _worker_md = config, make_markdown()
 
 
-def _parse_chunk(chunk: list[SourceFile]) -> list:
+def _parse_chunk(chunk: list[SourceFile]) -> list[bytes]:
     from generator.site import parse_source
-    return [parse_source(source, _worker_config, _worker_md) for source in chunk]
+    # Pickled here: the parent keeps these bytes for the parse cache as they are (no second pickling).
+    return [pickle.dumps(parse_source(source, _worker_config, _worker_md), protocol=pickle.HIGHEST_PROTOCOL)
+            for source in chunk]
 
 
 def parse_many(sources: list[SourceFile], config: Config, progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
-    """parse_source() over every file, in order; progress(n) after each n files."""
+    """parse_source() over every file, in order, as (result, its pickled bytes or None); progress(n) after each n files."""
     from generator.markdown import make_markdown
     from generator.site import parse_source
 
@@ -49,7 +53,7 @@ def parse_many(sources: list[SourceFile], config: Config, progress: Callable[[in
     if workers == 1 or len(sources) < MIN_PARALLEL:
         md = make_markdown()
         for source in sources:
-            yield parse_source(source, config, md)
+            yield parse_source(source, config, md), None
             if progress:
                 progress(1)
         return
@@ -59,7 +63,8 @@ def parse_many(sources: list[SourceFile], config: Config, progress: Callable[[in
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                              initializer=_init, initargs=(config,)) as pool:
         for results in pool.map(_parse_chunk, chunks):
-            yield from results
+            for data in results:
+                yield pickle.loads(data), data
             if progress:
                 progress(len(results))
 
@@ -92,19 +97,47 @@ def map_forked(work: Callable[[list], list], items: list, least: int = MIN_PARAL
         return
     _forked_work = work
     try:
-        with ProcessPoolExecutor(max_workers=worker_count(), mp_context=multiprocessing.get_context("fork")) as pool:
-            for results in pool.map(_run_forked, chunks):
-                yield from results
+        # Workers live for one wave of chunks, then fresh ones are forked: a forked worker slowly copies the
+        # parent's memory it reads (CPython writes reference counts), so long-lived workers would end up
+        # holding a second copy of the wiki each.
+        for start in range(0, len(chunks), WAVE):
+            yield from _wave(work, chunks[start:start + WAVE])
     finally:
         _forked_work = None
 
 
-def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None = None) -> Iterator:
+def _wave(work: Callable[[list], list], wave: list[list]) -> Iterator:
+    """The results of work(chunk) for each chunk of the wave, in order, from forked workers and this process.
+
+    One core's worth of the work is done here, not in another worker (one copy fewer of what workers copy):
+    while the next result in order is not ready, this process takes the last chunk no worker has started."""
+    with ProcessPoolExecutor(max_workers=worker_count() - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_run_forked, chunk) for chunk in wave]
+        done_here: dict[int, list] = {}
+        last = len(wave) - 1
+        for i in range(len(wave)):
+            if i in done_here:
+                yield from done_here.pop(i)
+                continue
+            while last > i and not futures[i].done():
+                if futures[last].cancel():  # no worker has it yet
+                    done_here[last] = work(wave[last])
+                last -= 1
+            yield from futures[i].result()
+
+
+def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None = None,
+                also: Callable[[str], object] | None = None) -> Iterator:
     """Content pages planned and rendered on every core, in order: a page whose render key equals its key
     in `previous` (the site being replaced) comes as Kept, unrendered. Workers are forked so they share the
-    gathered wiki and the renderer (templates compiled once) without pickling them."""
+    gathered wiki and the renderer (templates compiled once) without pickling them. With `also`, each
+    item comes as (item, also(slug)): more work per page, done in the same workers."""
     previous = previous or {}
-    return map_forked(lambda chunk: list(_render_in_process(renderer, chunk, previous)), slugs)
+
+    def work(chunk: list[str]) -> list:
+        items = list(_render_in_process(renderer, chunk, previous))
+        return items if also is None else [(item, also(slug)) for item, slug in zip(items, chunk)]
+    return map_forked(work, slugs)
 
 
 def _render_in_process(renderer, slugs: list[str], previous: Mapping[str, str]) -> Iterator:

@@ -20,7 +20,7 @@ from generator.emit.exports import export_outputs
 from generator.emit.graph_json import graph_json
 from generator.emit.graph_view import graph_outputs
 from generator.emit.listings import listing_outputs
-from generator.emit.search_index import search_index
+from generator.emit.search_index import search_index, search_text
 from generator.emit.recent import recent_changes
 from generator.graph import WikiGraph
 from generator.lint import lint
@@ -32,6 +32,7 @@ from generator.paths import SourcePath, Slug, page_out_path, slugify
 from generator.render import Renderer
 from generator.parallel import map_forked, parse_many, render_many
 from generator.sanitize import sanitize_html
+from generator.state import PageRecords
 from generator.sources import SourceFile, discover, discover_attachments, read_source, unreadable_attachments
 
 
@@ -57,9 +58,13 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
     scanned = extract_links(page.body, page.body_line, page.src_path)
     refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.folder)
     if config.sanitize:
-        body = dataclasses.replace(body, html=sanitize_html(body.html))
+        body = dataclasses.replace(body, html_utf8=sanitize_html(body.html).encode("utf-8"))
     digest = hashlib.blake2b(source.raw, digest_size=16).hexdigest()
-    return ParsedPage(page, body, refs, digest), problems + page_problems + unsafe_url_problems(page, body.blocked)
+    search = search_text(body)
+    body = dataclasses.replace(body, text="")  # what search needs of it is in `search`
+    problems += page_problems + unsafe_url_problems(page, body.blocked)
+    markdown = page.body.encode("utf-8")  # kept for lint's line numbers, as UTF-8 (see RenderedBody)
+    return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, markdown), problems
 
 
 def unsafe_url_problems(page: Page, blocked: tuple[str, ...]) -> list[Diagnostic]:
@@ -224,6 +229,9 @@ def read_all(config: Config) -> tuple[list[SourceFile], list[Diagnostic]]:
     return sources, problems
 
 
+CACHE_BATCH = 256  # parsed pages written to the parse cache per transaction
+
+
 def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | None = None,
               progress: Callable[[int], None] | None = None,
               memory: dict[str, tuple] | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
@@ -240,9 +248,17 @@ def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | Non
     todo = [s for s in sources if keys[s.src_path] not in cached]
     if progress and len(cached):
         progress(len(cached))
-    fresh = {s.src_path: result for s, result in zip(todo, parse_many(todo, config, progress))}
+    fresh: dict[str, tuple] = {}
+    pending: dict[str, object] = {}  # parse_key -> the result, pickled by a worker when one parsed it
+    for source, (result, data) in zip(todo, parse_many(todo, config, progress)):
+        fresh[source.src_path] = result
+        if cache:
+            pending[keys[source.src_path]] = data if data is not None else result
+            if len(pending) >= CACHE_BATCH:  # stored as they come: never every page's bytes at once
+                cache.put_many(pending)
+                pending = {}
     if cache:
-        cache.put_many({keys[src]: result for src, result in fresh.items()})
+        cache.put_many(pending)
         cache.hits, cache.misses = len(sources) - len(todo), len(todo)
     parsed: list[ParsedPage] = []
     problems: list[Diagnostic] = []
@@ -275,15 +291,23 @@ def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: li
 
 def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | None = None,
                  progress: Callable[[int], None] | None = None,
-                 search_rows: dict[str, str] | None = None) -> Iterator[Output | Kept]:
+                 records: PageRecords | None = None) -> Iterator[Output | Kept]:
     """Every file of the site, one at a time. A content page whose render key equals the one in
-    `previous_keys` (the site being replaced) is not rendered again: it comes as Kept. `search_rows`:
-    search-index.js's rows, when the caller keeps them (emit/search_index.search_row_texts)."""
+    `previous_keys` (the site being replaced) is not rendered again: it comes as Kept. `records`
+    collects what the build state keeps of each page, made by the same workers."""
     renderer = Renderer(config, wiki)
-    for item in render_many(renderer, sorted(wiki.entries), previous_keys):  # the expensive part, on every core
+    slugs = sorted(wiki.entries)
+    also = (lambda slug: records.make(wiki, slug)) if records is not None else None
+    for made in render_many(renderer, slugs, previous_keys, also):  # the expensive part, on every core
+        if records is not None:
+            item, record = made
+            records.add(record)
+        else:
+            item = made
         yield item
         if progress:
             progress(1)
+    search_rows = records.rows if records is not None else None
     yield from listing_outputs(wiki, renderer)
     yield graph_json(wiki, config.summary_length)
     yield search_index(wiki, search_rows)

@@ -16,16 +16,17 @@ import hashlib
 import os
 import pickle
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 from generator import __version__
 from generator.diagnostics import Diagnostic
+from generator.emit.search_index import search_row_texts
 from generator.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 1
+SCHEMA = 4  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows)
 
 
 @dataclass(slots=True)
@@ -42,7 +43,7 @@ class BuildState:
     files: list[str]
     keys: dict[str, str]
     search_types: list[str]  # the page types search-index.js lists
-    search_rows: dict[str, str]  # slug -> the page's row in search-index.js, as JSON text
+    search_rows: dict[str, bytes]  # slug -> the page's row in search-index.js, as UTF-8 JSON
     embedded: set[str]  # source paths of the pages some page embeds
 
 
@@ -81,6 +82,28 @@ class StoredEntries(Mapping):
         return stored if stored else entry_blob(self._decoded[slug], keep_html)
 
 
+@dataclass(slots=True)
+class PageRecords:
+    """What the build state keeps of each page (its search row; with `blobs`, its stored bytes), made by the
+    workers that render the pages, as they render them."""
+
+    types: list[str]  # emit/search_index.search_types() of the wiki
+    keep_html: set[Slug]  # pages other pages embed: stored with their HTML
+    blobs_too: bool = True  # the CLI saves the state; serve keeps it in memory only
+    rows: dict[Slug, bytes] = field(default_factory=dict)
+    blobs: dict[Slug, bytes] = field(default_factory=dict)
+
+    def make(self, wiki: Wiki, slug: Slug) -> tuple[Slug, bytes, bytes]:
+        row = search_row_texts(wiki, [slug], self.types)[slug]
+        return slug, row, entry_blob(wiki.entries[slug], slug in self.keep_html) if self.blobs_too else b""
+
+    def add(self, made: tuple[Slug, bytes, bytes]) -> None:
+        slug, row, blob = made
+        self.rows[slug] = row
+        if blob:
+            self.blobs[slug] = blob
+
+
 def with_entries(entries: Mapping[Slug, Entry], changed: dict[Slug, Entry]) -> Mapping[Slug, Entry]:
     """`entries` with some entries replaced, in the same order and of the same kind."""
     if isinstance(entries, StoredEntries):
@@ -89,11 +112,13 @@ def with_entries(entries: Mapping[Slug, Entry], changed: dict[Slug, Entry]) -> M
 
 
 def slim(entry: Entry, keep_html: bool) -> Entry:
-    """An entry as the state keeps it: without its Markdown, reading text and prose, and without its HTML
-    unless other pages embed it. A rebuild re-parses every page it renders, so none of it is read again."""
+    """An entry as the state keeps it: without its Markdown, prose and search text (the state keeps its search
+    row), and without its HTML unless other pages embed it. A rebuild re-parses every page it renders, so
+    none of it is read again."""
     parsed = entry.parsed
-    body = dataclasses.replace(parsed.body, text="", prose="", html=parsed.body.html if keep_html else "")
-    return dataclasses.replace(entry, parsed=dataclasses.replace(parsed, page=dataclasses.replace(parsed.page, body=""), body=body))
+    body = dataclasses.replace(parsed.body, text="", prose_utf8=b"", html_utf8=parsed.body.html_utf8 if keep_html else b"")
+    return dataclasses.replace(entry, parsed=dataclasses.replace(parsed, page=dataclasses.replace(parsed.page, body=""), body=body,
+                                                                 search=("", "", ""), markdown=b""))
 
 
 def entry_blob(entry: Entry, keep_html: bool) -> bytes:
@@ -106,23 +131,29 @@ def state_path(cache_dir: Path, out_dir: Path) -> Path:
     return cache_dir / f"state-{name}.pickle"
 
 
-def save_state(path: Path, state: BuildState) -> str:
-    """Write the state (atomically); "" when done, else why not (the next build is then a full one)."""
+def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = None) -> str:
+    """Write the state (atomically); "" when done, else why not (the next build is then a full one).
+    `blobs`: the stored bytes of every page, when the build made them already (PageRecords)."""
     wiki = state.wiki
     entries = wiki.entries
     keep = {wiki.by_src[src] for src in state.embedded if src in wiki.by_src}
-    if isinstance(entries, StoredEntries):
+    if blobs is not None and len(blobs) == len(entries):
+        blobs = {slug: blobs[slug] for slug in entries}  # in the wiki's order
+    elif isinstance(entries, StoredEntries):
         blobs = {slug: entries.blob(slug, slug in keep) for slug in entries}
     else:
         blobs = {slug: entry_blob(entry, slug in keep) for slug, entry in entries.items()}
     fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state) if f.name != "wiki"}
-    data = {"schema": SCHEMA, "version": __version__, **fields, "blobs": blobs,
-            "wiki": dataclasses.replace(wiki, entries={})}
+    # One pickle after another, each with its own memo: pickling the whole state at once would hold a memo
+    # entry for every object of the wiki (hundreds of MB at 10,000 pages).
+    parts = [{"schema": SCHEMA, "version": __version__}, fields, blobs]
+    parts += [getattr(wiki, f.name) for f in dataclasses.fields(wiki) if f.name != "entries"]
     temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            for part in parts:
+                pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except (OSError, pickle.PicklingError) as exc:
         try:
@@ -137,11 +168,11 @@ def load_state(path: Path) -> BuildState | None:
     """The saved state, or None when there is none or it cannot be used (damaged, another version)."""
     try:
         with open(path, "rb") as handle:
-            data = pickle.load(handle)
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA or data.get("version") != __version__:
-            return None
-        wiki = dataclasses.replace(data.pop("wiki"), entries=StoredEntries(data.pop("blobs")))
-        del data["schema"], data["version"]
-        return BuildState(wiki=wiki, **data)
+            head = pickle.load(handle)
+            if not isinstance(head, dict) or head.get("schema") != SCHEMA or head.get("version") != __version__:
+                return None
+            fields, blobs = pickle.load(handle), pickle.load(handle)
+            rest = {f.name: pickle.load(handle) for f in dataclasses.fields(Wiki) if f.name != "entries"}
+        return BuildState(wiki=Wiki(entries=StoredEntries(blobs), **rest), **fields)
     except Exception:  # noqa: BLE001 - any damage to a cache file only means a full build
         return None

@@ -52,10 +52,13 @@ def test_a_state_of_another_version_or_schema_or_damaged_is_ignored(tmp_path):
     site = build(DEMO)
     path = tmp_path / "state.pickle"
     st.save_state(path, _state(site))
-    data = pickle.loads(path.read_bytes())
+    with open(path, "rb") as handle:
+        head, rest = pickle.load(handle), handle.read()
     for change in ({"version": "0.0.0"}, {"schema": st.SCHEMA + 1}):
-        path.write_bytes(pickle.dumps({**data, **change}))
+        path.write_bytes(pickle.dumps({**head, **change}) + rest)
         assert st.load_state(path) is None
+    path.write_bytes(pickle.dumps(head) + rest[: len(rest) // 2])  # cut short
+    assert st.load_state(path) is None
     path.write_bytes(b"\x80\x05 damaged")
     assert st.load_state(path) is None
     assert st.load_state(tmp_path / "missing.pickle") is None

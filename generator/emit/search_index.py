@@ -8,8 +8,6 @@ same rows: title, type, summary and the first section (its heading and opening t
 
 from __future__ import annotations
 
-import functools
-
 from generator import paths
 from generator.emit import Output
 from generator.markdown import RenderedBody
@@ -25,7 +23,6 @@ SECTION_CHARS = 280  # the preview's first-section text
 SUMMARY_CHARS = 300
 
 
-@functools.lru_cache(maxsize=1 << 16)  # serve rebuilds the index after each edit: unchanged bodies are not re-read
 def first_section(body: RenderedBody) -> tuple[str, str]:
     """The first section of a body: its heading (or "") and the text under it, up to the next heading."""
     text = body.text
@@ -40,6 +37,13 @@ def first_section(body: RenderedBody) -> tuple[str, str]:
     return headings[0].text, text[start:end if end >= 0 else len(text)].strip()
 
 
+def search_text(body: RenderedBody) -> tuple[str, str, str]:
+    """What the index holds of a body: its first section's heading and text, and its reading text, cut to
+    size. Taken when the page is parsed, so the whole reading text need not be kept."""
+    heading, section = first_section(body)
+    return heading, truncate(section, SECTION_CHARS), truncate(body.text, BODY_CHARS)
+
+
 def search_types(wiki: Wiki) -> list[str]:
     """The page types, sorted: rows name their type by its index in this list."""
     return sorted({entry.page.type for entry in wiki.entries.values()})
@@ -49,10 +53,9 @@ def search_row(wiki: Wiki, slug: str, type_index: dict[str, int]) -> list:
     """One page's row, in FIELDS order."""
     entry = wiki.entries[slug]
     page = entry.page
-    heading, section = first_section(entry.parsed.body)
+    heading, section, text = entry.parsed.search
     return [entry.out_path, page.title, type_index[page.type], list(page.aliases), list(page.tags),
-            truncate(page.summary, SUMMARY_CHARS), heading, truncate(section, SECTION_CHARS),
-            truncate(entry.parsed.body.text, BODY_CHARS)]
+            truncate(page.summary, SUMMARY_CHARS), heading, section, text]
 
 
 def search_rows(wiki: Wiki) -> tuple[list[str], list[list]]:
@@ -62,15 +65,15 @@ def search_rows(wiki: Wiki) -> tuple[list[str], list[list]]:
     return types, [search_row(wiki, slug, type_index) for slug in sorted(wiki.entries)]
 
 
-def search_row_texts(wiki: Wiki, slugs, types: list[str]) -> dict[str, str]:
-    """Each page's row as the JSON text search-index.js holds (a rebuild after an edit re-encodes only the
+def search_row_texts(wiki: Wiki, slugs, types: list[str]) -> dict[str, bytes]:
+    """Each page's row as the UTF-8 JSON search-index.js holds (a rebuild after an edit re-encodes only the
     edited pages' rows; `types` must be search_types(wiki))."""
     type_index = {name: i for i, name in enumerate(types)}
-    return {slug: script_json(search_row(wiki, slug, type_index)) for slug in slugs}
+    return {slug: script_json(search_row(wiki, slug, type_index)).encode("utf-8") for slug in slugs}
 
 
-def search_index_bytes(wiki: Wiki, row_texts: dict[str, str] | None = None, types: list[str] | None = None) -> bytes:
-    """The bytes of search-index.js, from the rows' JSON texts and the types (computed here when not given).
+def search_index_bytes(wiki: Wiki, row_texts: dict[str, bytes] | None = None, types: list[str] | None = None) -> bytes:
+    """The bytes of search-index.js, from the rows' JSON and the types (computed here when not given).
 
     The same bytes as script_json() of the whole index: keys sorted, rows in slug order, and escaping
     works character by character, so rows can be encoded one at a time."""
@@ -81,11 +84,12 @@ def search_index_bytes(wiki: Wiki, row_texts: dict[str, str] | None = None, type
             "version": FORMAT_VERSION}
     rest = script_json(head)  # '{"fields":[...],"type_labels":[...],"types":[...],"version":1}'
     before, _, after = rest.partition(',"type_labels":')
-    pages = ",".join(row_texts[slug] for slug in sorted(wiki.entries))
-    text = f'{before},"pages":[{pages}],"type_labels":{after}'
-    return f"window.KBWIKI_SEARCH={text};\n".encode("utf-8")
+    out = bytearray(f'window.KBWIKI_SEARCH={before},"pages":['.encode("utf-8"))
+    out += b",".join(row_texts[slug] for slug in sorted(wiki.entries))
+    out += f'],"type_labels":{after};\n'.encode("utf-8")
+    return bytes(out)
 
 
-def search_index(wiki: Wiki, row_texts: dict[str, str] | None = None, types: list[str] | None = None) -> Output:
+def search_index(wiki: Wiki, row_texts: dict[str, bytes] | None = None, types: list[str] | None = None) -> Output:
     """search-index.js at the site root."""
     return Output(paths.SEARCH_INDEX, search_index_bytes(wiki, row_texts, types))
