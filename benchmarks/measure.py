@@ -1,4 +1,4 @@
-"""Running one command and measuring it: wall time, exit code, peak RSS; and what machine this is."""
+"""Running one command and measuring it: wall time, exit code, peak memory; and what machine this is."""
 
 from __future__ import annotations
 

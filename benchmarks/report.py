@@ -35,7 +35,7 @@ def _s(value: float | None) -> str:
 
 def results_table(results: list[Result]) -> str:
     """The measurements as a Markdown table (it reads fine in a terminal too)."""
-    rows = ["| corpus | tool | measurement | median (s) | runs (s) | CPU (s) | peak RSS (MB) | status |",
+    rows = ["| corpus | tool | measurement | median (s) | runs (s) | CPU (s) | peak memory (MB) | status |",
             "| --- | --- | --- | ---: | --- | ---: | ---: | --- |"]
     for r in results:
         runs = ", ".join(_s(x) for x in r.runs) or "—"
@@ -84,10 +84,10 @@ def targets(results: list[Result], huge_label: str | None) -> list[tuple[str, st
         rows.append(("one-page edit in serve at 10k < 0.5 s", f"{serve.median:.3f} s", "met" if serve.median < 0.5 else "NOT met"))
     cold10 = _find(results, "10k", "kbwiki", COLD)
     if cold10 is None or not cold10.peak_rss:
-        rows.append(("peak RSS of a 10k build < 600 MB", "not measured in this run", "—"))
+        rows.append(("peak memory of a 10k build < 600 MB", "not measured in this run", "—"))
     else:
         rss = max(r.peak_rss for r in results if r.corpus == "10k" and r.tool == "kbwiki" and r.measure != EDIT_SERVE)
-        rows.append(("peak RSS of a 10k build < 600 MB", f"{rss / MB:.0f} MB", "met" if rss < 600 * MB else "NOT met"))
+        rows.append(("peak memory of a 10k build < 600 MB", f"{rss / MB:.0f} MB", "met" if rss < 600 * MB else "NOT met"))
     if huge_label is None:
         rows.append(("100k pages build to the end", "not measured (run with --huge)", "—"))
     else:
@@ -145,9 +145,12 @@ What is measured (every figure is the wall time of one command, Python's start i
   ranking, then the same command;
 - **one-page edit (serve)**: `kbwiki serve` running; the time from writing the file until
   the page served on 127.0.0.1 shows the new sentence (only when `serve` exists);
-- **peak RSS**: the larger of the biggest single process (`wait4` on a small fork/exec wrapper,
-  so the runner's own memory is not inherited; ~10 MB is the wrapper's floor) and the sampled sum
-  over the process tree (every 0.1 s, for worker pools), the highest over the runs;
+- **peak memory**: the larger of the biggest single process's peak RSS (`wait4` on a small
+  fork/exec wrapper, so the runner's own memory is not inherited; ~10 MB is the wrapper's floor)
+  and the peak of the process tree's summed PSS (sampled every 0.1 s from
+  `/proc/<pid>/smaps_rollup`), the highest over the runs. PSS divides each shared page among the
+  processes sharing it: summed RSS would count the parent's memory again for every forked worker
+  that shares it (at 10k pages that doubled the figure);
 - **read+write floor** (`benchmarks/floor.py`): read every source, write each one's bytes to an
   `.html` file: no parsing or rendering;
 - **Hugo** (Debian package) builds the same pages with minimal layouts, **MkDocs** (PyPI) with

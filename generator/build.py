@@ -155,7 +155,8 @@ class Session:
         count = len(sources)
         del sources  # the files' bytes are not needed any more
         gc.freeze()  # parsed pages live to the end: later collections need not walk them again
-        wiki, diagnostics = analyse(config, parsed, problems + parse_problems)
+        tick = progress("Linking", 2 * len(parsed)) if progress else None
+        wiki, diagnostics = analyse(config, parsed, problems + parse_problems, tick)
         del parsed
         wiki.entries = {slug: lean(entry) for slug, entry in wiki.entries.items()}  # rendering reads no Markdown or prose
         gc.freeze()  # nor the gathered wiki (nor, in forked render workers, touch its memory: pages stay shared)

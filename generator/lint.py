@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from generator import diagnostics as diag
 from generator.diagnostics import Diagnostic
@@ -112,9 +112,9 @@ class MentionIndex:
         return found
 
 
-def lint(wiki: Wiki) -> list[Diagnostic]:
-    """Every warning about the wiki's shape, sorted by file."""
-    problems = orphans(wiki) + dead_ends(wiki) + missing_summaries(wiki) + unlinked_mentions(wiki)
+def lint(wiki: Wiki, tick: Callable[[int], None] | None = None) -> list[Diagnostic]:
+    """Every warning about the wiki's shape, sorted by file; tick(1) after each page's mentions are checked."""
+    problems = orphans(wiki) + dead_ends(wiki) + missing_summaries(wiki) + unlinked_mentions(wiki, tick=tick)
     return sorted(problems, key=diag.sort_key)
 
 
@@ -166,13 +166,19 @@ def mention_index(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH) -> tuple[dic
     return found
 
 
-def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: Iterable[Slug] | None = None) -> list[Diagnostic]:
+def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: Iterable[Slug] | None = None,
+                      tick: Callable[[int], None] | None = None) -> list[Diagnostic]:
     """Per page and mentioned page: the first place the page names it without linking it, and how often.
 
     `only` limits the search to some pages (a rebuild after they alone changed)."""
     names, index = mention_index(wiki, min_length)
     slugs = list(wiki.entries) if only is None else list(only)
-    return list(map_forked(lambda chunk: [p for slug in chunk for p in _mentions_in(wiki, slug, index, names)], slugs))
+    problems: list[Diagnostic] = []
+    for found in map_forked(lambda chunk: [_mentions_in(wiki, slug, index, names) for slug in chunk], slugs):
+        problems += found
+        if tick:
+            tick(1)
+    return problems
 
 
 def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, Slug]) -> list[Diagnostic]:

@@ -190,8 +190,9 @@ def _shown(ref) -> str:
     return f"[[{ref.target}{frag}]]"
 
 
-def gather(config: Config, parsed: list[ParsedPage], files: tuple[SourcePath, ...] = ()) -> tuple[Wiki, list[Diagnostic]]:
-    """Slugs, resolution, the graph and related lists from parsed pages."""
+def gather(config: Config, parsed: list[ParsedPage], files: tuple[SourcePath, ...] = (),
+           tick: Callable[[int], None] | None = None) -> tuple[Wiki, list[Diagnostic]]:
+    """Slugs, resolution, the graph and related lists from parsed pages; tick(1) after each page's related list."""
     parsed = [p for p in parsed if is_published(p.page)]
     slugs, problems = assign_slugs(parsed)
     problems += duplicate_names(parsed)
@@ -208,8 +209,12 @@ def gather(config: Config, parsed: list[ParsedPage], files: tuple[SourcePath, ..
     edges = [(e.slug, link.slug) for e in entries.values() for link in e.links if link.slug]
     graph = WikiGraph({s: e.page.title for s, e in entries.items()}, edges, {s: e.page.tags for s, e in entries.items()})
     order = sorted(entries)
-    related = dict(zip(order, map_forked(lambda chunk: [graph.related(s, config.related_count, config.related_hub_limit)
-                                                          for s in chunk], order)))
+    related = {}
+    for slug, found in zip(order, map_forked(lambda chunk: [graph.related(s, config.related_count, config.related_hub_limit)
+                                                             for s in chunk], order)):
+        related[slug] = found
+        if tick:
+            tick(1)
     home = Slug("index") if "index" in entries else None
     wiki = Wiki(entries=entries, graph=graph, related=related, wanted=wanted, resolver=resolver,
                 home_slug=home, by_src={src: slug for src, slug in slugs.items()},
@@ -280,13 +285,15 @@ def load(config: Config, cache: ParseCache | None = None) -> tuple[list[ParsedPa
     return parsed, problems + parse_problems
 
 
-def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None) -> tuple[Wiki, list[Diagnostic]]:
-    """Gather and lint (loading first unless parsed pages are given): the wiki and every diagnostic, sorted."""
+def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None,
+            tick: Callable[[int], None] | None = None) -> tuple[Wiki, list[Diagnostic]]:
+    """Gather and lint (loading first unless parsed pages are given): the wiki and every diagnostic, sorted.
+    tick(1) twice a page: once its related list is made, once it is linted (for a progress line)."""
     if parsed is None:
         parsed, problems = load(config)
-    wiki, gather_problems = gather(config, parsed, tuple(discover_attachments(config.content_dir)))
+    wiki, gather_problems = gather(config, parsed, tuple(discover_attachments(config.content_dir)), tick)
     gather_problems += unreadable_attachments(config.content_dir, wiki.attachments)
-    return wiki, sorted((problems or []) + gather_problems + lint(wiki), key=diag.sort_key)
+    return wiki, sorted((problems or []) + gather_problems + lint(wiki, tick), key=diag.sort_key)
 
 
 def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | None = None,
