@@ -13,6 +13,9 @@ processor on real pages and on generated text.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+
 from markdown import treeprocessors, util
 
 # (pattern name, its regular expression as Python-Markdown writes it) -> texts one of which every match holds
@@ -46,7 +49,19 @@ def trigger(name: str, pattern) -> tuple[str, ...] | None:
     return _TRIGGERS.get((name, regex)) if isinstance(regex, str) else None
 
 
-_SUPPORTED = hasattr(treeprocessors.InlineProcessor, "_InlineProcessor__applyPattern")
+def is_stock(function, digest: str) -> bool:
+    """Whether a Python-Markdown function is the very one a speed-up here was written against (its source's
+    hash); a speed-up stands aside for any other version, which then runs as it is."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16] == digest
+
+
+# The loop replaced here, as Python-Markdown 3.10 and 3.11 write it.
+_SUPPORTED = (hasattr(treeprocessors.InlineProcessor, "_InlineProcessor__applyPattern")
+              and is_stock(getattr(treeprocessors.InlineProcessor, "_InlineProcessor__handleInline", None), "fe27babc114aed0a"))
 
 
 class FastInlineProcessor(treeprocessors.InlineProcessor):

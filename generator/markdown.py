@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions import toc
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -226,7 +227,43 @@ def _collect_text(el: etree.Element, text: list[str], prose: list[str], in_prose
 
 class _TocTreeprocessor(TocTreeprocessor):
     """The toc extension's heading ids, permalinks and tokens; its HTML table of contents (which we never show
-    but for a `[TOC]` marker) is built only when the page holds the marker."""
+    but for a `[TOC]` marker) is built only when the page holds the marker, and a heading of plain text
+    (most are) is named without serializing it and running every postprocessor over it."""
+
+    def run(self, doc):  # the stock run() of Python-Markdown 3.11, with _heading_html() for render_inner_html(remove_fnrefs(el))
+        if not _TOC_IS_STOCK:
+            return super().run(doc)
+        used_ids = {el.attrib["id"] for el in doc.iter() if "id" in el.attrib}
+        id_counters: dict[str, int] = {}
+        toc_tokens = []
+        for el in doc.iter():
+            if isinstance(el.tag, str) and self.header_rgx.match(el.tag):
+                self.set_level(el)
+                innerhtml = _heading_html(el, self.md)
+                name = toc.strip_tags(innerhtml)
+                if "id" not in el.attrib:
+                    el.attrib["id"] = toc.unique(self.slugify(html.unescape(name), self.sep), used_ids, id_counters)
+                data_toc_label = ""
+                if "data-toc-label" in el.attrib:
+                    data_toc_label = toc.run_postprocessors(toc.unescape(el.attrib["data-toc-label"]), self.md)
+                    name = toc.escape_cdata(toc.strip_tags(data_toc_label))
+                    del el.attrib["data-toc-label"]
+                if self.toc_top <= int(el.tag[-1]) <= self.toc_bottom:
+                    toc_tokens.append({"level": int(el.tag[-1]), "id": toc.unescape(el.attrib["id"]), "name": name,
+                                       "html": innerhtml, "data-toc-label": data_toc_label})
+                if self.use_anchors:
+                    self.add_anchor(el, el.attrib["id"])
+                if self.use_permalinks not in [False, None]:
+                    self.add_permalink(el, el.attrib["id"])
+        toc_tokens = toc.nest_toc_tokens(toc_tokens)
+        div = self.build_toc_div(toc_tokens)
+        if self.marker:
+            self.replace_marker(doc, div)
+        text = self.md.serializer(div)
+        for pp in self.md.postprocessors:
+            text = pp.run(text)
+        self.md.toc_tokens = toc_tokens
+        self.md.toc = text
 
     def build_toc_div(self, toc_list):  # noqa: N802 (Python-Markdown API)
         if self.marker and self.marker in getattr(self.md, "kb_source", self.marker):
@@ -236,6 +273,19 @@ class _TocTreeprocessor(TocTreeprocessor):
     def replace_marker(self, root, elem):  # noqa: N802 (Python-Markdown API)
         if self.marker in getattr(self.md, "kb_source", self.marker):
             super().replace_marker(root, elem)
+
+
+_TOC_IS_STOCK = fastinline.is_stock(TocTreeprocessor.run, "75af906d7e4cef01")
+_NOT_PLAIN = re.compile("[&<>\x02\x03]")  # what serializing or a postprocessor would change in heading text
+
+
+def _heading_html(el: etree.Element, md: markdown.Markdown) -> str:
+    """toc.render_inner_html(toc.remove_fnrefs(el), md), without the work for a heading of plain text:
+    no child elements, nothing to escape, no placeholder (all of Python-Markdown's hold \x02 and \x03)."""
+    text = el.text
+    if not len(el) and isinstance(text, str) and not _NOT_PLAIN.search(text):
+        return text.strip()
+    return toc.render_inner_html(toc.remove_fnrefs(el), md)
 
 
 class _TocExtension(TocExtension):

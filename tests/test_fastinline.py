@@ -76,3 +76,15 @@ def test_a_pattern_whose_expression_changed_is_always_tried():
         pattern = r"\[(?:changed)"
     assert fastinline.trigger("link", Pattern()) is None
     assert fastinline.trigger("someone_elses_pattern", Pattern()) is None
+
+
+def test_a_speed_up_stands_aside_for_any_other_version_of_what_it_replaces():
+    import hashlib
+    import inspect
+
+    def stock():
+        return 1
+    digest = hashlib.sha256(inspect.getsource(stock).encode()).hexdigest()[:16]
+    assert fastinline.is_stock(stock, digest)
+    assert not fastinline.is_stock(stock, "0" * 16)
+    assert not fastinline.is_stock(None, digest)
