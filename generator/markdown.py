@@ -16,13 +16,12 @@ from urllib.parse import quote, unquote
 
 import markdown
 from markdown.extensions import Extension
-from markdown.extensions import toc
-from markdown.extensions.toc import TocExtension, TocTreeprocessor
+from markdown.extensions.toc import TocExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from generator import fastinline
+from generator import mdspeed
 from generator.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
 from generator.obsidian import ObsidianExtension
 from generator.paths import slugify
@@ -225,73 +224,6 @@ def _collect_text(el: etree.Element, text: list[str], prose: list[str], in_prose
             prose.append(el.tail)
 
 
-class _TocTreeprocessor(TocTreeprocessor):
-    """The toc extension's heading ids, permalinks and tokens; its HTML table of contents (which we never show
-    but for a `[TOC]` marker) is built only when the page holds the marker, and a heading of plain text
-    (most are) is named without serializing it and running every postprocessor over it."""
-
-    def run(self, doc):  # the stock run() of Python-Markdown 3.11, with _heading_html() for render_inner_html(remove_fnrefs(el))
-        if not _TOC_IS_STOCK:
-            return super().run(doc)
-        used_ids = {el.attrib["id"] for el in doc.iter() if "id" in el.attrib}
-        id_counters: dict[str, int] = {}
-        toc_tokens = []
-        for el in doc.iter():
-            if isinstance(el.tag, str) and self.header_rgx.match(el.tag):
-                self.set_level(el)
-                innerhtml = _heading_html(el, self.md)
-                name = toc.strip_tags(innerhtml)
-                if "id" not in el.attrib:
-                    el.attrib["id"] = toc.unique(self.slugify(html.unescape(name), self.sep), used_ids, id_counters)
-                data_toc_label = ""
-                if "data-toc-label" in el.attrib:
-                    data_toc_label = toc.run_postprocessors(toc.unescape(el.attrib["data-toc-label"]), self.md)
-                    name = toc.escape_cdata(toc.strip_tags(data_toc_label))
-                    del el.attrib["data-toc-label"]
-                if self.toc_top <= int(el.tag[-1]) <= self.toc_bottom:
-                    toc_tokens.append({"level": int(el.tag[-1]), "id": toc.unescape(el.attrib["id"]), "name": name,
-                                       "html": innerhtml, "data-toc-label": data_toc_label})
-                if self.use_anchors:
-                    self.add_anchor(el, el.attrib["id"])
-                if self.use_permalinks not in [False, None]:
-                    self.add_permalink(el, el.attrib["id"])
-        toc_tokens = toc.nest_toc_tokens(toc_tokens)
-        div = self.build_toc_div(toc_tokens)
-        if self.marker:
-            self.replace_marker(doc, div)
-        text = self.md.serializer(div)
-        for pp in self.md.postprocessors:
-            text = pp.run(text)
-        self.md.toc_tokens = toc_tokens
-        self.md.toc = text
-
-    def build_toc_div(self, toc_list):  # noqa: N802 (Python-Markdown API)
-        if self.marker and self.marker in getattr(self.md, "kb_source", self.marker):
-            return super().build_toc_div(toc_list)
-        return etree.Element("div")
-
-    def replace_marker(self, root, elem):  # noqa: N802 (Python-Markdown API)
-        if self.marker in getattr(self.md, "kb_source", self.marker):
-            super().replace_marker(root, elem)
-
-
-_TOC_IS_STOCK = fastinline.is_stock(TocTreeprocessor.run, "75af906d7e4cef01")
-_NOT_PLAIN = re.compile("[&<>\x02\x03]")  # what serializing or a postprocessor would change in heading text
-
-
-def _heading_html(el: etree.Element, md: markdown.Markdown) -> str:
-    """toc.render_inner_html(toc.remove_fnrefs(el), md), without the work for a heading of plain text:
-    no child elements, nothing to escape, no placeholder (all of Python-Markdown's hold \x02 and \x03)."""
-    text = el.text
-    if not len(el) and isinstance(text, str) and not _NOT_PLAIN.search(text):
-        return text.strip()
-    return toc.render_inner_html(toc.remove_fnrefs(el), md)
-
-
-class _TocExtension(TocExtension):
-    TreeProcessorClass = _TocTreeprocessor
-
-
 class WikiExtension(Extension):
     """Our additions to Python-Markdown."""
 
@@ -306,17 +238,18 @@ class WikiExtension(Extension):
 def make_markdown(fast: bool = True) -> markdown.Markdown:
     """A configured Markdown instance (one per process; reset between documents).
 
-    `fast` (the default) changes speed, never output: the inline pass skips patterns that cannot
-    match (fastinline.py) and the unused HTML table of contents is built only for a `[TOC]` marker.
+    `fast` (the default) changes speed, never output (mdspeed.py): the inline pass skips patterns that
+    cannot match, and the toc extension names plain headings directly and builds its unused HTML table of
+    contents only for a `[TOC]` marker.
     `fast=False` is stock Python-Markdown there, for the tests that compare the two."""
-    toc = (_TocExtension if fast else TocExtension)(permalink="#", permalink_title="Link to this section", slugify=heading_id)
+    toc = (mdspeed.FastTocExtension if fast else TocExtension)(permalink="#", permalink_title="Link to this section", slugify=heading_id)
     md = markdown.Markdown(
         extensions=["tables", "fenced_code", "footnotes", "sane_lists", toc, WikiExtension(), ObsidianExtension()],
         extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to reference %d"}},
         output_format="html",
     )
     if fast:
-        fastinline.install(md)
+        mdspeed.install(md)
     return md
 
 

@@ -140,7 +140,6 @@ def test_run_command_measures_a_real_subprocess(tmp_path):
 
 
 def test_tree_memory_counts_pages_a_forked_child_shares_once():
-    import os
     import subprocess
     from benchmarks import measure
     script = ("import os, sys\nbuf = bytearray(os.urandom(1024)) * (80 * 1024)\n"  # 80 MB, every page touched

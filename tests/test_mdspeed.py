@@ -1,4 +1,4 @@
-"""fastinline.py and the other speed-ups of make_markdown(): the same output as stock Python-Markdown."""
+"""mdspeed.py and the other speed-ups of make_markdown(): the same output as stock Python-Markdown."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import fastinline
+from generator import mdspeed
 from generator.markdown import make_markdown, render_body
 from tests.conftest import CORPORA, DEMO
 
@@ -66,16 +66,16 @@ def test_fast_markdown_matches_stock_long_run(text):
 
 def test_the_fast_inline_pass_is_installed_and_knows_every_stock_pattern():
     md = make_markdown()
-    assert isinstance(md.treeprocessors["inline"], fastinline.FastInlineProcessor)
+    assert isinstance(md.treeprocessors["inline"], mdspeed.FastInlineProcessor)
     names = [item.name for item in md.inlinePatterns._priority]
-    assert all(fastinline.trigger(name, md.inlinePatterns[name]) for name in names), names
+    assert all(mdspeed.trigger(name, md.inlinePatterns[name]) for name in names), names
 
 
 def test_a_pattern_whose_expression_changed_is_always_tried():
     class Pattern:
         pattern = r"\[(?:changed)"
-    assert fastinline.trigger("link", Pattern()) is None
-    assert fastinline.trigger("someone_elses_pattern", Pattern()) is None
+    assert mdspeed.trigger("link", Pattern()) is None
+    assert mdspeed.trigger("someone_elses_pattern", Pattern()) is None
 
 
 def test_a_speed_up_stands_aside_for_any_other_version_of_what_it_replaces():
@@ -85,6 +85,6 @@ def test_a_speed_up_stands_aside_for_any_other_version_of_what_it_replaces():
     def stock():
         return 1
     digest = hashlib.sha256(inspect.getsource(stock).encode()).hexdigest()[:16]
-    assert fastinline.is_stock(stock, digest)
-    assert not fastinline.is_stock(stock, "0" * 16)
-    assert not fastinline.is_stock(None, digest)
+    assert mdspeed.is_stock(stock, digest)
+    assert not mdspeed.is_stock(stock, "0" * 16)
+    assert not mdspeed.is_stock(None, digest)
