@@ -388,13 +388,17 @@ class Suggester:
                 index[gram].append(i)
         return index
 
+    def prepare(self) -> None:
+        """Build the index now (else on the first suggestion)."""
+        if self._index is None:
+            self._index = self._build()
+
     def suggest(self, target: str, limit: int = 3) -> tuple[str, ...]:
         """Up to `limit` page titles close to `target`, best first."""
         wanted = normalize(target)
         if wanted in self._cache:
             return self._cache[wanted]
-        if self._index is None:
-            self._index = self._build()
+        self.prepare()
         grams = _grams(wanted)
         rare = sorted(grams, key=lambda g: (len(self._index.get(g, ())), g))
         probes = [g for g in rare if g in self._index][: max(self.PROBES, len(grams) // 3)]

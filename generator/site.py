@@ -145,38 +145,67 @@ def duplicate_names(parsed: list[ParsedPage]) -> list[Diagnostic]:
 
 
 def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resolver: Resolver) -> tuple[dict[SourcePath, tuple[ResolvedLink, ...]], list[Wanted], list[Diagnostic]]:
-    """Resolve every link ref; gather red links into Wanted entries and report them."""
-    suggester = resolver.suggester()
+    """Resolve every link ref (on every core); gather red links into Wanted entries and report them."""
+    canonical = {slug: slug for slug in slugs.values()}  # workers' slugs come back as copies: keep one of each
     resolved: dict[SourcePath, tuple[ResolvedLink, ...]] = {}
     wanted: dict[str, tuple[str, list[WantedRef]]] = {}
     problems: list[Diagnostic] = []
-    for item in parsed:
+    broken: list[tuple[int, str]] = []  # (index in problems, target) of each broken link: its hint comes later
+    pages = map_forked(lambda chunk: [_resolve_page(parsed[i], slugs, resolver) for i in chunk], list(range(len(parsed))))
+    for item, (targets, missing, found_problems, broken_at) in zip(parsed, pages):
         src = item.page.src_path
-        out = []
-        for ref in item.refs:
-            found = resolver.resolve(ref, src)
-            if found.attachment or (found.src_path is None and (ref.syntax == "image" or (ref.syntax in ("embed", "markdown") and has_extension(ref.target)))):
-                out.append(ResolvedLink(ref, None, found.src_path or ""))
-                if found.src_path is None:
-                    problems.append(diag.error(src, "missing-attachment", f"embed {_shown(ref)} -> no such file in the content folder.",
-                                               ref.line, ref.column))
-                continue
-            slug = slugs[found.src_path] if found.src_path else None
-            out.append(ResolvedLink(ref, slug))
-            if found.candidates and found.ambiguous:
-                problems.append(diag.error(src, "ambiguous-link", f"link {_shown(ref)} matches {len(found.candidates)} pages by {found.rule}: "
-                                           + ", ".join(found.candidates) + f"; it goes to {found.src_path}", ref.line, ref.column,
-                                           hint="Link by path ([[folder/name]]) to choose one."))
-            if slug is None:
-                name = wanted_name(ref)
-                wanted.setdefault(normalize(name), (name, []))[1].append(WantedRef(slugs[src], src, ref.line))
-                close = suggester.suggest(ref.target)
-                problems.append(diag.error(src, "broken-link", f"link {_shown(ref)} -> no page.", ref.line, ref.column,
-                                           hint=("Did you mean " + " or ".join(f'"{t}"' for t in close) + "?") if close else ""))
-        resolved[src] = tuple(out)
+        resolved[src] = tuple(ResolvedLink(ref, canonical[slug] if slug else None, attachment)
+                              for ref, (slug, attachment) in zip(item.refs, targets))
+        for name, line in missing:
+            wanted.setdefault(normalize(name), (name, []))[1].append(WantedRef(slugs[src], src, line))
+        broken += [(len(problems) + at, target) for at, target in broken_at]
+        problems += found_problems
+    _suggest(problems, broken, resolver)
     wanted_list = [Wanted(target, tuple(sorted(refs, key=lambda r: (r.src_path, r.line))))
                    for _, (target, refs) in sorted(wanted.items())]
     return resolved, wanted_list, problems
+
+
+def _resolve_page(item: ParsedPage, slugs: dict[SourcePath, Slug], resolver: Resolver) -> tuple:
+    """One page's links: (slug or None, attachment) per ref, its missing targets (name, line), its problems,
+    and which of them are broken links, by index, with their targets."""
+    src = item.page.src_path
+    targets: list[tuple[Slug | None, str]] = []
+    missing: list[tuple[str, int]] = []
+    problems: list[Diagnostic] = []
+    broken: list[tuple[int, str]] = []
+    for ref in item.refs:
+        found = resolver.resolve(ref, src)
+        if found.attachment or (found.src_path is None and (ref.syntax == "image" or (ref.syntax in ("embed", "markdown") and has_extension(ref.target)))):
+            targets.append((None, found.src_path or ""))
+            if found.src_path is None:
+                problems.append(diag.error(src, "missing-attachment", f"embed {_shown(ref)} -> no such file in the content folder.",
+                                           ref.line, ref.column))
+            continue
+        slug = slugs[found.src_path] if found.src_path else None
+        targets.append((slug, ""))
+        if found.candidates and found.ambiguous:
+            problems.append(diag.error(src, "ambiguous-link", f"link {_shown(ref)} matches {len(found.candidates)} pages by {found.rule}: "
+                                       + ", ".join(found.candidates) + f"; it goes to {found.src_path}", ref.line, ref.column,
+                                       hint="Link by path ([[folder/name]]) to choose one."))
+        if slug is None:
+            missing.append((wanted_name(ref), ref.line))
+            broken.append((len(problems), ref.target))
+            problems.append(diag.error(src, "broken-link", f"link {_shown(ref)} -> no page.", ref.line, ref.column))
+    return targets, missing, problems, broken
+
+
+def _suggest(problems: list[Diagnostic], broken: list[tuple[int, str]], resolver: Resolver) -> None:
+    """'Did you mean …' hints for the broken links (each target once, on every core)."""
+    if not broken:
+        return
+    suggester = resolver.suggester()
+    suggester.prepare()  # built here: forked workers share it
+    targets = list(dict.fromkeys(target for _, target in broken))
+    close = dict(zip(targets, map_forked(lambda chunk: [suggester.suggest(t) for t in chunk], targets)))
+    for at, target in broken:
+        if close[target]:
+            problems[at] = dataclasses.replace(problems[at], hint="Did you mean " + " or ".join(f'"{t}"' for t in close[target]) + "?")
 
 
 def _shown(ref) -> str:
