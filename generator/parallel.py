@@ -14,7 +14,7 @@ from generator.sources import SourceFile
 
 MIN_PARALLEL = 64  # fewer files than this parse faster in-process than a pool starts
 CHUNK = 32
-WAVE = 16  # chunks per set of forked workers (map_forked)
+WAVE = 48  # chunks per set of forked workers (map_forked)
 
 _worker_config: Config | None = None
 _worker_md = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
@@ -264,6 +265,7 @@ def read_all(config: Config) -> tuple[list[SourceFile], list[Diagnostic]]:
 
 
 CACHE_BATCH = 256  # parsed pages written to the parse cache per transaction
+FREEZE_EVERY = 1000  # parsed pages between gc.freeze() calls while they arrive
 
 
 def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | None = None,
@@ -284,8 +286,10 @@ def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | Non
         progress(len(cached))
     fresh: dict[str, tuple] = {}
     pending: dict[str, object] = {}  # parse_key -> the result, pickled by a worker when one parsed it
-    for source, (result, data) in zip(todo, parse_many(todo, config, progress)):
+    for n, (source, (result, data)) in enumerate(zip(todo, parse_many(todo, config, progress)), 1):
         fresh[source.src_path] = result
+        if n % FREEZE_EVERY == 0:
+            gc.freeze()  # parsed pages live on: the collector need not walk them again and again as they pile up
         if cache:
             pending[keys[source.src_path]] = data if data is not None else result
             if len(pending) >= CACHE_BATCH:  # stored as they come: never every page's bytes at once
