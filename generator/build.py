@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,8 @@ from typing import Callable, Iterable, Iterator
 from generator.cache import CACHE_DIR, ParseCache, parse_key
 from generator.config import Config
 from generator.diagnostics import Diagnostic
-from generator.render import theme_fingerprint
+from generator.fingerprint import Inputs, UpToDate, read_inputs, site_fingerprint, source_digest, up_to_date
+from generator.theme import theme_fingerprint
 from generator.emit import Kept, Output
 from generator import diagnostics as diag
 from generator.emit.graph_json import graph_json
@@ -25,10 +25,10 @@ from generator.lint import unlinked_mentions
 from generator.markdown import make_markdown, note_embeds
 from generator.model import Entry, ParsedPage, Wanted, WantedRef, Wiki, lean
 from generator.render import Renderer
-from generator.site import analyse, parse_all, parse_source, read_all, render_items, resolve_links
-from generator.sources import SourceFile, attachment_stats, read_source
+from generator.site import analyse, parse_all, parse_source, render_items, resolve_links
+from generator.sources import SourceFile, read_source
 from generator.state import BuildState, PageRecords, load_state, save_state, state_path, with_entries
-from generator.writer import build_lock, interrupted_update, read_manifest, reusable_keys, update_in_place, write_site
+from generator.writer import build_lock, interrupted_update, reusable_keys, update_in_place, write_site
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
@@ -51,47 +51,23 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
 
 
+def unchanged_result(current: UpToDate, sources: int) -> BuildResult:
+    """What a build that found nothing changed did: nothing."""
+    return BuildResult(current.diagnostics, pages=current.pages, files=current.files, cached=sources, kept=current.pages,
+                       unchanged=True)
+
+
 def default_cache_dir(config: Config) -> Path:
     """Where the cache lives unless configured: beside the output folder, in a folder kbwiki owns."""
     return config.out_dir.resolve().parent / CACHE_DIR
 
 
-def site_fingerprint(theme: str, digests: dict[str, str], attachments: dict[str, tuple[int, int]] | None = None) -> str:
-    """A hash over every input of the site: the theme fingerprint (version, config, theme), each page's path
-    and bytes, and each attachment's path, size and modification time."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(theme.encode())
-    for src_path in sorted(digests):
-        digest.update(f"{src_path}\0{digests[src_path]}\0".encode())
-    for src_path in sorted(attachments or {}):
-        size, mtime = attachments[src_path]
-        digest.update(f"a\0{src_path}\0{size}\0{mtime}\0".encode())
-    return digest.hexdigest()
-
-
-def source_digest(source: SourceFile) -> str:
-    return hashlib.blake2b(source.raw, digest_size=16).hexdigest()
-
-
-def _unchanged(out_dir: Path, manifest: dict, fingerprint: str) -> bool:
-    files = manifest.get("files")
-    return (manifest.get("fingerprint") == fingerprint and isinstance(files, list)
-            and interrupted_update(out_dir) is None and all((out_dir / name).is_file() for name in files))
-
-
-def _saved_diagnostics(manifest: dict) -> list[Diagnostic] | None:
-    """The diagnostics the current site was built with (None when the manifest does not hold them)."""
-    try:
-        return [Diagnostic(**d) for d in manifest.get("diagnostics", [])]
-    except (TypeError, AttributeError):
-        return None
-
-
 def run_build(config: Config, cache_dir: Path | None = None, use_cache: bool = True,
               progress: ProgressFactory | None = None, write: bool = True,
-              on_stray: Callable[[list[str]], None] | None = None) -> BuildResult:
-    """Build the site into config.out_dir once; `strict` (in config) leaves the old site in place when there are problems."""
-    return Session(config, cache_dir, use_cache, progress, on_stray).build(write=write)
+              on_stray: Callable[[list[str]], None] | None = None, inputs: Inputs | None = None) -> BuildResult:
+    """Build the site into config.out_dir once; `strict` (in config) leaves the old site in place when there are problems.
+    `inputs`: fingerprint.read_inputs(config), when the caller has read them already."""
+    return Session(config, cache_dir, use_cache, progress, on_stray).build(write=write, inputs=inputs)
 
 
 # Diagnostics that depend on the whole wiki's shape: a page edit that keeps the shape keeps them.
@@ -120,33 +96,30 @@ class Session:
         self._memory: dict[str, tuple] = {}
         self._last: BuildState | None = None
 
-    def build(self, changed: Iterable[str] | None = None, write: bool = True) -> BuildResult:
+    def build(self, changed: Iterable[str] | None = None, write: bool = True, inputs: Inputs | None = None) -> BuildResult:
         """Build after `changed` (source paths relative to the content folder; None = look at everything)."""
         started = time.perf_counter()
         result = self._fast(set(changed)) if changed is not None and write else None
         if result is None:
-            result = self._full(write)
+            result = self._full(write, inputs)
         result.seconds = time.perf_counter() - started
         return result
 
-    def _full(self, write: bool) -> BuildResult:
+    def _full(self, write: bool, inputs: Inputs | None = None) -> BuildResult:
         config, progress = self.config, self.progress
-        sources, problems = read_all(config)
-        theme = theme_fingerprint(config)
-        digests = {s.src_path: source_digest(s) for s in sources}
-        attachments = attachment_stats(config.content_dir)
-        fingerprint = site_fingerprint(theme, digests, attachments)
-        manifest = read_manifest(config.out_dir)
-        saved = _saved_diagnostics(manifest)
-        if write and not self.remember and saved is not None and _unchanged(config.out_dir, manifest, fingerprint):
-            return BuildResult(saved, pages=int(manifest.get("page_count", 0)), files=len(manifest["files"]),
-                               cached=len(sources), kept=int(manifest.get("page_count", 0)), unchanged=True)
+        inputs = inputs or read_inputs(config)
+        sources, problems, theme, digests = inputs.sources, list(inputs.problems), inputs.theme, inputs.digests
+        attachments, fingerprint, manifest = inputs.attachments, inputs.fingerprint, inputs.manifest
+        current = up_to_date(config.out_dir, inputs) if write and not self.remember else None
+        if current is not None:
+            return unchanged_result(current, len(sources))
         if write and not self.remember and self._last is None and self.use_cache:
             result = self._from_saved_state(theme, digests, attachments, manifest, {s.src_path: s for s in sources})
             if result is not None:
                 return result
         cache = ParseCache(self.cache_dir) if self.use_cache else None
         notes = [cache.problem] if cache and cache.problem else []
+        inputs.sources = []  # the files' bytes go with `sources` once parsed
         tick = progress("Parsing", len(sources)) if progress else None
         live_keys = {parse_key(config, s.src_path, s.raw) for s in sources}
         gc.unfreeze()  # the last build's objects (serve) may be collected again

@@ -11,19 +11,22 @@ import time
 import webbrowser
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from generator import __version__
-from generator import check as checking
-from generator import new as new_page
 from generator.config import CONFIG_FILE, Config, ConfigError, load_config
 from generator.devserver import ServeError
 from generator.diagnostics import Diagnostic
-from generator.build import run_build
-from generator.graph_export import FORMATS, export_graph
+from generator.fingerprint import read_inputs, up_to_date
 from generator.progress import progress_factory
-from generator.serve import RebuildResult, start_serving
-from generator.site import gather, load
-from generator.sources import discover_attachments
 from generator.writer import OutputError, check_out_dir
+
+# The engine (Markdown, Jinja, networkx) is imported by the commands that use it: `kbwiki build` with
+# nothing changed answers from the files and the manifest alone, in a fraction of the start-up time.
+if TYPE_CHECKING:
+    from generator.serve import RebuildResult
+
+GRAPH_FORMATS = ("json", "graphml", "gexf")  # graph_export.FORMATS (a test keeps the two the same)
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 SHOWN_DIAGNOSTICS = 5
@@ -80,7 +83,7 @@ def make_parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="write the link graph (JSON, GraphML or GEXF)",
                                 description="Write the wiki's link graph for graph tools (Gephi, Cytoscape, networkx).")
     _common(graph)
-    graph.add_argument("--format", choices=FORMATS, default="json", help="json (node-link), graphml or gexf (default: json)")
+    graph.add_argument("--format", choices=GRAPH_FORMATS, default="json", help="json (node-link), graphml or gexf (default: json)")
     graph.add_argument("--output", "-o", type=Path, default=None, help="the file to write (default: standard output)")
     return parser
 
@@ -138,8 +141,21 @@ def cmd_build(args: argparse.Namespace) -> int:
         shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
         print(f"kbwiki: removing {len(paths)} file(s) from {config.out_dir} that this build does not write: {shown}", file=sys.stderr)
 
+    started = time.perf_counter()
+    inputs = read_inputs(config)
+    current = up_to_date(config.out_dir, inputs)
+    if current is not None:
+        report(current.diagnostics, verbose=config.verbose)
+        if config.strict and current.diagnostics:
+            print(f"kbwiki: --strict: {len(current.diagnostics)} problem(s); the site was not written", file=sys.stderr)
+            return EXIT_PROBLEMS
+        pages = f"{current.pages} page{'s' if current.pages != 1 else ''}"
+        print(f"Nothing changed: {pages} ({current.files} files) in {config.out_dir} are up to date "
+              f"({time.perf_counter() - started:.2f} s)")
+        return EXIT_OK
+    from generator.build import run_build
     result = run_build(config, cache_dir=args.cache_dir, use_cache=not args.no_cache,
-                       progress=progress_factory(sys.stderr), on_stray=stray)
+                       progress=progress_factory(sys.stderr), on_stray=stray, inputs=inputs)
     for note in result.notes:
         print(f"kbwiki: {note}", file=sys.stderr)
     report(result.diagnostics, verbose=config.verbose)
@@ -158,6 +174,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """kbwiki check: analyse in memory, print the report to stdout; exit 1 on errors (any problem with --strict)."""
     config = content_config(args)
+    from generator import check as checking
     result = checking.run_check(config)
     if args.format == "json":
         sys.stdout.write(checking.format_json(result, strict=args.strict))
@@ -170,6 +187,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     """kbwiki new: write one page from its archetype; print its path, then pages that already mention it."""
     config = content_config(args)
+    from generator import new as new_page
     existing = new_page.read_existing(config)
     page, problem = new_page.plan_new_page(config, existing, args.type, args.title, args.link, dt.date.today().isoformat())
     if page is None:
@@ -229,6 +247,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config_file = args.config or Path(CONFIG_FILE)
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    from generator.serve import start_serving
     serving = start_serving(lambda: make_config(args), args.host, args.port, config_file, on_result, on_watch_error)
     try:
         print(f"Serving {config.out_dir} at {serving.url} (Ctrl-C to stop)", flush=True)
@@ -251,6 +270,9 @@ def _interrupt(signum, frame):
 def cmd_graph(args: argparse.Namespace) -> int:
     """kbwiki graph: the link graph through networkx's writers, to a file or standard output."""
     config = content_config(args)
+    from generator.graph_export import export_graph
+    from generator.site import gather, load
+    from generator.sources import discover_attachments
     parsed, problems = load(config)
     wiki, _ = gather(config, parsed, tuple(discover_attachments(config.content_dir)))
     data = export_graph(wiki, args.format)

@@ -21,7 +21,7 @@ from generator.lint import MentionIndex
 from generator.links import Resolver, normalize
 from generator.model import ParsedPage
 from generator.paths import SourcePath, plural, singular, slugify
-from generator.render import theme_dirs
+from generator.theme import theme_dirs
 from generator.site import assign_slugs, load
 
 ARCHETYPES = "archetypes"

@@ -20,7 +20,7 @@ from generator.devserver import DevServer, EventHub, bind_server
 from generator.diagnostics import Diagnostic
 from generator.markdown import make_markdown
 from generator.paths import SourcePath
-from generator.render import theme_dirs
+from generator.theme import theme_dirs
 from generator.site import parse_source
 from generator.sources import read_source
 from generator.watch import Watcher, WatchTargets

@@ -34,7 +34,7 @@ from generator.render import Renderer
 from generator.parallel import map_forked, parse_many, render_many
 from generator.sanitize import sanitize_html
 from generator.state import PageRecords
-from generator.sources import SourceFile, discover, discover_attachments, read_source, unreadable_attachments
+from generator.sources import SourceFile, discover_attachments, read_pages, unreadable_attachments
 
 
 @dataclass(slots=True)
@@ -252,18 +252,6 @@ def gather(config: Config, parsed: list[ParsedPage], files: tuple[SourcePath, ..
     return wiki, problems
 
 
-def read_all(config: Config) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Discover and read every page file of the content folder."""
-    src_paths, problems = discover(config.content_dir)
-    sources = []
-    for src_path in src_paths:
-        source, read_problems = read_source(config.content_dir, src_path)
-        problems += read_problems
-        if source is not None:
-            sources.append(source)
-    return sources, problems
-
-
 CACHE_BATCH = 256  # parsed pages written to the parse cache per transaction
 FREEZE_EVERY = 1000  # parsed pages between gc.freeze() calls while they arrive
 
@@ -313,7 +301,7 @@ def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | Non
 
 def load(config: Config, cache: ParseCache | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
     """Discover, read and parse every page of the content folder."""
-    sources, problems = read_all(config)
+    sources, problems = read_pages(config.content_dir)
     parsed, parse_problems = parse_all(config, sources, cache)
     return parsed, problems + parse_problems
 

@@ -76,6 +76,18 @@ def read_source(content_dir: Path, src_path: SourcePath) -> tuple[SourceFile | N
         return None, [error(src_path, "unreadable", f"cannot read the file: {exc.strerror or exc}; skipped")]
 
 
+def read_pages(content_dir: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Discover and read every page file of the content folder."""
+    src_paths, problems = discover(content_dir)
+    sources = []
+    for src_path in src_paths:
+        source, read_problems = read_source(content_dir, src_path)
+        problems += read_problems
+        if source is not None:
+            sources.append(source)
+    return sources, problems
+
+
 def discover_attachments(content_dir: Path) -> list[SourcePath]:
     """Every file under the content folder that is not Markdown (dot-folders and dot-files skipped), sorted."""
     found: list[SourcePath] = []

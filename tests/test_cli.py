@@ -87,3 +87,24 @@ def test_wheel_ships_the_default_theme(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "generator/theme/page.html" in names and "generator/theme/assets/style.css" in names
     assert "generator/cli.py" in names
+
+
+def test_the_graph_command_offers_every_export_format():
+    from generator import cli, graph_export
+    assert cli.GRAPH_FORMATS == tuple(graph_export.FORMATS)
+
+
+def test_a_no_change_build_does_not_load_the_engine(tmp_path):
+    import subprocess
+    import sys
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text("# A\n\nText.\n")
+    out = tmp_path / "site"
+    build = [sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out)]
+    assert subprocess.run(build, capture_output=True).returncode == 0
+    probe = ("import sys, runpy; sys.argv = " + repr(["kbwiki", *build[3:]]) + "\n"
+             "try:\n    runpy.run_module('generator', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('markdown', 'jinja2', 'networkx') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "Nothing changed" in done.stdout and done.stdout.strip().endswith("[]")
