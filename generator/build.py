@@ -23,6 +23,7 @@ from generator.emit.search_index import search_index, search_row_texts, search_t
 from generator.links import LinkRef, normalize
 from generator.lint import unlinked_mentions
 from generator.markdown import make_markdown, note_embeds
+from generator.parallel import settle
 from generator.model import Entry, ParsedPage, Wanted, WantedRef, Wiki, lean
 from generator.render import Renderer
 from generator.site import analyse, parse_all, parse_source, render_items, resolve_links
@@ -127,12 +128,12 @@ class Session:
         parsed, parse_problems = parse_all(config, sources, cache, tick, self._memory if self.remember else None)
         count = len(sources)
         del sources  # the files' bytes are not needed any more
-        gc.freeze()  # parsed pages live to the end: later collections need not walk them again
+        settle()  # parsed pages live to the end: later collections need not walk them again
         tick = progress("Linking", 2 * len(parsed)) if progress else None
         wiki, diagnostics = analyse(config, parsed, problems + parse_problems, tick)
         del parsed
         wiki.entries = {slug: lean(entry) for slug, entry in wiki.entries.items()}  # rendering reads no Markdown or prose
-        gc.freeze()  # nor the gathered wiki (nor, in forked render workers, touch its memory: pages stay shared)
+        settle()  # nor the gathered wiki (nor, in forked render workers, touch its memory: pages stay shared)
         if cache:
             cache.keep_only(live_keys)
             cache.close()
@@ -260,7 +261,7 @@ def _embedded(wiki: Wiki) -> set[str]:
     """Source paths of the pages some page embeds (![[Note]])."""
     found = set()
     for entry in wiki.entries.values():
-        for target in (note_embeds(entry.parsed.body.html) if entry.parsed.body.has(b"kbref:e:") else ()):
+        for target in (note_embeds(entry.parsed.body.html) if entry.parsed.body.embeds else ()):
             hit = wiki.resolver.resolve(LinkRef(target, syntax="embed", base=entry.page.folder), entry.page.src_path).src_path
             if hit:
                 found.add(hit)

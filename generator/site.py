@@ -59,7 +59,7 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
     scanned = extract_links(page.body, page.body_line, page.src_path)
     refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.folder)
     if config.sanitize:
-        body = dataclasses.replace(body, html_utf8=sanitize_html(body.html).encode("utf-8"))
+        body = body.with_html(sanitize_html(body.html))
     digest = hashlib.blake2b(source.raw, digest_size=16).hexdigest()
     search = search_text(body)
     body = dataclasses.replace(body, text="")  # what search needs of it is in `search`

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import os
 import pickle
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from generator.emit.search_index import search_row_texts
 from generator.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 4  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows)
+SCHEMA = 5  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML)
 
 
 @dataclass(slots=True)
@@ -116,7 +117,7 @@ def slim(entry: Entry, keep_html: bool) -> Entry:
     row), and without its HTML unless other pages embed it. A rebuild re-parses every page it renders, so
     none of it is read again."""
     parsed = entry.parsed
-    body = dataclasses.replace(parsed.body, text="", prose_utf8=b"", html_utf8=parsed.body.html_utf8 if keep_html else b"")
+    body = dataclasses.replace(parsed.body, text="", prose_utf8=b"", html_z=parsed.body.html_z if keep_html else zlib.compress(b""))
     return dataclasses.replace(entry, parsed=dataclasses.replace(parsed, page=dataclasses.replace(parsed.page, body=""), body=body,
                                                                  search=("", "", ""), markdown=b""))
 

@@ -83,7 +83,7 @@ def body_html(wiki: Wiki, entry: Entry, targets: dict | None = None) -> str:
 
 def has_embeds(entry: Entry) -> bool:
     """Whether the body shows other pages or files: its HTML then depends on more than its own text."""
-    return entry.parsed.body.has(b"kbref:e:") or entry.parsed.body.has(b"kbref:a:")
+    return entry.parsed.body.embeds or entry.parsed.body.images
 
 
 def embed_html(wiki: Wiki, entry: Entry, out: OutPath, embed: Embed, chain: tuple[str, ...]) -> str:
