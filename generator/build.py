@@ -20,11 +20,11 @@ from generator.emit.graph_json import graph_json
 from generator.emit.listings import wanted as wanted_page
 from generator.emit.pages import page_plan
 from generator.emit.search_index import search_index, search_row_texts, search_types
-from generator.links import LinkRef, normalize
+from generator.links import LinkRef
 from generator.lint import unlinked_mentions
 from generator.markdown import make_markdown, note_embeds
 from generator.parallel import settle
-from generator.model import Entry, ParsedPage, Wanted, WantedRef, Wiki, lean
+from generator.model import Entry, ParsedPage, Wanted, Wiki, group_wanted, lean
 from generator.render import Renderer
 from generator.site import analyse, parse_all, parse_source, render_items, resolve_links
 from generator.sources import SourceFile, read_source
@@ -277,16 +277,8 @@ def _shape(item: ParsedPage) -> tuple:
 
 def _merge_wanted(old: list[Wanted], changed: set[str], new: list[Wanted]) -> list[Wanted]:
     """The wanted list with the changed pages' references replaced by their new ones."""
-    merged: dict[str, tuple[str, list[WantedRef]]] = {}
-    for item in old:
-        refs = [r for r in item.refs if r.src_path not in changed]
-        if refs:
-            merged[normalize(item.target)] = (item.target, refs)
-    for item in new:
-        key = normalize(item.target)
-        target, refs = merged.get(key, (item.target, []))
-        merged[key] = (target, refs + list(item.refs))
-    return [Wanted(target, tuple(sorted(refs, key=lambda r: (r.src_path, r.line)))) for _, (target, refs) in sorted(merged.items())]
+    return group_wanted([(item.file, ref) for item in old for ref in item.refs if ref.src_path not in changed]
+                        + [(item.file, ref) for item in new for ref in item.refs])
 
 
 def _counting(items: Iterable[Output | Kept], result: BuildResult, written: dict[str, str]) -> Iterator[Output | Kept]:

@@ -149,7 +149,8 @@ def _ours(lines: list[str]) -> tuple[list[str], int]:
 
 
 def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, list[Diagnostic]]:
-    """A Page from a file's text: front-matter fields, else the documented defaults."""
+    """A Page from a file's text: front-matter fields, else the documented defaults. Its tags are the declared
+    ones: the body's #tags are read from the rendered body (site.parse_source)."""
     front, diagnostics = split_front_matter(src_path, text)
     data = dict(front.data)
     lines = text.split("\n")[front.body_start:]
@@ -173,7 +174,7 @@ def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, l
     summary = fields.text("summary", "description") or texts.first_paragraph(body)
     aliases = fields.strings("aliases", "alias", text_ok=True)
     declared_tags = [t.lstrip("#").strip() for t in fields.strings("tags", "tag")]
-    tags = tuple(dict.fromkeys(t for t in (*declared_tags, *texts.inline_tags(body)) if t))
+    tags = tuple(dict.fromkeys(t for t in declared_tags if t))  # site.parse_source() adds the body's #tags
     links = tuple(name for name in (_strip_brackets(v) for v in fields.strings(*config.link_keys)) if name)
     sources = fields.strings(*config.source_keys)
     declared_id = fields.text(*config.id_keys)

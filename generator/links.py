@@ -213,6 +213,22 @@ def has_extension(target: str) -> bool:
     return bool(ext) and 1 < len(ext) <= 6 and ext[1:].isalnum() and ext.casefold() != ".md"
 
 
+def names_a_file(ref: LinkRef) -> bool:
+    """Whether a ref names a file rather than a page: an image, or an embed or Markdown link to a name with an
+    extension. One that names no file in the content folder is a missing file, not a wanted page."""
+    return ref.syntax == "image" or (ref.syntax in ("embed", "markdown") and has_extension(ref.target))
+
+
+def missing_file_name(ref: LinkRef) -> str:
+    """How the Wanted page names the file a ref names but the content folder lacks: a Markdown link's or
+    image's path from the content folder's root; an embed's name as written (Obsidian looks for it anywhere)."""
+    target = ref.target.strip()
+    if ref.syntax in ("markdown", "image"):
+        joined = target.lstrip("/") if target.startswith("/") else posixpath.join(ref.base, target)
+        return posixpath.normpath(joined) if joined else target
+    return target
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _folder(src_path: str) -> str:
     """posixpath.dirname, memoised: every link of a page asks for its folder."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from generator.content import Page
 from generator.graph import Related, WikiGraph
-from generator.links import LinkRef, Resolver
+from generator.links import LinkRef, Resolver, normalize
 from generator.markdown import RenderedBody
 from generator import paths
 from generator.paths import OutPath, Slug, slugify
@@ -67,20 +68,41 @@ def lean(entry: Entry) -> Entry:
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class WantedRef:
-    """Where a missing target is linked from."""
+    """Where a missing target is linked from, and how that link spells it."""
 
     slug: Slug
     src_path: str
     line: int
+    name: str = ""
 
 
 @compact_pickle
 @dataclass(frozen=True, slots=True)
 class Wanted:
-    """A target that names no page, and every place that links to it."""
+    """A target that names no page (or, with `file`, no file in the content folder), and every place that links to it."""
 
     target: str
     refs: tuple[WantedRef, ...]
+    file: bool = False
+
+    @property
+    def anchor(self) -> str:
+        """Its fragment id on the Wanted pages page."""
+        return paths.wanted_anchor(self.target, self.file)
+
+
+def group_wanted(refs: Iterable[tuple[bool, WantedRef]]) -> list[Wanted]:
+    """(is a file, where) pairs as Wanted entries, one a target (case and spacing aside), its places in file and
+    line order, spelled as the first of them spells it; pages first, each kind by target. Any set of the same
+    refs gives the same entries, whatever their order (an edit's rebuild merges old ones and new)."""
+    grouped: dict[tuple[bool, str], list[WantedRef]] = {}
+    for file, ref in refs:
+        grouped.setdefault((file, normalize(ref.name)), []).append(ref)
+    out = []
+    for (file, _), found in sorted(grouped.items()):
+        found.sort(key=lambda r: (r.src_path, r.line))
+        out.append(Wanted(found[0].name, tuple(found), file))
+    return out
 
 
 @dataclass(slots=True)

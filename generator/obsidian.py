@@ -1,4 +1,5 @@
-"""Obsidian syntax for Python-Markdown: %%comments%%, ==highlight==, callouts, ^block ids, inline #tags, embeds.
+"""Obsidian syntax for Python-Markdown: %%comments%%, ==highlight==, callouts, ^block ids, inline #tags, embeds,
+`# headings` only with a space after the hashes.
 
 Like links, whatever depends on other pages is written as a placeholder and filled after
 resolution (markdown.fill_links / fill_embeds): inline tags as `kbref:t:` links, `![[embeds]]`
@@ -11,7 +12,7 @@ import re
 import xml.etree.ElementTree as etree
 from urllib.parse import quote, unquote
 
-from markdown.blockprocessors import BlockQuoteProcessor
+from markdown.blockprocessors import BlockQuoteProcessor, HashHeaderProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import SimpleTagInlineProcessor
 from markdown.preprocessors import Preprocessor
@@ -195,12 +196,20 @@ class _EmbedTreeprocessor(Treeprocessor):
         return all(c.tag == "a" and c.get("class") == "kbembed" and not (c.tail or "").strip() for c in parent)
 
 
+class _HashHeaderProcessor(HashHeaderProcessor):
+    """`# Heading` with a space (or nothing) after the hashes, as Obsidian and CommonMark read it; Python-Markdown
+    alone also takes `#word` for one, and so turns a page's closing line of `#tag #tag` into a heading."""
+
+    RE = re.compile(r"(?:^|\n)(?P<level>#{1,6})(?=[ \t\n]|$)(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)")
+
+
 class ObsidianExtension(Extension):
     """Obsidian Flavored Markdown on top of our wiki links."""
 
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown API)
         md.preprocessors.register(_CommentPreprocessor(md), "kb_comments", 35)  # first: comments may hide any syntax
         md.parser.blockprocessors.register(_BlockQuoteProcessor(md.parser), "quote", 20)
+        md.parser.blockprocessors.register(_HashHeaderProcessor(md.parser), "hashheader", 70)
         md.inlinePatterns.register(SimpleTagInlineProcessor(r"(==)(?=\S)(.+?)(?<=\S)==", "mark"), "kb_highlight", 65)
         md.treeprocessors.register(_CalloutTreeprocessor(md), "kb_callouts", 15)
         md.treeprocessors.register(_BlockIdTreeprocessor(md), "kb_block_ids", 14)

@@ -76,9 +76,9 @@ LLMS_TXT = OutPath("llms.txt")
 ASSETS = "assets"
 
 
-def wanted_anchor(target: str) -> str:
-    """The fragment id of a missing target's entry on the Wanted pages page."""
-    return "wanted-" + (slugify(target) or "untitled")
+def wanted_anchor(target: str, file: bool = False) -> str:
+    """The fragment id of a missing target's entry on the Wanted pages page (`file`: in its Missing files)."""
+    return ("missing-" if file else "wanted-") + (slugify(target) or "untitled")
 
 
 def relative_url(from_out: OutPath, to_out: str, fragment: str = "") -> str:

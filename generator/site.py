@@ -25,10 +25,10 @@ from generator.emit.search_index import search_index, search_text
 from generator.emit.recent import recent_changes
 from generator.graph import WikiGraph
 from generator.lint import lint
-from generator.links import (Resolver, agree_with_rendering, extract_links, front_matter_links, has_extension, normalize,
-                             wanted_name)
+from generator.links import (Resolver, agree_with_rendering, extract_links, front_matter_links,
+                             missing_file_name, names_a_file, normalize, wanted_name)
 from generator.markdown import make_markdown, render_body
-from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki
+from generator.model import Entry, ParsedPage, ResolvedLink, Wanted, WantedRef, Wiki, group_wanted
 from generator.paths import SourcePath, Slug, page_out_path, slugify
 from generator.render import Renderer
 from generator.parallel import map_forked, parse_many, render_many
@@ -56,6 +56,10 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
     page, page_problems = parse_page(source.src_path, text, config)
     front_text = "\n".join(text.split("\n")[: page.body_line - 1])  # the front matter, as parse_page found it
     body = render_body(md or make_markdown(), page.body)
+    # The body's #tags are the ones the renderer made links of (one rule: a tag page for every tag link)
+    inline = [target for syntax, target, _ in body.placeholders if syntax == "t"]
+    if inline:
+        page = dataclasses.replace(page, tags=tuple(dict.fromkeys((*page.tags, *inline))))
     scanned = extract_links(page.body, page.body_line, page.src_path)
     refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.folder)
     if config.sanitize:
@@ -149,7 +153,7 @@ def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resol
     """Resolve every link ref (on every core); gather red links into Wanted entries and report them."""
     canonical = {slug: slug for slug in slugs.values()}  # workers' slugs come back as copies: keep one of each
     resolved: dict[SourcePath, tuple[ResolvedLink, ...]] = {}
-    wanted: dict[str, tuple[str, list[WantedRef]]] = {}
+    wanted: list[tuple[bool, WantedRef]] = []
     problems: list[Diagnostic] = []
     broken: list[tuple[int, str]] = []  # (index in problems, target) of each broken link: its hint comes later
     pages = map_forked(lambda chunk: [_resolve_page(parsed[i], slugs, resolver) for i in chunk], list(range(len(parsed))))
@@ -157,30 +161,28 @@ def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resol
         src = item.page.src_path
         resolved[src] = tuple(ResolvedLink(ref, canonical[slug] if slug else None, attachment)
                               for ref, (slug, attachment) in zip(item.refs, targets))
-        for name, line in missing:
-            wanted.setdefault(normalize(name), (name, []))[1].append(WantedRef(slugs[src], src, line))
+        wanted += [(file, WantedRef(slugs[src], src, line, name)) for name, file, line in missing]
         broken += [(len(problems) + at, target) for at, target in broken_at]
         problems += found_problems
     _suggest(problems, broken, resolver)
-    wanted_list = [Wanted(target, tuple(sorted(refs, key=lambda r: (r.src_path, r.line))))
-                   for _, (target, refs) in sorted(wanted.items())]
-    return resolved, wanted_list, problems
+    return resolved, group_wanted(wanted), problems
 
 
 def _resolve_page(item: ParsedPage, slugs: dict[SourcePath, Slug], resolver: Resolver) -> tuple:
-    """One page's links: (slug or None, attachment) per ref, its missing targets (name, line), its problems,
+    """One page's links: (slug or None, attachment) per ref, its missing targets (name, is a file, line), its problems,
     and which of them are broken links, by index, with their targets."""
     src = item.page.src_path
     targets: list[tuple[Slug | None, str]] = []
-    missing: list[tuple[str, int]] = []
+    missing: list[tuple[str, bool, int]] = []
     problems: list[Diagnostic] = []
     broken: list[tuple[int, str]] = []
     for ref in item.refs:
         found = resolver.resolve(ref, src)
-        if found.attachment or (found.src_path is None and (ref.syntax == "image" or (ref.syntax in ("embed", "markdown") and has_extension(ref.target)))):
+        if found.attachment or (found.src_path is None and names_a_file(ref)):
             targets.append((None, found.src_path or ""))
             if found.src_path is None:
-                problems.append(diag.error(src, "missing-attachment", f"embed {_shown(ref)} -> no such file in the content folder.",
+                missing.append((missing_file_name(ref), True, ref.line))
+                problems.append(diag.error(src, "missing-attachment", f"{'link' if ref.syntax == 'markdown' else 'embed'} {_shown(ref)} -> no such file in the content folder.",
                                            ref.line, ref.column))
             continue
         slug = slugs[found.src_path] if found.src_path else None
@@ -190,7 +192,7 @@ def _resolve_page(item: ParsedPage, slugs: dict[SourcePath, Slug], resolver: Res
                                        + ", ".join(found.candidates) + f"; it goes to {found.src_path}", ref.line, ref.column,
                                        hint="Link by path ([[folder/name]]) to choose one."))
         if slug is None:
-            missing.append((wanted_name(ref), ref.line))
+            missing.append((wanted_name(ref), False, ref.line))
             broken.append((len(problems), ref.target))
             problems.append(diag.error(src, "broken-link", f"link {_shown(ref)} -> no page.", ref.line, ref.column))
     return targets, missing, problems, broken

@@ -107,25 +107,3 @@ def drop_comments(markdown_text: str) -> str:
 # digits. Unlike Obsidian, a colour (#1a1a2e, #0f0: hex digits, 3, 6 or 8 of them, one a digit) is not a tag.
 INLINE_TAG = re.compile(r"(?<![^\s(\[{,;])#(?!(?=[0-9a-fA-F]*[0-9])(?:[0-9a-fA-F]{8}|[0-9a-fA-F]{6}|[0-9a-fA-F]{3})(?![\w/-]))"
                         r"([\w/-]*[^\W\d][\w/-]*)")
-_HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
-_NOT_TAG_TEXT = re.compile(r"(`+).+?\1|\[\[[^\]\n]*\]\]|\]\([^)\n]*\)|<[^>\n]*>|\bhttps?://\S+")
-
-
-def inline_tags(body: str) -> tuple[str, ...]:
-    """The `#tags` written in a Markdown body's text: not in code, headings, links, URLs or comments."""
-    tags: list[str] = []
-    fence = ""
-    for line in drop_comments(body).split("\n"):
-        opened = _FENCE_LINE.match(line)
-        if fence:
-            if line.strip().startswith(fence):
-                fence = ""
-            continue
-        if opened:
-            fence = opened.group(1)
-            continue
-        if "#" not in line or _HEADING_LINE.match(line):
-            continue
-        masked = _NOT_TAG_TEXT.sub(" ", line)
-        tags.extend(m.group(1).rstrip("/") for m in INLINE_TAG.finditer(masked))
-    return tuple(dict.fromkeys(t for t in tags if t))

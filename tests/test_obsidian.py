@@ -12,8 +12,9 @@ import pytest
 from generator.config import Config
 from generator.content import Page
 from generator.links import LinkRef, Resolver
-from generator.site import build_site
-from generator.text import inline_tags
+from generator.markdown import make_markdown, render_body
+from generator.site import build_site, parse_source
+from generator.sources import SourceFile
 from tests.conftest import CORPORA
 from tests.helpers import build, output
 from tests.sitecheck import broken_refs
@@ -270,7 +271,11 @@ def test_markdown_links_to_files_are_copied(make_vault, tmp_path):
     assert '<a class="wikilink" href="files/docs/The%20Paper.pdf">the paper</a>' in html
     assert [(d.code, d.line) for d in site.diagnostics if d.level == "error"] == [("missing-attachment", 1)]
     assert '<a href="other.html">site page</a>' in html
-    assert '<a class="wikilink missing" href="special/wanted.html" title="File not found: docs/gone.pdf">gone</a>' in html
+    assert ('<a class="wikilink missing" href="special/wanted.html#missing-docs-gone-pdf" title="File not found: docs/gone.pdf">'
+            'gone</a>') in html
+    wanted = output(site, "special/wanted.html")
+    assert '<li id="missing-docs-gone-pdf"><strong class="missing"><code>docs/gone.pdf</code></strong>' in wanted
+    assert "gone.pdf" not in output(site, "graph.json")  # graph.json lists wanted pages, not files
 
 
 @pytest.mark.parametrize("body, tags", [
@@ -279,9 +284,26 @@ def test_markdown_links_to_files_are_copied(make_vault, tmp_path):
     ("`#code` ```x``` [l](http://x.org/#frag) [[Note#Heading]] https://x.org/#y C# issue #123", ()),
     ("```\n#fenced\n```\n%% #hidden %%", ()),
     ("colour #1a1a2e or #0f0, but #y2024 and #fff", ("y2024", "fff")),
+    ("a *#em* tag and **#strong/one**", ("em", "strong/one")),  # emphasis around a tag: still a tag
+    ("x\n#closing #line", ("closing", "line")),  # `#word` at a line's start is a tag, as in Obsidian: no heading
+    ("a #x_2_ b and #x__y__", ("x_2_", "x__y__")),
 ])
 def test_inline_tags(body, tags):
-    assert inline_tags(body) == tags
+    """A page's inline tags are the tag links its rendered body holds: never a link to a tag page that is not made."""
+    page = parse_source(SourceFile("p.md", f"---\ntags: [declared]\n---\n{body}\n".encode()), Config())[0].page
+    assert page.tags == ("declared", *tags)
+
+
+@pytest.mark.parametrize("body, html", [
+    ("#tag1 #tag2", '<p><a class="wikilink" href="kbref:t:tag1#">#tag1</a> <a class="wikilink" href="kbref:t:tag2#">#tag2</a></p>'),
+    ("#5 bolts", "<p>#5 bolts</p>"),
+    ("####### seven", "<p>####### seven</p>"),
+    ("## Two ##", '<h2 id="two">Two'),
+    ("text\n# Heading\nmore", '<h1 id="heading">Heading'),
+])
+def test_a_heading_needs_a_space_after_its_hashes(body, html):
+    """As in Obsidian and CommonMark; Python-Markdown alone makes `#tag1 #tag2` a heading."""
+    assert html in render_body(make_markdown(), body).html
 
 
 def test_a_page_is_rendered_again_when_what_it_embeds_changes(make_vault):

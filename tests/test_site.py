@@ -138,3 +138,20 @@ def test_tags_differing_in_case_share_one_listing(make_vault):
     listing = output(site, "tags/ai.html")
     assert "2 pages tagged AI" in listing
     assert [o.out_path for o in site.outputs].count("tags/ai.html") == 1
+
+
+def test_wanted_entries_do_not_depend_on_the_order_refs_arrive_in():
+    """A rebuild after an edit merges the old wanted refs with the edited page's: the same refs, in any order,
+    give the same entries (spelled as the first place spells them; pages before files)."""
+    import itertools
+
+    from generator.model import WantedRef, group_wanted
+
+    refs = [(False, WantedRef("b", "b.md", 3, "foo Bar")), (False, WantedRef("a", "a.md", 9, "Foo bar")),
+            (True, WantedRef("a", "a.md", 2, "x.png")), (False, WantedRef("a", "a.md", 1, "Zed"))]
+    results = {tuple(group_wanted(list(order))) for order in itertools.permutations(refs)}
+    assert len(results) == 1
+    (entries,) = results
+    assert [(w.target, w.file, [r.src_path for r in w.refs]) for w in entries] == [
+        ("Foo bar", False, ["a.md", "b.md"]), ("Zed", False, ["a.md"]), ("x.png", True, ["a.md"])]
+    assert entries[2].anchor == "missing-x-png" and entries[0].anchor == "wanted-foo-bar"

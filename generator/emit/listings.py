@@ -62,17 +62,18 @@ def orphans(wiki: Wiki, renderer: Renderer) -> Output:
 
 
 def wanted(wiki: Wiki, renderer: Renderer) -> Output:
-    """Every missing target and who links to it."""
+    """Every missing page and who links to it; then every missing file (linked or embedded) and who names it."""
     out = paths.WANTED
-    items = []
+    items: list[dict] = []
+    files: list[dict] = []
     for item in wiki.wanted:
         refs = []
         for ref in item.refs:
             entry = wiki.entries[ref.slug]
             refs.append({"title": entry.page.title, "url": relative_url(out, entry.out_path),
                          "where": f"{ref.src_path}:{ref.line}" if ref.line else ref.src_path})
-        items.append({"target": item.target, "id": paths.wanted_anchor(item.target), "refs": refs})
-    html = renderer.render("wanted.html", out, title="Wanted pages", items=items)
+        (files if item.file else items).append({"target": item.target, "id": item.anchor, "refs": refs})
+    html = renderer.render("wanted.html", out, title="Wanted pages", items=items, files=files)
     return html_output(out, html)
 
 

@@ -13,7 +13,7 @@ from generator.emit import Output
 from generator.emit.graph_view import Neighbourhood, local_graph, neighbourhood
 from generator.links import LinkRef, looks_like_reference, normalize
 from generator.content import css_classes
-from generator.links import has_extension, split_wiki_target, wanted_name
+from generator.links import has_extension, missing_file_name, names_a_file, split_wiki_target, wanted_name
 from generator.markdown import Embed, LinkTarget, fill_embeds, fill_links, heading_id
 from generator.obsidian import block_anchor
 from generator.model import Entry, Wiki
@@ -53,8 +53,9 @@ def link_target(wiki: Wiki, entry: Entry, syntax: str, target: str, fragment: st
     found = wiki.resolver.resolve(ref, entry.page.src_path)
     if found.attachment:
         return LinkTarget(relative_url(out, paths.attachment_out_path(found.src_path)))
-    if found.src_path is None and syntax == "m" and has_extension(target):  # a missing file: not a wanted page
-        return LinkTarget(relative_url(out, paths.WANTED), missing=True, title=f"File not found: {target}")
+    if found.src_path is None and names_a_file(ref):  # a missing file: listed under the Wanted page's Missing files
+        return LinkTarget(relative_url(out, paths.WANTED, paths.wanted_anchor(missing_file_name(ref), file=True)), missing=True,
+                          title=f"File not found: {target}")
     if found.src_path is None or found.src_path not in wiki.by_src:
         return LinkTarget(relative_url(out, paths.WANTED, paths.wanted_anchor(wanted_name(ref))),
                           missing=True, title=f"Page not found: {target}")
