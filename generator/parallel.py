@@ -16,7 +16,7 @@ from generator.sources import SourceFile
 
 MIN_PARALLEL = 64  # fewer files than this parse faster in-process than a pool starts
 CHUNK = 32
-WAVE = 24  # chunks per set of forked workers (map_forked): fewer, and each worker copies less of the parent
+WAVE = 16  # chunks per set of forked workers (map_forked): fewer, and each worker copies less of the parent
 
 _worker_config: Config | None = None
 _worker_md = None
