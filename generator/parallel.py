@@ -16,7 +16,8 @@ from generator.sources import SourceFile
 
 MIN_PARALLEL = 64  # fewer files than this parse faster in-process than a pool starts
 CHUNK = 32
-WAVE = 16  # chunks per set of forked workers (map_forked): fewer, and each worker copies less of the parent
+WAVE = 48  # chunks per set of forked workers (map_forked): fewer, and each worker copies less of the parent
+RENDER_WAVE = 16  # rendering reads the most of the wiki (a hub's page, thousands of cards): fresh workers sooner
 
 _worker_config: Config | None = None
 _worker_md = None
@@ -107,7 +108,7 @@ def can_fork(count: int, least: int = MIN_PARALLEL * 4) -> bool:
             and "fork" in multiprocessing.get_all_start_methods())
 
 
-def map_forked(work: Callable[[list], list], items: list, least: int = MIN_PARALLEL * 4) -> Iterator:
+def map_forked(work: Callable[[list], list], items: list, least: int = MIN_PARALLEL * 4, wave: int = WAVE) -> Iterator:
     """work(chunk) over chunks of `items` on every core; the results of all chunks, in order.
 
     The workers are forked, so `work` may close over the whole gathered wiki: only items and results
@@ -124,8 +125,8 @@ def map_forked(work: Callable[[list], list], items: list, least: int = MIN_PARAL
         # Workers live for one wave of chunks, then fresh ones are forked: a forked worker slowly copies the
         # parent's memory it reads (CPython writes reference counts), so long-lived workers would end up
         # holding a second copy of the wiki each.
-        for start in range(0, len(chunks), WAVE):
-            yield from _wave(work, chunks[start:start + WAVE])
+        for start in range(0, len(chunks), wave):
+            yield from _wave(work, chunks[start:start + wave])
     finally:
         _forked_work = None
 
@@ -161,7 +162,7 @@ def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None =
     def work(chunk: list[str]) -> list:
         items = list(_render_in_process(renderer, chunk, previous))
         return items if also is None else [(item, also(slug)) for item, slug in zip(items, chunk)]
-    return map_forked(work, slugs)
+    return map_forked(work, slugs, wave=RENDER_WAVE)
 
 
 def _render_in_process(renderer, slugs: list[str], previous: Mapping[str, str]) -> Iterator:
