@@ -89,15 +89,24 @@ def _pss(pid: int) -> int | None:
     return None
 
 
-def tree_pss(root: int, include_root: bool = True) -> int:
+def tree_pss(root: int, include_root: bool = True, attempts: int = 5) -> int:
     """The summed PSS of a process tree now (bytes): the memory the tree really uses, shared pages counted
-    once. Falls back to RSS for a process whose PSS cannot be read."""
-    pids, rss = _tree(root, include_root)
+    once. Falls back to RSS for a process whose PSS cannot be read.
+
+    The processes are listed, then read one after another: a worker that exits in between cannot be read,
+    and its RSS (every page it shares with its parent) would stand in for its PSS, a phantom peak that
+    comes more often the more often workers are forked. A sum is kept only when the tree had the same
+    processes before and after it was read (else it is read again)."""
     total = 0
-    for pid in pids:
-        pss = _pss(pid)
-        total += pss if pss is not None else rss.get(pid, 0)
-    return total
+    for _ in range(attempts):
+        pids, rss = _tree(root, include_root)
+        total = 0
+        for pid in pids:
+            pss = _pss(pid)
+            total += pss if pss is not None else rss.get(pid, 0)
+        if sorted(_tree(root, include_root)[0]) == sorted(pids):
+            return total
+    return total  # the tree kept changing: the last sum (rare: forks are milliseconds apart only in bursts)
 
 
 class _Sampler(threading.Thread):

@@ -158,6 +158,17 @@ def test_tree_memory_counts_pages_a_forked_child_shares_once():
     assert 75 * mb < pss < rss - 60 * mb  # counted once
 
 
+def test_tree_memory_is_not_summed_across_a_worker_exiting(monkeypatch):
+    """A worker that exits between the listing and its read: its RSS must not stand in for its PSS."""
+    from benchmarks import measure
+    mb = 1024 * 1024
+    trees = iter([([1, 2], {1: 400 * mb, 2: 400 * mb}), ([1], {1: 400 * mb}), ([1], {1: 400 * mb}), ([1], {1: 400 * mb})])
+    monkeypatch.setattr(measure, "_tree", lambda root, include_root: next(trees))
+    pss = {1: iter([200 * mb, 400 * mb]), 2: iter([None])}  # the worker is gone when read; then the parent owns it all
+    monkeypatch.setattr(measure, "_pss", lambda pid: next(pss[pid]))
+    assert measure.tree_pss(0) == 400 * mb  # not 200 + 400
+
+
 def test_the_doc_keeps_its_usage_and_replaces_the_figures(tmp_path):
     doc = tmp_path / "benchmarks.md"
     report.write_doc(doc, ["first figures"])
