@@ -91,22 +91,23 @@ def _pss(pid: int) -> int | None:
 
 def tree_pss(root: int, include_root: bool = True, attempts: int = 5) -> int:
     """The summed PSS of a process tree now (bytes): the memory the tree really uses, shared pages counted
-    once. Falls back to RSS for a process whose PSS cannot be read.
+    once. Falls back to summed RSS where no process's PSS can be read (a kernel without smaps_rollup).
 
-    The processes are listed, then read one after another: a worker that exits in between cannot be read,
-    and its RSS (every page it shares with its parent) would stand in for its PSS, a phantom peak that
-    comes more often the more often workers are forked. A sum is kept only when the tree had the same
-    processes before and after it was read (else it is read again)."""
+    A process whose PSS cannot be read while others' can is exiting (its memory map is already gone, its
+    pages on their way back) and counts 0: its RSS, read a moment before, would count every page it
+    shared with its parent again, a phantom peak that came more often the more often workers are forked.
+    A sum is kept only when the tree had the same processes before and after it was read."""
     total = 0
     for _ in range(attempts):
         pids, rss = _tree(root, include_root)
-        total = 0
-        for pid in pids:
-            pss = _pss(pid)
-            total += pss if pss is not None else rss.get(pid, 0)
+        found = {pid: _pss(pid) for pid in pids}
+        if pids and all(pss is None for pss in found.values()):
+            total = sum(rss.get(pid, 0) for pid in pids)
+        else:
+            total = sum(pss or 0 for pss in found.values())
         if sorted(_tree(root, include_root)[0]) == sorted(pids):
             return total
-    return total  # the tree kept changing: the last sum (rare: forks are milliseconds apart only in bursts)
+    return total  # the tree kept changing: the last sum
 
 
 class _Sampler(threading.Thread):

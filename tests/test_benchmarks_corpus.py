@@ -158,15 +158,28 @@ def test_tree_memory_counts_pages_a_forked_child_shares_once():
     assert 75 * mb < pss < rss - 60 * mb  # counted once
 
 
-def test_tree_memory_is_not_summed_across_a_worker_exiting(monkeypatch):
-    """A worker that exits between the listing and its read: its RSS must not stand in for its PSS."""
+def test_tree_memory_does_not_count_an_exiting_worker_by_its_rss(monkeypatch):
+    """A worker whose memory map is already gone (it is exiting) cannot be read: its RSS, taken a moment
+    before, must not stand in for its PSS (it counts every page it shared with its parent again)."""
     from benchmarks import measure
     mb = 1024 * 1024
-    trees = iter([([1, 2], {1: 400 * mb, 2: 400 * mb}), ([1], {1: 400 * mb}), ([1], {1: 400 * mb}), ([1], {1: 400 * mb})])
+    monkeypatch.setattr(measure, "_tree", lambda root, include_root: ([1, 2], {1: 400 * mb, 2: 300 * mb}))
+    monkeypatch.setattr(measure, "_pss", {1: 360 * mb, 2: None}.get)
+    assert measure.tree_pss(0) == 360 * mb  # not 360 + 300
+    monkeypatch.setattr(measure, "_pss", lambda pid: None)  # no PSS anywhere: the RSS it is
+    assert measure.tree_pss(0) == 700 * mb
+
+
+def test_tree_memory_is_read_again_when_the_tree_changed_meanwhile(monkeypatch):
+    """A worker forked after the listing shares the parent's pages three ways: a sum without it undercounts."""
+    from benchmarks import measure
+    mb = 1024 * 1024
+    two, three = ([1, 2], {1: 400 * mb, 2: 400 * mb}), ([1, 2, 3], {1: 400 * mb, 2: 400 * mb, 3: 400 * mb})
+    trees = iter([two, three, three, three])
     monkeypatch.setattr(measure, "_tree", lambda root, include_root: next(trees))
-    pss = {1: iter([200 * mb, 400 * mb]), 2: iter([None])}  # the worker is gone when read; then the parent owns it all
+    pss = {1: iter([133 * mb, 133 * mb]), 2: iter([133 * mb, 133 * mb]), 3: iter([134 * mb])}
     monkeypatch.setattr(measure, "_pss", lambda pid: next(pss[pid]))
-    assert measure.tree_pss(0) == 400 * mb  # not 200 + 400
+    assert measure.tree_pss(0) == 400 * mb  # the stable reading, not 266
 
 
 def test_the_doc_keeps_its_usage_and_replaces_the_figures(tmp_path):
