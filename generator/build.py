@@ -209,9 +209,10 @@ class Session:
                 source, read_problems = read_source(config.content_dir, src)
             if source is None or read_problems:
                 return None
-            if source_digest(source) == last.digests[src]:
+            digest = source_digest(source)
+            if digest == last.digests[src]:
                 continue  # saved without a change (or changed back)
-            digests[src] = source_digest(source)
+            digests[src] = digest
             item, item_problems = parse_source(source, config, md)
             old = wiki.entries[wiki.by_src[src]].parsed
             if item is None or _shape(item) != _shape(old):

@@ -63,7 +63,7 @@ class RenderedBody:
     to unpack when the page is rendered) and the prose as UTF-8 (text with one character past U+00FF
     takes two bytes a character, or four, as a Python string). `html` and `prose` decode them."""
 
-    html_z: bytes  # the HTML as UTF-8, zlib-compressed (pack_html)
+    html_z: bytes  # the HTML as UTF-8, zlib-compressed (packed_html)
     headings: tuple[Heading, ...]
     text: str  # plain reading text of the whole body (for search; not kept once parsed, see ParsedPage.search)
     prose_utf8: bytes = b""  # reading text without links, code and headings, one run per line (for unlinked mentions)
@@ -84,6 +84,9 @@ class RenderedBody:
     def with_html(self, html: str) -> "RenderedBody":
         """The same body with other HTML (sanitized, say)."""
         return dataclasses.replace(self, **packed_html(html))
+
+
+NO_HTML = zlib.compress(b"")  # RenderedBody.html_z of a body kept without its HTML
 
 
 def packed_html(html: str) -> dict:

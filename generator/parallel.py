@@ -6,12 +6,12 @@ import gc
 import multiprocessing
 import os
 import pickle
-import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator, Mapping
 
 from generator.config import Config
+from generator.libc import function
 from generator.sources import SourceFile
 
 MIN_PARALLEL = 64  # fewer files than this parse faster in-process than a pool starts
@@ -78,21 +78,9 @@ def settle() -> None:
     free pages back to the system (glibc keeps them: at 10,000 pages the files' bytes and the parse leave
     ~60 MB of holes, which a worker allocating into would copy too)."""
     gc.freeze()
-    if _libc is not None:
-        _libc.malloc_trim(0)
-
-
-def _load_libc():
-    try:
-        import ctypes
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        return libc
-    except (OSError, AttributeError):  # not glibc: nothing to trim
-        return None
-
-
-_libc = _load_libc() if sys.platform.startswith("linux") else None
+    trim = function("malloc_trim")
+    if trim is not None:  # glibc only
+        trim(0)
 
 _forked_work: Callable[[list], list] | None = None  # what forked workers run on each chunk (inherited by fork)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import hashlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping
 
@@ -23,6 +22,7 @@ from generator.emit.graph_view import graph_outputs
 from generator.emit.listings import listing_outputs
 from generator.emit.search_index import search_index, search_text
 from generator.emit.recent import recent_changes
+from generator.fingerprint import source_digest
 from generator.graph import WikiGraph
 from generator.lint import lint
 from generator.links import (Resolver, agree_with_rendering, extract_links, front_matter_links,
@@ -64,7 +64,7 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
     refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.folder)
     if config.sanitize:
         body = body.with_html(sanitize_html(body.html))
-    digest = hashlib.blake2b(source.raw, digest_size=16).hexdigest()
+    digest = source_digest(source)
     search = search_text(body)
     body = dataclasses.replace(body, text="")  # what search needs of it is in `search`
     problems += page_problems + unsafe_url_problems(page, body.blocked)

@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import os
 import pickle
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Iterator
 from generator import __version__
 from generator.diagnostics import Diagnostic
 from generator.emit.search_index import search_row_texts
+from generator.markdown import NO_HTML
 from generator.model import Entry, Wiki
 from generator.paths import Slug
 
@@ -117,7 +117,7 @@ def slim(entry: Entry, keep_html: bool) -> Entry:
     row), and without its HTML unless other pages embed it. A rebuild re-parses every page it renders, so
     none of it is read again."""
     parsed = entry.parsed
-    body = dataclasses.replace(parsed.body, text="", prose_utf8=b"", html_z=parsed.body.html_z if keep_html else zlib.compress(b""))
+    body = dataclasses.replace(parsed.body, text="", prose_utf8=b"", html_z=parsed.body.html_z if keep_html else NO_HTML)
     return dataclasses.replace(entry, parsed=dataclasses.replace(parsed, page=dataclasses.replace(parsed.page, body=""), body=body,
                                                                  search=("", "", ""), markdown=b""))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import fcntl
 import glob
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from generator.emit import Kept, Output
+from generator.libc import function
 
 MARKER = ".kbwiki-site"  # in every output folder kbwiki made; its absence protects other folders
 JOURNAL = ".kbwiki-updating"  # while serve replaces files in place: which ones (see update_in_place)
@@ -254,17 +254,11 @@ def _remove_stale(out_dir: Path) -> None:
 
 
 _RENAME_EXCHANGE = 2
-_libc = None
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """Linux renameat2(RENAME_EXCHANGE): swap two folders atomically. False when unsupported."""
-    global _libc
-    if not hasattr(os, "uname") or os.uname().sysname != "Linux":
-        return False
-    if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    func = getattr(_libc, "renameat2", None)
+    func = function("renameat2")
     if func is None:
         return False
     at_fdcwd = -100

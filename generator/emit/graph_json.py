@@ -30,7 +30,7 @@ def _page(wiki: Wiki, slug: str, summary_length: int) -> dict:
 
 
 def _wanted(wiki: Wiki) -> list[dict]:
-    return [{"target": w.target, "id": paths.wanted_anchor(w.target),
+    return [{"target": w.target, "id": w.anchor,
              "linked_from": [{"id": r.slug, "path": r.src_path, "line": r.line} for r in w.refs]}
             for w in wiki.wanted if not w.file]  # pages only: missing files are not nodes of the graph
 
