@@ -32,6 +32,8 @@ class Config:
     related_count: int = 5
     related_hub_limit: int = 64  # shared neighbours with more links than this are ignored by related()
     summary_length: int = 120
+    backlinks_shown: int = 100  # cards under "N articles link here"; a page with more links to its full list (0: all)
+    listing_page_size: int = 500  # cards per page of a listing (a type, a tag, a page's full backlinks; 0: one page)
     sanitize: bool = False  # strip raw HTML in pages to a safe subset
     strict: bool = False
     verbose: bool = False
@@ -45,7 +47,7 @@ class Config:
 
 
 _TUPLE_KEYS = ("type_keys", "id_keys", "link_keys", "source_keys")
-_INT_KEYS = ("related_count", "related_hub_limit", "summary_length")
+_INT_KEYS = ("related_count", "related_hub_limit", "summary_length", "backlinks_shown", "listing_page_size")
 _STR_KEYS = ("base_url", "title")
 _BOOL_KEYS = ("sanitize",)
 

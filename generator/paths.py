@@ -54,12 +54,25 @@ def tag_out_path(tag: str) -> OutPath:
     return OutPath(f"tags/{slugify(tag) or 'tag'}.html")
 
 
+def backlinks_out_path(slug: Slug) -> OutPath:
+    """The full list of the pages that link to a page (when it has more than its own page shows)."""
+    return OutPath(f"{LINKS_HERE}/{slug}.html")
+
+
+def listing_page_path(first: OutPath, number: int) -> OutPath:
+    """Page `number` (from 1) of a paginated listing whose first page is `first`: tags/ai.html, tags/ai/2.html, …
+
+    Later pages go in a folder named after the first page; no slug holds a '/', so none can collide."""
+    return first if number <= 1 else OutPath(f"{first.removesuffix('.html')}/{number}.html")
+
+
 def attachment_out_path(src_path: str) -> OutPath:
     """Where an embedded or linked file (image, PDF, audio, video) is copied: files/ + its path in the vault."""
     return OutPath(f"{FILES}/{src_path}")
 
 
 FILES = "files"
+LINKS_HERE = "links-here"
 HOME = OutPath("index.html")
 NOT_FOUND = OutPath("404.html")
 ALL_PAGES = OutPath("special/all-pages.html")

@@ -130,7 +130,9 @@ class PageView:
     tags: tuple[Link, ...] = ()
     aliases: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
-    backlinks: tuple[Card, ...] = ()
+    backlinks: tuple[Card, ...] = ()  # the first `backlinks_shown` (config) of the pages that link here, by title
+    backlink_count: int = 0  # how many pages link here in all
+    backlinks_url: str = ""  # their full list, when there are more than the page shows
     related: tuple[Card, ...] = ()
     created: str = ""
     updated: str = ""
@@ -180,11 +182,15 @@ class Renderer:
     def card(self, slug: str, from_out: OutPath, reason: str = "", count: int = 0) -> Card:
         """A page as a card, linked relative to `from_out`, with its HTML.
 
-        Cards without a reason are memoised per folder: a hub's card is shown on thousands of pages."""
-        key = (slug, from_out.rpartition("/")[0], count)
+        Cards without a reason are memoised per folder (a hub's card is shown on thousands of pages), or per
+        depth: the default card of a page at the site root is the same from every folder as deep."""
+        entry = self.wiki.entries[slug]
+        where = from_out.rpartition("/")[0]
+        if self._card_template is None and "/" not in entry.out_path:
+            where = from_out.count("/")
+        key = (slug, where, count)
         found = None if reason else self._cards.get(key)
         if found is None:
-            entry = self.wiki.entries[slug]
             page = entry.page
             card = Card(type=page.type, type_label=type_label(page.type), title=page.title,
                         url=relative_url(from_out, entry.out_path),

@@ -1,17 +1,36 @@
-"""Generated pages: home (when there is no index.md), one per type and per tag, A–Z, wanted, orphans, 404."""
+"""Generated pages: home (when there is no index.md), one per type and per tag, A–Z, wanted, orphans, 404,
+and the full list of what links to each page that has more backlinks than it shows. Listings of a type, a
+tag or a page's backlinks are paginated (`listing_page_size` cards a page)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from generator import paths
 from generator.emit import Output, html_output
-from generator.emit.pages import home_extras
+from generator.config import Config
+from generator.emit.pages import home_extras, shown_backlinks
 from generator.model import Wiki
 from generator.paths import OutPath, relative_url
-from generator.render import Card, Renderer, type_label
+from generator.render import Card, Link, Renderer, type_label
 
 
-def _listing(renderer: Renderer, out: OutPath, title: str, kind: str, groups: list[tuple[str, list[Card]]], intro: str = "") -> Output:
-    html = renderer.render("listing.html", out, title=title, kind=kind, groups=groups, intro=intro)
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Where one page of a paginated listing sits among the others (URLs relative to it; "" where there is none)."""
+
+    number: int
+    count: int
+    first: str = ""  # only when it is not also the previous page (likewise last and next)
+    previous: str = ""
+    next: str = ""
+    last: str = ""
+
+
+def _listing(renderer: Renderer, out: OutPath, title: str, kind: str, groups: list[tuple[str, list[Card]]], intro: str = "",
+             pager: Pager | None = None, subject: Link | None = None) -> Output:
+    html = renderer.render("listing.html", out, title=title, kind=kind, groups=groups, intro=intro, pager=pager,
+                           subject=subject)
     return html_output(out, html)
 
 
@@ -19,14 +38,54 @@ def _cards(renderer: Renderer, slugs: list[str], out: OutPath) -> list[Card]:
     return [renderer.card(s, out) for s in slugs]
 
 
+def pages_of(count: int, size: int) -> list[tuple[int, int]]:
+    """The (start, end) of each page when `count` items are shown `size` a page (0: all on one page); at least one."""
+    if not size or count <= size:
+        return [(0, count)]
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def pager(first: OutPath, number: int, count: int) -> Pager | None:
+    """Page `number` of `count` of the listing whose first page is `first` (None for a listing of one page)."""
+    if count <= 1:
+        return None
+    out = paths.listing_page_path(first, number)
+
+    def url(n: int) -> str:
+        return relative_url(out, paths.listing_page_path(first, n)) if 1 <= n <= count and n != number else ""
+    return Pager(number, count, url(1) if number > 2 else "", url(number - 1), url(number + 1),
+                 url(count) if number < count - 1 else "")
+
+
+def listing_page(renderer: Renderer, first: OutPath, number: int, title: str, kind: str, slugs: list[str], intro: str,
+                 subject: str | None = None) -> Output:
+    """Page `number` of a listing of cards split `listing_page_size` a page: first, first/2.html, first/3.html, …
+    `subject`: the slug of the page the listing is about (its intro ends in a link there)."""
+    spans = pages_of(len(slugs), renderer.config.listing_page_size)
+    start, end = spans[number - 1]
+    out = paths.listing_page_path(first, number)
+    shown = title if number == 1 else f"{title} (page {number} of {len(spans)})"
+    about = None
+    if subject:
+        entry = renderer.wiki.entries[subject]
+        about = Link(entry.page.title, relative_url(out, entry.out_path))
+    return _listing(renderer, out, shown, kind, [("", _cards(renderer, slugs[start:end], out))], intro,
+                    pager(first, number, len(spans)), about)
+
+
+def paged_listing(renderer: Renderer, first: OutPath, title: str, kind: str, slugs: list[str], intro: str) -> list[Output]:
+    """Every page of a listing (listing_page())."""
+    count = len(pages_of(len(slugs), renderer.config.listing_page_size))
+    return [listing_page(renderer, first, number, title, kind, slugs, intro) for number in range(1, count + 1)]
+
+
 def type_pages(wiki: Wiki, renderer: Renderer) -> list[Output]:
     """One listing per page type."""
     outs = []
     for type_name, slugs in wiki.types().items():
-        out = paths.type_out_path(type_name)
         label = type_label(type_name)
-        outs.append(_listing(renderer, out, f"{label} pages", "type", [("", _cards(renderer, slugs, out))],
-                             intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} of type {label}."))
+        outs += paged_listing(renderer, paths.type_out_path(type_name), f"{label} pages", "type", slugs,
+                              intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} of type {label}.")
     return outs
 
 
@@ -34,10 +93,27 @@ def tag_pages(wiki: Wiki, renderer: Renderer) -> list[Output]:
     """One listing per tag."""
     outs = []
     for tag, slugs in wiki.tags().items():
-        out = paths.tag_out_path(tag)
-        outs.append(_listing(renderer, out, f"Tag: {tag}", "tag", [("", _cards(renderer, slugs, out))],
-                             intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} tagged {tag}."))
+        outs += paged_listing(renderer, paths.tag_out_path(tag), f"Tag: {tag}", "tag", slugs,
+                              intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} tagged {tag}.")
     return outs
+
+
+def backlink_listings(wiki: Wiki, config: Config) -> list[tuple[str, int]]:
+    """Every page of the full backlinks lists, as (slug of the page they link to, page number): one list for
+    each page with more backlinks than it shows (`backlinks_shown`)."""
+    found = []
+    for slug in sorted(wiki.entries):
+        shown, count = shown_backlinks(wiki, config.backlinks_shown, slug)
+        if count > len(shown):
+            found += [(slug, number) for number in range(1, len(pages_of(count, config.listing_page_size)) + 1)]
+    return found
+
+
+def backlink_page(wiki: Wiki, renderer: Renderer, slug: str, number: int) -> Output:
+    """Page `number` of the full list of the pages that link to `slug`, by title (links-here/<slug>.html, …)."""
+    every = wiki.graph.backlinks(slug)
+    return listing_page(renderer, paths.backlinks_out_path(slug), number, f"Pages that link to {wiki.entries[slug].page.title}",
+                        "backlinks", every, f"{len(every)} pages link to", subject=slug)
 
 
 def all_pages(wiki: Wiki, renderer: Renderer) -> Output:
@@ -92,8 +168,9 @@ def not_found(renderer: Renderer) -> Output:
 
 def listing_outputs(wiki: Wiki, renderer: Renderer) -> list[Output]:
     """Every generated page."""
-    outs = [*type_pages(wiki, renderer), *tag_pages(wiki, renderer), all_pages(wiki, renderer),
-            orphans(wiki, renderer), wanted(wiki, renderer), not_found(renderer)]
+    outs = [*type_pages(wiki, renderer), *tag_pages(wiki, renderer),
+            *(backlink_page(wiki, renderer, slug, number) for slug, number in backlink_listings(wiki, renderer.config)),
+            all_pages(wiki, renderer), orphans(wiki, renderer), wanted(wiki, renderer), not_found(renderer)]
     if wiki.home_slug is None:
         outs.append(home(wiki, renderer))
     return outs

@@ -177,18 +177,30 @@ def sources(wiki: Wiki, entry: Entry) -> tuple[Source, ...]:
     return tuple(out)
 
 
+def shown_backlinks(wiki: Wiki, limit: int, slug: str) -> tuple[list[str], int]:
+    """The pages a page lists under "N articles link here" (the first `limit` by title; 0: all) and N."""
+    every = wiki.graph.backlinks(slug)
+    return (every[:limit] if limit else every), len(every)
+
+
+def backlinks_link(entry: Entry, shown: int, count: int) -> str:
+    """The URL of a page's full list of backlinks ("" when the page shows them all)."""
+    return relative_url(entry.out_path, paths.backlinks_out_path(entry.slug)) if count > shown else ""
+
+
 def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = False, targets: dict | None = None,
-              backlinks: list[str] | None = None, page_sources: tuple[Source, ...] | None = None) -> PageView:
-    """The view-model of one content page."""
+              backlinks: tuple[list[str], int] | None = None, page_sources: tuple[Source, ...] | None = None) -> PageView:
+    """The view-model of one content page. `backlinks`: shown_backlinks() of the page."""
     page, out = entry.page, entry.out_path
-    backlinks = wiki.graph.backlinks(entry.slug) if backlinks is None else backlinks
+    shown, count = shown_backlinks(wiki, renderer.config.backlinks_shown, entry.slug) if backlinks is None else backlinks
     return PageView(
         title=page.title, type=page.type, type_label=type_label(page.type),
         type_url=relative_url(out, paths.type_out_path(page.type)), src_path=page.src_path,
         body=body_html(wiki, entry, targets), headings=entry.parsed.body.headings,
         tags=tuple(Link(tag, relative_url(out, paths.tag_out_path(tag))) for tag in page.tags),
         aliases=page.aliases, sources=sources(wiki, entry) if page_sources is None else page_sources,
-        backlinks=tuple(renderer.card(s, out) for s in backlinks),
+        backlinks=tuple(renderer.card(s, out) for s in shown), backlink_count=count,
+        backlinks_url=backlinks_link(entry, len(shown), count),
         related=tuple(renderer.card(r.slug, out, r.reason) for r in wiki.related.get(entry.slug, [])),
         created=page.created, updated=page.updated, summary=page.summary, meta=page.meta, is_home=is_home,
         css_classes=css_classes(page),
@@ -205,7 +217,7 @@ class PagePlan:
     renderer: Renderer
     entry: Entry
     targets: dict
-    backlinks: list[str]
+    backlinks: tuple[list[str], int]  # shown_backlinks()
     sources: tuple[Source, ...]
     around: Neighbourhood
 
@@ -224,14 +236,14 @@ def link_targets(wiki: Wiki, entry: Entry) -> dict[tuple[str, str, str], LinkTar
 
 
 def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict, page_sources: tuple[Source, ...],
-             backlinks: list[str], around: Neighbourhood) -> str:
+             backlinks: tuple[list[str], int], around: Neighbourhood) -> str:
     """A hash over every input of a page's HTML, computed without building its view.
 
     The page's own path and bytes (and, when it embeds, its filled body); where its links and sources
-    point; the cards (type, title, URL, summary) of its backlinks, related articles and the neighbours
-    its local graph shows, the reasons, how it links with them and they among themselves; the nav;
-    the theme, config and version. The home page lists the whole wiki, so it has no key and is always
-    rendered.
+    point; the cards (type, title, URL, summary) of the backlinks it shows (and their count), of its related
+    articles and of the neighbours its local graph shows, the reasons, how it links with them and they
+    among themselves; the nav; the theme, config and version. The home page lists the whole wiki, so it
+    has no key and is always rendered.
     """
     if entry.slug == wiki.home_slug:
         return ""
@@ -240,7 +252,7 @@ def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict, page_s
         renderer.fingerprint, entry.page.src_path, entry.parsed.digest, entry.out_path,
         body_html(wiki, entry, targets) if has_embeds(entry) else None,  # embeds show other pages' current text
         sorted(targets.items()), page_sources,
-        [card(s) for s in backlinks],
+        [card(s) for s in backlinks[0]], backlinks[1],
         [(card(r.slug), r.reason) for r in wiki.related.get(entry.slug, [])],
         [card(s) for s in around.shown], around.kinds, around.between, around.more,
         renderer.nav_key(entry.out_path),
@@ -251,7 +263,7 @@ def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict, page_s
 def page_plan(wiki: Wiki, renderer: Renderer, entry: Entry) -> PagePlan:
     """One content page, keyed, not yet rendered."""
     targets = link_targets(wiki, entry)
-    backlinks = wiki.graph.backlinks(entry.slug)
+    backlinks = shown_backlinks(wiki, renderer.config.backlinks_shown, entry.slug)
     page_sources = sources(wiki, entry)
     around = neighbourhood(wiki, entry.slug)
     return PagePlan(entry.out_path, page_key(wiki, renderer, entry, targets, page_sources, backlinks, around),
