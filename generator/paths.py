@@ -40,7 +40,7 @@ def slugify(text: str) -> Slug:
 
 
 def page_out_path(slug: Slug) -> OutPath:
-    """Where a content page is written."""
+    """Where a content page is written: at the site root, like the home page (cards of pages rely on it)."""
     return OutPath(f"{slug}.html")
 
 

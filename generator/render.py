@@ -182,15 +182,14 @@ class Renderer:
     def card(self, slug: str, from_out: OutPath, reason: str = "", count: int = 0) -> Card:
         """A page as a card, linked relative to `from_out`, with its HTML.
 
-        Cards without a reason are memoised per folder (a hub's card is shown on thousands of pages), or per
-        depth: the default card of a page at the site root is the same from every folder as deep."""
-        entry = self.wiki.entries[slug]
-        where = from_out.rpartition("/")[0]
-        if self._card_template is None and "/" not in entry.out_path:
-            where = from_out.count("/")
+        Cards without a reason are memoised (a hub's card is shown on thousands of pages): the default card
+        per folder depth (content pages live at the site root, so its URL is the same from every folder as
+        deep), a theme's own card per folder (its `nav` differs from folder to folder)."""
+        where = from_out.count("/") if self._card_template is None else from_out.rpartition("/")[0]
         key = (slug, where, count)
         found = None if reason else self._cards.get(key)
         if found is None:
+            entry = self.wiki.entries[slug]
             page = entry.page
             card = Card(type=page.type, type_label=type_label(page.type), title=page.title,
                         url=relative_url(from_out, entry.out_path),

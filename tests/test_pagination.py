@@ -110,3 +110,23 @@ def test_a_bad_setting_names_the_file_and_the_key(tmp_path):
 ])
 def test_pages_of_splits_without_gaps_or_overlaps(count, size, spans):
     assert pages_of(count, size) == spans
+
+
+def test_a_to_z_pages_keep_letter_headings_and_link_each_letter_where_it_starts(make_vault, tmp_path):
+    titles = ["Alpha 1", "Alpha 2", "Alpha 3", "Beta 1", "Beta 2", "Gamma 1", "9 Lives"]
+    vault = {f"p{i}.md": f"---\ntitle: {title}\n---\nText.\n" for i, title in enumerate(titles)}
+    site = build(make_vault(vault), tmp_path / "site", listing_page_size=3)
+    pages = [output(site, "special/all-pages.html"), output(site, "special/all-pages/2.html"), output(site, "special/all-pages/3.html")]
+    assert [_cards(html) for html in pages] == [["9 Lives", "Alpha 1", "Alpha 2"], ["Alpha 3", "Beta 1", "Beta 2"], ["Gamma 1"]]
+    assert [re.findall(r'<h2 id="(letter-\d)">([^<]+)</h2>', html) for html in pages] == [
+        [("letter-1", "#"), ("letter-2", "A")], [("letter-2", "A"), ("letter-3", "B")], [("letter-4", "G")]]
+    letters = pages[1].split('<nav class="letters"')[1].split("</nav>")[0]
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', letters) == [
+        ("../all-pages.html#letter-1", "#"), ("../all-pages.html#letter-2", "A"), ("#letter-3", "B"), ("3.html#letter-4", "G")]
+    assert assert_site_links(tmp_path / "site") >= len(titles) + 3
+
+
+def test_orphans_are_paginated(make_vault):
+    site = build(make_vault({f"p{i}.md": f"# Lonely {i}\n\nNo links.\n" for i in range(5)}), listing_page_size=2)
+    assert [_cards(output(site, path)) for path in ("special/orphans.html", "special/orphans/2.html", "special/orphans/3.html")] == [
+        ["Lonely 0", "Lonely 1"], ["Lonely 2", "Lonely 3"], ["Lonely 4"]]

@@ -1,6 +1,6 @@
 """Generated pages: home (when there is no index.md), one per type and per tag, A–Z, wanted, orphans, 404,
-and the full list of what links to each page that has more backlinks than it shows. Listings of a type, a
-tag or a page's backlinks are paginated (`listing_page_size` cards a page)."""
+and the full list of what links to each page that has more backlinks than it shows. Every listing of cards
+(a type, a tag, a page's backlinks, A–Z, orphans) is paginated: `listing_page_size` cards a page."""
 
 from __future__ import annotations
 
@@ -28,9 +28,11 @@ class Pager:
 
 
 def _listing(renderer: Renderer, out: OutPath, title: str, kind: str, groups: list[tuple[str, list[Card]]], intro: str = "",
-             pager: Pager | None = None, subject: Link | None = None) -> Output:
+             pager: Pager | None = None, subject: Link | None = None, letters: list[Link] | None = None,
+             anchors: dict[str, str] | None = None) -> Output:
+    """One listing page. `letters`, `anchors`: the A–Z pages' letter links and each heading's id."""
     html = renderer.render("listing.html", out, title=title, kind=kind, groups=groups, intro=intro, pager=pager,
-                           subject=subject)
+                           subject=subject, letters=letters or [], anchors=anchors or {})
     return html_output(out, html)
 
 
@@ -116,25 +118,43 @@ def backlink_page(wiki: Wiki, renderer: Renderer, slug: str, number: int) -> Out
                         "backlinks", every, f"{len(every)} pages link to", subject=slug)
 
 
-def all_pages(wiki: Wiki, renderer: Renderer) -> Output:
-    """Every page A–Z, grouped by first letter."""
-    out = paths.ALL_PAGES
-    groups: dict[str, list[Card]] = {}
-    for slug in wiki.sorted_slugs():
-        title = wiki.entries[slug].page.title
-        first = title[:1].upper()
-        letter = first if first.isalpha() else "#"
-        groups.setdefault(letter, []).append(renderer.card(slug, out))
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "#", kv[0]))
-    return _listing(renderer, out, "All pages", "all", ordered, intro=f"{len(wiki.entries)} pages, A–Z.")
+def _letter(title: str) -> str:
+    first = title[:1].upper()
+    return first if first.isalpha() else "#"
 
 
-def orphans(wiki: Wiki, renderer: Renderer) -> Output:
+def all_pages(wiki: Wiki, renderer: Renderer) -> list[Output]:
+    """Every page A–Z, grouped by first letter ('#' first), `listing_page_size` cards a page; the letters
+    on every page link to where each letter starts."""
+    first_out = paths.ALL_PAGES
+    ordered = sorted(wiki.sorted_slugs(), key=lambda s: (_letter(wiki.entries[s].page.title) != "#",
+                                                         _letter(wiki.entries[s].page.title)))  # stable: by title within
+    letters = [_letter(wiki.entries[s].page.title) for s in ordered]
+    spans = pages_of(len(ordered), renderer.config.listing_page_size)
+    starts: dict[str, int] = {}  # letter -> the page number it starts on
+    for number, (start, end) in enumerate(spans, 1):
+        for letter in letters[start:end]:
+            starts.setdefault(letter, number)
+    anchors = {letter: f"letter-{i}" for i, letter in enumerate(starts, 1)}  # the same on every page
+    outs = []
+    for number, (start, end) in enumerate(spans, 1):
+        out = paths.listing_page_path(first_out, number)
+        groups: dict[str, list[Card]] = {}
+        for slug, letter in zip(ordered[start:end], letters[start:end]):
+            groups.setdefault(letter, []).append(renderer.card(slug, out))
+        nav = [Link(letter, relative_url(out, paths.listing_page_path(first_out, page), anchors[letter])
+                    if page != number else "#" + anchors[letter]) for letter, page in starts.items()]
+        title = "All pages" if number == 1 else f"All pages (page {number} of {len(spans)})"
+        outs.append(_listing(renderer, out, title, "all", list(groups.items()), f"{len(wiki.entries)} pages, A–Z.",
+                             pager(first_out, number, len(spans)), letters=nav, anchors=anchors))
+    return outs
+
+
+def orphans(wiki: Wiki, renderer: Renderer) -> list[Output]:
     """Pages no other page links to."""
-    out = paths.ORPHANS
     slugs = wiki.orphans()
-    return _listing(renderer, out, "Orphaned pages", "orphans", [("", _cards(renderer, slugs, out))],
-                    intro="Pages that no other page links to." if slugs else "Every page is linked from another page.")
+    return paged_listing(renderer, paths.ORPHANS, "Orphaned pages", "orphans", slugs,
+                         intro="Pages that no other page links to." if slugs else "Every page is linked from another page.")
 
 
 def wanted(wiki: Wiki, renderer: Renderer) -> Output:
@@ -170,7 +190,7 @@ def listing_outputs(wiki: Wiki, renderer: Renderer) -> list[Output]:
     """Every generated page."""
     outs = [*type_pages(wiki, renderer), *tag_pages(wiki, renderer),
             *(backlink_page(wiki, renderer, slug, number) for slug, number in backlink_listings(wiki, renderer.config)),
-            all_pages(wiki, renderer), orphans(wiki, renderer), wanted(wiki, renderer), not_found(renderer)]
+            *all_pages(wiki, renderer), *orphans(wiki, renderer), wanted(wiki, renderer), not_found(renderer)]
     if wiki.home_slug is None:
         outs.append(home(wiki, renderer))
     return outs
