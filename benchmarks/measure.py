@@ -15,6 +15,7 @@ from pathlib import Path
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_SECONDS = 0.1  # how often the process tree's memory is summed (a /proc scan costs a few ms)
+SAMPLER_SHARE = 0.05  # at most this share of a core goes to summing it: a 100k build's scan takes ~30 ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,15 @@ def tree_pss(root: int, include_root: bool = True, attempts: int = 5) -> int:
     return total  # the tree kept changing: the last sum
 
 
+def sample_pause(read_seconds: float) -> float:
+    """Seconds to wait before the next reading, after one that took `read_seconds` of CPU: SAMPLE_SECONDS,
+    or longer when readings are costly (reading smaps_rollup of a 3 GB process takes a core's tens of
+    milliseconds, which every 0.1 s would slow the build being measured by a third of a core)."""
+    return max(SAMPLE_SECONDS, read_seconds / SAMPLER_SHARE)
+
+
 class _Sampler(threading.Thread):
-    """Polls tree_pss(pid) until stopped; keeps the peak."""
+    """Polls tree_pss(pid) until stopped, taking at most SAMPLER_SHARE of a core; keeps the peak."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -119,8 +127,11 @@ class _Sampler(threading.Thread):
         self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._halt.wait(SAMPLE_SECONDS):
+        pause = SAMPLE_SECONDS
+        while not self._halt.wait(pause):
+            started = time.thread_time()
             self.peak = max(self.peak, tree_pss(self.pid, include_root=False))
+            pause = sample_pause(time.thread_time() - started)
 
     def stop(self) -> None:
         self._halt.set()
@@ -163,7 +174,8 @@ def run_command(cmd: list[str], log: Path, cwd: Path | None = None, timeout: flo
 
     Seconds: the command's wall time, measured by the wrapper around fork/exec/wait. Peak memory:
     the larger of the biggest single process's peak RSS (wait4's ru_maxrss) and the sampled sum of
-    PSS over the process tree (worker pools; shared pages counted once; every SAMPLE_SECONDS).
+    PSS over the process tree (worker pools; shared pages counted once; every SAMPLE_SECONDS, or less
+    often when a reading is costly: sample_pause()).
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     report = log.with_name(log.name + ".last")

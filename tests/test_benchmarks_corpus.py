@@ -190,3 +190,10 @@ def test_the_doc_keeps_its_usage_and_replaces_the_figures(tmp_path):
     report.write_doc(doc, ["second figures"])
     text = doc.read_text()
     assert "A note the lead added." in text and "second figures" in text and "first figures" not in text
+
+
+def test_the_memory_sampler_waits_longer_when_a_reading_is_costly():
+    from benchmarks.measure import SAMPLE_SECONDS, SAMPLER_SHARE, sample_pause
+    assert sample_pause(0.0) == sample_pause(0.001) == SAMPLE_SECONDS
+    assert sample_pause(0.03) == pytest.approx(0.03 / SAMPLER_SHARE)  # a 100k build's reading: 0.6 s apart
+    assert 0.03 / sample_pause(0.03) <= SAMPLER_SHARE
