@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator import paths
-from generator.emit import Output, html_output
 from generator.config import Config
+from generator.emit import Output, html_output
 from generator.emit.pages import home_extras, shown_backlinks
 from generator.model import Wiki
 from generator.paths import OutPath, relative_url
@@ -127,9 +127,9 @@ def all_pages(wiki: Wiki, renderer: Renderer) -> list[Output]:
     """Every page A–Z, grouped by first letter ('#' first), `listing_page_size` cards a page; the letters
     on every page link to where each letter starts."""
     first_out = paths.ALL_PAGES
-    ordered = sorted(wiki.sorted_slugs(), key=lambda s: (_letter(wiki.entries[s].page.title) != "#",
-                                                         _letter(wiki.entries[s].page.title)))  # stable: by title within
-    letters = [_letter(wiki.entries[s].page.title) for s in ordered]
+    letter_of = {slug: _letter(wiki.entries[slug].page.title) for slug in wiki.sorted_slugs()}
+    ordered = sorted(letter_of, key=lambda s: (letter_of[s] != "#", letter_of[s]))  # stable: by title within a letter
+    letters = [letter_of[s] for s in ordered]
     spans = pages_of(len(ordered), renderer.config.listing_page_size)
     starts: dict[str, int] = {}  # letter -> the page number it starts on
     for number, (start, end) in enumerate(spans, 1):
