@@ -33,7 +33,7 @@ class Config:
     related_hub_limit: int = 64  # shared neighbours with more links than this are ignored by related()
     summary_length: int = 120
     backlinks_shown: int = 100  # cards under "N articles link here"; a page with more links to its full list (0: all)
-    listing_page_size: int = 500  # cards per page of a listing (a type, a tag, a page's full backlinks; 0: one page)
+    listing_page_size: int = 500  # cards per page of a listing (type, tag, full backlinks, A–Z, orphans; 0: one page)
     sanitize: bool = False  # strip raw HTML in pages to a safe subset
     strict: bool = False
     verbose: bool = False

@@ -197,3 +197,19 @@ def test_the_memory_sampler_waits_longer_when_a_reading_is_costly():
     assert sample_pause(0.0) == sample_pause(0.001) == SAMPLE_SECONDS
     assert sample_pause(0.03) == pytest.approx(0.03 / SAMPLER_SHARE)  # a 100k build's reading: 0.6 s apart
     assert 0.03 / sample_pause(0.03) <= SAMPLER_SHARE
+
+
+def test_phases_times_each_phase_of_a_cold_build(make_vault, tmp_path, capsys):
+    from benchmarks import phases
+    content = make_vault({"a.md": "# A\n\n[[B]]\n", "b.md": "# B\n\n[[A]]\n"})
+    for _ in range(2):  # the second run replaces the first site: a cold build again, not "nothing changed"
+        assert phases.main(["--content", str(content), "--out", str(tmp_path / "site")]) == 0
+        printed = capsys.readouterr().out
+        assert [line.split()[0] for line in printed.splitlines()[1:]] == [
+            "start", "Parsing", "Linking", "Linking", "Rendering", "Rendering", "total"]
+    assert (tmp_path / "site" / "a.html").is_file()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(Exception, match="not made by kbwiki"):
+        phases.main(["--content", str(content), "--out", str(tmp_path / "mine")])
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
