@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from generator import paths
 from generator.config import Config
 from generator.emit import Output, html_output
-from generator.emit.pages import home_extras, shown_backlinks
+from generator.emit.pages import backlinks_cut, home_extras
 from generator.model import Wiki
 from generator.paths import OutPath, relative_url
 from generator.render import Card, Link, Renderer, type_label
@@ -105,8 +105,8 @@ def backlink_listings(wiki: Wiki, config: Config) -> list[tuple[str, int]]:
     each page with more backlinks than it shows (`backlinks_shown`)."""
     found = []
     for slug in sorted(wiki.entries):
-        shown, count = shown_backlinks(wiki, config.backlinks_shown, slug)
-        if count > len(shown):
+        count = wiki.graph.in_degree(slug)  # len(backlinks(slug)), without sorting every page's backlinks here
+        if backlinks_cut(config.backlinks_shown, count):
             found += [(slug, number) for number in range(1, len(pages_of(count, config.listing_page_size)) + 1)]
     return found
 

@@ -183,9 +183,14 @@ def shown_backlinks(wiki: Wiki, limit: int, slug: str) -> tuple[list[str], int]:
     return (every[:limit] if limit else every), len(every)
 
 
-def backlinks_link(entry: Entry, shown: int, count: int) -> str:
+def backlinks_cut(limit: int, count: int) -> bool:
+    """Whether a page with `count` backlinks shows only the first `limit` (0: all) and links to the full list."""
+    return 0 < limit < count
+
+
+def backlinks_link(entry: Entry, limit: int, count: int) -> str:
     """The URL of a page's full list of backlinks ("" when the page shows them all)."""
-    return relative_url(entry.out_path, paths.backlinks_out_path(entry.slug)) if count > shown else ""
+    return relative_url(entry.out_path, paths.backlinks_out_path(entry.slug)) if backlinks_cut(limit, count) else ""
 
 
 def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = False, targets: dict | None = None,
@@ -200,7 +205,7 @@ def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = Fals
         tags=tuple(Link(tag, relative_url(out, paths.tag_out_path(tag))) for tag in page.tags),
         aliases=page.aliases, sources=sources(wiki, entry) if page_sources is None else page_sources,
         backlinks=tuple(renderer.card(s, out) for s in shown), backlink_count=count,
-        backlinks_url=backlinks_link(entry, len(shown), count),
+        backlinks_url=backlinks_link(entry, renderer.config.backlinks_shown, count),
         related=tuple(renderer.card(r.slug, out, r.reason) for r in wiki.related.get(entry.slug, [])),
         created=page.created, updated=page.updated, summary=page.summary, meta=page.meta, is_home=is_home,
         css_classes=css_classes(page),
