@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.build import run_build  # noqa: E402 (after the path is set)
-from generator.config import load_config  # noqa: E402
-from generator.writer import check_out_dir  # noqa: E402
+from generator.build.session import run_build
+from generator.config import load_config
+from generator.build.writer import check_out_dir
 
 
 def cpu() -> tuple[float, float]:

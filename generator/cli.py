@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.config import CONFIG_FILE, Config, ConfigError, load_config
-from generator.devserver import ServeError
+from generator.serve.devserver import ServeError
 from generator.diagnostics import Diagnostic
-from generator.fingerprint import read_inputs, up_to_date
-from generator.progress import progress_factory
-from generator.writer import OutputError, check_out_dir
+from generator.build.fingerprint import read_inputs, up_to_date
+from generator.build.progress import progress_factory
+from generator.build.writer import OutputError, check_out_dir
 
 # The engine (Markdown, Jinja, networkx) is imported by the commands that use it: `kbwiki build` with
 # nothing changed answers from the files and the manifest alone, in a fraction of the start-up time.
 if TYPE_CHECKING:
-    from generator.serve import RebuildResult
+    from generator.serve.rebuild import RebuildResult
 
 GRAPH_FORMATS = ("json", "graphml", "gexf")  # graph_export.FORMATS (a test keeps the two the same)
 
@@ -153,7 +153,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"Nothing changed: {pages} ({current.files} files) in {config.out_dir} are up to date "
               f"({time.perf_counter() - started:.2f} s)")
         return EXIT_OK
-    from generator.build import run_build
+    from generator.build.session import run_build
     result = run_build(config, cache_dir=args.cache_dir, use_cache=not args.no_cache,
                        progress=progress_factory(sys.stderr), on_stray=stray, inputs=inputs)
     for note in result.notes:
@@ -174,7 +174,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """kbwiki check: analyse in memory, print the report to stdout; exit 1 on errors (any problem with --strict)."""
     config = content_config(args)
-    from generator import check as checking
+    from generator.commands import check as checking
     result = checking.run_check(config)
     if args.format == "json":
         sys.stdout.write(checking.format_json(result, strict=args.strict))
@@ -187,7 +187,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     """kbwiki new: write one page from its archetype; print its path, then pages that already mention it."""
     config = content_config(args)
-    from generator import new as new_page
+    from generator.commands import new as new_page
     existing = new_page.read_existing(config)
     page, problem = new_page.plan_new_page(config, existing, args.type, args.title, args.link, dt.date.today().isoformat())
     if page is None:
@@ -247,7 +247,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config_file = args.config or Path(CONFIG_FILE)
     previous = signal.signal(signal.SIGTERM, _interrupt)
-    from generator.serve import start_serving
+    from generator.serve.rebuild import start_serving
     serving = start_serving(lambda: make_config(args), args.host, args.port, config_file, on_result, on_watch_error)
     try:
         print(f"Serving {config.out_dir} at {serving.url} (Ctrl-C to stop)", flush=True)
@@ -270,9 +270,10 @@ def _interrupt(signum, frame):
 def cmd_graph(args: argparse.Namespace) -> int:
     """kbwiki graph: the link graph through networkx's writers, to a file or standard output."""
     config = content_config(args)
-    from generator.graph_export import export_graph
-    from generator.site import gather, load
-    from generator.sources import discover_attachments
+    from generator.commands.graph_export import export_graph
+    from generator.wiki.gather import gather
+    from generator.build.pipeline import load
+    from generator.parse.sources import discover_attachments
     parsed, problems = load(config)
     wiki, _ = gather(config, parsed, tuple(discover_attachments(config.content_dir)))
     data = export_graph(wiki, args.format)

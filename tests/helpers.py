@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.config import Config
-from generator.site import Site, build_site
-from generator.writer import write_site
+from generator.build.pipeline import Site, build_site
+from generator.build.writer import write_site
 
 
 def build(content: Path, out: Path | None = None, **settings) -> Site:

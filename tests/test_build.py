@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from generator.build import run_build
+from generator.build.session import run_build
 from generator.config import Config
 from tests.conftest import DEMO
 
@@ -101,7 +101,7 @@ def test_any_sequence_of_incremental_builds_equals_a_cold_build(wiki, tmp_path, 
 
 
 def test_a_session_rebuilds_body_edits_alone_and_equals_a_cold_build(wiki, tmp_path):
-    from generator.build import Session
+    from generator.build.session import Session
     session = Session(Config(content_dir=wiki, out_dir=tmp_path / "site"), cache_dir=tmp_path / "cache")
     session.build()
     page = wiki / "concepts" / "full-duplex-interaction.md"
@@ -127,7 +127,7 @@ def body_edit(content, rng, step):
 
 @pytest.mark.parametrize("seed, settings", [(4, {}), (5, {}), (6, {}), (8, PAGED)])
 def test_any_sequence_of_session_rebuilds_equals_a_cold_build(wiki, tmp_path, seed, settings):
-    from generator.build import Session
+    from generator.build.session import Session
     rng = random.Random(seed)
     session = Session(Config(content_dir=wiki, out_dir=tmp_path / "site", **settings), cache_dir=tmp_path / "cache")
     session.build()
@@ -140,7 +140,7 @@ def test_any_sequence_of_session_rebuilds_equals_a_cold_build(wiki, tmp_path, se
 
 
 def test_a_session_edit_of_an_embedded_page_rebuilds_the_page_that_embeds_it(make_vault, tmp_path):
-    from generator.build import Session
+    from generator.build.session import Session
     content = make_vault({"a.md": "# A\n\n![[B]]\n", "b.md": "# B\n\nOld text.\n"})
     session = Session(Config(content_dir=content, out_dir=tmp_path / "site"), cache_dir=tmp_path / "cache")
     session.build()
@@ -162,7 +162,7 @@ def test_one_process_and_every_core_give_the_same_site(make_vault, tmp_path, mon
 
 
 def test_a_cli_build_after_a_body_edit_starts_from_the_saved_state(wiki, tmp_path):
-    from generator.state import load_state, state_path
+    from generator.build.state import load_state, state_path
     config = Config(content_dir=wiki, out_dir=tmp_path / "site")
     run_build(config, cache_dir=tmp_path / "cache")
     saved = state_path(tmp_path / "cache", tmp_path / "site")
@@ -179,7 +179,7 @@ def test_a_cli_build_after_a_body_edit_starts_from_the_saved_state(wiki, tmp_pat
 
 
 def test_a_damaged_saved_state_means_a_full_build(wiki, tmp_path):
-    from generator.state import load_state, state_path
+    from generator.build.state import load_state, state_path
     config = Config(content_dir=wiki, out_dir=tmp_path / "site")
     run_build(config, cache_dir=tmp_path / "cache")
     saved = state_path(tmp_path / "cache", tmp_path / "site")
@@ -208,7 +208,7 @@ def test_a_saved_state_of_another_site_than_the_one_in_the_folder_is_not_used(wi
 
 
 def test_serve_writes_a_body_edit_in_place_and_equals_a_cold_build(wiki, tmp_path):
-    from generator.build import Session
+    from generator.build.session import Session
     out = tmp_path / "site"
     session = Session(Config(content_dir=wiki, out_dir=out), cache_dir=tmp_path / "cache", remember=True)
     session.build()

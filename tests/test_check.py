@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from generator.check import CheckResult, format_text
+from generator.commands.check import CheckResult, format_text
 from generator.cli import main
 from generator.diagnostics import error, warning
 from tests.conftest import ROOT

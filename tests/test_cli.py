@@ -90,7 +90,8 @@ def test_wheel_ships_the_default_theme(tmp_path):
 
 
 def test_the_graph_command_offers_every_export_format():
-    from generator import cli, graph_export
+    from generator import cli
+    from generator.commands import graph_export
     assert cli.GRAPH_FORMATS == tuple(graph_export.FORMATS)
 
 

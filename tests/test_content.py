@@ -3,7 +3,7 @@
 import pytest
 
 from generator.config import Config
-from generator.content import decode_source, parse_page, split_front_matter
+from generator.parse.content import decode_source, parse_page, split_front_matter
 
 CONFIG = Config()
 

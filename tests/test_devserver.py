@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from generator import devserver
-from generator.devserver import EventHub, ServeError, bind_server, content_type, inject, locate
+from generator.serve import devserver
+from generator.serve.devserver import EventHub, ServeError, bind_server, content_type, inject, locate
 from tests.conftest import write_vault
 from tests.serving import EventStream, fetch
 

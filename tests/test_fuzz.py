@@ -21,12 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.config import Config
-from generator.content import parse_page, split_front_matter
-from generator.links import extract_links
-from generator.markdown import LinkTarget, fill_links, make_markdown, render_body, url_is_unsafe
+from generator.parse.content import parse_page, split_front_matter
+from generator.parse.links import extract_links
+from generator.parse.markdown import LinkTarget, fill_links, make_markdown, render_body, url_is_unsafe
 from generator.paths import SourcePath, slugify
-from generator.site import build_site, parse_source
-from generator.sources import SourceFile
+from generator.build.pipeline import build_site
+from generator.parse.page import parse_source
+from generator.parse.sources import SourceFile
 
 # The short run (every test run, CI included) is derandomized: the same examples each time, so the suite
 # never turns red by chance; the long run (-m slow) explores fresh examples.
@@ -365,6 +366,6 @@ def test_a_front_matter_link_or_source_without_a_page_name_is_no_link(value):
 
 def test_a_link_inside_what_markdown_takes_for_raw_html_is_raw_html():
     """`<A)[x](javascript:)[](>` is an HTML tag to Markdown, link and all: kept as written, removed by sanitize."""
-    from generator.sanitize import sanitize_html
+    from generator.parse.sanitize import sanitize_html
     html = render_body(make_markdown(), "[]](<A)[x](javascript:)[](>\\)").html
     assert 'href="javascript:' in html and "javascript" not in sanitize_html(html)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from generator.graph import WikiGraph
+from generator.wiki.graph import WikiGraph
 
 L2, L3 = 1 / math.log(2), 1 / math.log(3)
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 import yaml
 
-from generator.markdown import make_markdown, render_body, url_is_unsafe
+from generator.parse.markdown import make_markdown, render_body, url_is_unsafe
 from tests.helpers import build, output
 
 # Each payload tries to open an element, break out of a quoted attribute, or both.

@@ -3,8 +3,9 @@
 import pytest
 
 from generator.config import Config
-from generator.content import parse_page
-from generator.links import LinkRef, Resolver, Suggester, extract_links, split_wiki_target
+from generator.parse.content import parse_page
+from generator.parse.links import LinkRef, extract_links, split_wiki_target
+from generator.wiki.resolve import Resolver, Suggester
 from generator.paths import slugify
 
 

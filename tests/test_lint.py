@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from generator.config import Config
-from generator.lint import MentionIndex, lint
-from generator.markdown import make_markdown, render_body
-from generator.site import analyse
+from generator.wiki.lint import MentionIndex, lint
+from generator.parse.markdown import make_markdown, render_body
+from generator.build.pipeline import analyse
 from tests.helpers import build
 
 
@@ -101,7 +101,7 @@ def test_build_reports_lint_warnings_and_strict_fails(make_vault, tmp_path):
 
 
 def test_mention_scan_agrees_with_word_by_word_scan_on_tricky_text():
-    from generator.lint import MentionIndex
+    from generator.wiki.lint import MentionIndex
     index = MentionIndex(["Straße Bahn", "Istanbul Office", "Attention Is All You Need", "GPT-4 Turbo", "Ünïcode Names"])
     texts = ["We took the STRASSE bahn to İstanbul office. attention is all you need!",
              "gpt-4 turbo and GPT 4 Turbo; ünïcode names and ÜNÏCODE NAMES\nIstanbul\nOffice",

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from generator.changelog import newest_first
-from generator.markdown import Heading
+from generator.parse.changelog import newest_first
+from generator.parse.markdown import Heading
 from tests.conftest import CORPORA
 from tests.helpers import build, output
 

@@ -1,6 +1,6 @@
 """The Markdown instance and our extension."""
 
-from generator.markdown import LinkTarget, fill_links, heading_id, make_markdown, render_body
+from generator.parse.markdown import LinkTarget, fill_links, heading_id, make_markdown, render_body
 
 
 def render(text):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import mdspeed
-from generator.markdown import make_markdown, render_body
+from generator.parse import mdspeed
+from generator.parse.markdown import make_markdown, render_body
 from tests.conftest import CORPORA, DEMO
 
 SHORT = settings(max_examples=300, deadline=None, database=None, derandomize=True,

@@ -10,11 +10,13 @@ import re
 import pytest
 
 from generator.config import Config
-from generator.content import Page
-from generator.links import LinkRef, Resolver
-from generator.markdown import make_markdown, render_body
-from generator.site import build_site, parse_source
-from generator.sources import SourceFile
+from generator.parse.content import Page
+from generator.parse.links import LinkRef
+from generator.wiki.resolve import Resolver
+from generator.parse.markdown import make_markdown, render_body
+from generator.build.pipeline import build_site
+from generator.parse.page import parse_source
+from generator.parse.sources import SourceFile
 from tests.conftest import CORPORA
 from tests.helpers import build, output
 from tests.sitecheck import broken_refs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from generator.progress import Progress, progress_factory
+from generator.build.progress import Progress, progress_factory
 
 
 class Terminal(io.StringIO):

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 import pytest
 
 from generator.config import Config
-from generator.render import make_environment
-from generator.safejson import script_json
+from generator.emit.render import make_environment
+from generator.emit.safejson import script_json
 
 PAYLOADS = ["</script><script>alert(1)</script>", "<!--", "<![CDATA[", "]]>", "&lt;", "\u2028\u2029", 'a"b\\c', "日本語"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator import cli
-from generator.sanitize import sanitize_html
+from generator.parse.sanitize import sanitize_html
 from tests.helpers import build, output
 
 RAW = """# Notes

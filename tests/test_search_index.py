@@ -7,7 +7,8 @@ import json
 import pytest
 
 from generator.emit import search_index as si
-from generator.markdown import make_markdown, render_body
+from generator.parse.markdown import make_markdown, render_body
+from generator.parse.page import BODY_CHARS, first_section
 from tests.conftest import DEMO
 from tests.helpers import build, output
 
@@ -30,7 +31,7 @@ def rows_by_title(data: dict) -> dict[str, dict]:
     ("", ("", "")),
 ])
 def test_first_section(body, expected):
-    assert si.first_section(render_body(make_markdown(), body)) == expected
+    assert first_section(render_body(make_markdown(), body)) == expected
 
 
 def test_demo_index_has_every_page_with_its_fields(tmp_path):
@@ -46,7 +47,7 @@ def test_demo_index_has_every_page_with_its_fields(tmp_path):
     assert "multimodal" in seed["tags"]
     assert seed["section"] == "What it is"
     assert seed["section_text"].startswith("Thinking Machines Lab's first interaction model")
-    assert len(seed["body"]) <= si.BODY_CHARS and seed["body"].endswith("…")
+    assert len(seed["body"]) <= BODY_CHARS and seed["body"].endswith("…")
 
 
 def test_index_is_deterministic_and_compact(make_vault):
@@ -56,6 +57,6 @@ def test_index_is_deterministic_and_compact(make_vault):
     assert si.search_index_bytes(first.wiki) == si.search_index_bytes(second.wiki)
     data = load(si.search_index_bytes(first.wiki))
     rows = rows_by_title(data)
-    assert len(rows["A"]["body"]) == si.BODY_CHARS
+    assert len(rows["A"]["body"]) == BODY_CHARS
     assert "日本語のテキスト" in rows["B"]["body"]
-    assert len(si.search_index_bytes(first.wiki)) < 3 * si.BODY_CHARS
+    assert len(si.search_index_bytes(first.wiki)) < 3 * BODY_CHARS

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, serve
+from generator import cli
+from generator.serve import rebuild as serve
 from generator.config import Config, load_config
 from tests.conftest import DEMO
 

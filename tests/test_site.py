@@ -3,7 +3,7 @@
 import json
 
 from generator.config import Config
-from generator.site import build_site
+from generator.build.pipeline import build_site
 from tests.conftest import DEMO
 from tests.helpers import build, output
 
@@ -145,7 +145,7 @@ def test_wanted_entries_do_not_depend_on_the_order_refs_arrive_in():
     give the same entries (spelled as the first place spells them; pages before files)."""
     import itertools
 
-    from generator.model import WantedRef, group_wanted
+    from generator.wiki.model import WantedRef, group_wanted
 
     refs = [(False, WantedRef("b", "b.md", 3, "foo Bar")), (False, WantedRef("a", "a.md", 9, "Foo bar")),
             (True, WantedRef("a", "a.md", 2, "x.png")), (False, WantedRef("a", "a.md", 1, "Zed"))]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 
-from generator import state as st
+from generator.build import state as st
 from tests.conftest import DEMO
 from tests.helpers import build
 

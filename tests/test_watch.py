@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.watch import WatchTargets, is_relevant, is_temp_name
+from generator.serve.watch import WatchTargets, is_relevant, is_temp_name
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, writer
+from generator import cli
+from generator.build import writer
 from generator.emit import Output
-from generator.writer import MARKER, OutputError, build_lock, write_site
+from generator.build.writer import MARKER, OutputError, build_lock, write_site
 from tests.conftest import ROOT, write_vault
 from tests.helpers import build
 
@@ -260,7 +261,7 @@ def test_concurrent_builds_leave_one_whole_site_never_a_mix(tmp_path, make_vault
 
 def test_an_update_in_place_replaces_only_files_of_the_site(built):
     from generator.emit import Output
-    from generator.writer import OutputError, read_manifest, update_in_place
+    from generator.build.writer import OutputError, read_manifest, update_in_place
     _, out, _ = built
     files = read_manifest(out)["files"]
     update_in_place([Output(files[0], b"new bytes")], out, {"fingerprint": "x"}, files, {})

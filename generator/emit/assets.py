@@ -5,7 +5,7 @@ from __future__ import annotations
 from generator.config import Config
 from generator.emit import Output
 from generator.paths import ASSETS, OutPath
-from generator.theme import theme_dirs
+from generator.emit.theme import theme_dirs
 
 
 def asset_outputs(config: Config) -> list[Output]:

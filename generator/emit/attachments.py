@@ -6,9 +6,9 @@ from typing import Iterator
 
 from generator.config import Config
 from generator.emit import Output
-from generator.model import Wiki
+from generator.wiki.model import Wiki
 from generator.paths import SourcePath, attachment_out_path
-from generator.sources import read_attachment
+from generator.parse.sources import read_attachment
 
 
 def attachment_outputs(config: Config, wiki: Wiki) -> Iterator[Output]:

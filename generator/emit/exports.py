@@ -14,10 +14,10 @@ from xml.sax.saxutils import escape as xml_escape
 from generator import paths
 from generator.config import Config
 from generator.emit import Output, html_output
-from generator.model import Entry, Wiki
+from generator.wiki.model import Entry, Wiki
 from generator.paths import OutPath, relative_url, slugify
-from generator.render import type_label
-from generator.text import truncate
+from generator.emit.render import type_label
+from generator.parse.text import truncate
 
 FEED_SIZE = 50  # the most recently updated pages in feed.xml
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?))?")

@@ -6,8 +6,8 @@ import json
 
 from generator import paths
 from generator.emit import Output
-from generator.model import Wiki
-from generator.text import truncate
+from generator.wiki.model import Wiki
+from generator.parse.text import truncate
 
 SCHEMA_VERSION = 1
 

@@ -15,11 +15,11 @@ from markupsafe import Markup, escape
 
 from generator import paths
 from generator.emit import Output, html_output
-from generator.model import Wiki
+from generator.wiki.model import Wiki
 from generator.paths import OutPath, relative_url
-from generator.render import Renderer, type_label
-from generator.safejson import script_json
-from generator.text import truncate
+from generator.emit.render import Renderer, type_label
+from generator.emit.safejson import script_json
+from generator.parse.text import truncate
 
 LOCAL_LIMIT = 14  # neighbours drawn around a page; the rest are counted ("and 12 more")
 LABEL_CHARS = 28

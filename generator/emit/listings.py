@@ -10,9 +10,9 @@ from generator import paths
 from generator.config import Config
 from generator.emit import Output, html_output
 from generator.emit.pages import backlinks_cut, home_extras
-from generator.model import Wiki
+from generator.wiki.model import Wiki
 from generator.paths import OutPath, relative_url
-from generator.render import Card, Link, Renderer, type_label
+from generator.emit.render import Card, Link, Renderer, type_label
 
 
 @dataclass(frozen=True, slots=True)

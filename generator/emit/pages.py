@@ -11,14 +11,14 @@ from typing import Iterator
 from generator import paths
 from generator.emit import Output
 from generator.emit.graph_view import Neighbourhood, local_graph, neighbourhood
-from generator.links import LinkRef, looks_like_reference, normalize
-from generator.content import css_classes
-from generator.links import has_extension, missing_file_name, names_a_file, split_wiki_target, wanted_name
-from generator.markdown import Embed, LinkTarget, fill_embeds, fill_links, heading_id
-from generator.obsidian import block_anchor
-from generator.model import Entry, Wiki
+from generator.parse.links import LinkRef, looks_like_reference, normalize
+from generator.parse.content import css_classes
+from generator.parse.links import has_extension, missing_file_name, names_a_file, split_wiki_target, wanted_name
+from generator.parse.markdown import Embed, LinkTarget, fill_embeds, fill_links, heading_id
+from generator.parse.obsidian import block_anchor
+from generator.wiki.model import Entry, Wiki
 from generator.paths import OutPath, relative_url, slugify
-from generator.render import Link, PageView, Renderer, Source, type_label
+from generator.emit.render import Link, PageView, Renderer, Source, type_label
 
 
 EMBED_DEPTH = 3  # notes embedded in embedded notes, at most this deep; deeper ones (and cycles) become links

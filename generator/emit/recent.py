@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass
 
 from generator import paths
-from generator.changelog import LOG_SOURCE, newest_first
+from generator.parse.changelog import LOG_SOURCE, newest_first
 from generator.emit import Output, html_output
 from generator.emit.pages import fill_body
-from generator.model import Wiki
+from generator.wiki.model import Wiki
 from generator.paths import relative_url
-from generator.render import Renderer
+from generator.emit.render import Renderer
 
 _H2 = re.compile(r'<h2\b[^>]*\sid="([^"]*)"[^>]*>.*?</h2>\n?', re.S)
 

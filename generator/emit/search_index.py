@@ -10,38 +10,14 @@ from __future__ import annotations
 
 from generator import paths
 from generator.emit import Output
-from generator.markdown import RenderedBody
-from generator.model import Wiki
-from generator.render import type_label
-from generator.safejson import script_json
-from generator.text import truncate
+from generator.wiki.model import Wiki
+from generator.emit.render import type_label
+from generator.emit.safejson import script_json
+from generator.parse.text import truncate
 
 FORMAT_VERSION = 1
 FIELDS = ("url", "title", "type", "aliases", "tags", "summary", "section", "section_text", "body")
-BODY_CHARS = 800  # searchable reading text per page; enough for the opening sections, keeps 10k pages in a few MB
-SECTION_CHARS = 280  # the preview's first-section text
 SUMMARY_CHARS = 300
-
-
-def first_section(body: RenderedBody) -> tuple[str, str]:
-    """The first section of a body: its heading (or "") and the text under it, up to the next heading."""
-    text = body.text
-    headings = [h for h in body.headings if h.text]
-    if not headings:
-        return "", text
-    first = text.find(headings[0].text)
-    if first > 0 and text[:first].strip():  # text before the first heading: the lead section
-        return "", text[:first].strip()
-    start = first + len(headings[0].text) if first >= 0 else 0
-    end = text.find(headings[1].text, start) if len(headings) > 1 else -1
-    return headings[0].text, text[start:end if end >= 0 else len(text)].strip()
-
-
-def search_text(body: RenderedBody) -> tuple[str, str, str]:
-    """What the index holds of a body: its first section's heading and text, and its reading text, cut to
-    size. Taken when the page is parsed, so the whole reading text need not be kept."""
-    heading, section = first_section(body)
-    return heading, truncate(section, SECTION_CHARS), truncate(body.text, BODY_CHARS)
 
 
 def search_types(wiki: Wiki) -> list[str]:

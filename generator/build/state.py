@@ -23,11 +23,11 @@ from typing import Iterator
 from generator import __version__
 from generator.diagnostics import Diagnostic
 from generator.emit.search_index import search_row_texts
-from generator.markdown import NO_HTML
-from generator.model import Entry, Wiki
+from generator.parse.markdown import NO_HTML
+from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 5  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML)
+SCHEMA = 6  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders)
 
 
 @dataclass(slots=True)

@@ -17,9 +17,9 @@ from typing import Callable, Iterable
 
 from generator import diagnostics as diag
 from generator.diagnostics import Diagnostic
-from generator.links import normalize
-from generator.model import Entry, Wiki
-from generator.parallel import map_forked
+from generator.parse.links import normalize
+from generator.wiki.model import Entry, Wiki
+from generator.build.parallel import map_forked
 from generator.paths import Slug
 
 MIN_MENTION_LENGTH = 4

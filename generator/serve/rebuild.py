@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator import diagnostics as diag
-from generator.build import Session
+from generator.build.session import Session
 from generator.config import Config, ConfigError
-from generator.devserver import DevServer, EventHub, bind_server
+from generator.serve.devserver import DevServer, EventHub, bind_server
 from generator.diagnostics import Diagnostic
-from generator.markdown import make_markdown
+from generator.parse.markdown import make_markdown
 from generator.paths import SourcePath
-from generator.theme import theme_dirs
-from generator.site import parse_source
-from generator.sources import read_source
-from generator.watch import Watcher, WatchTargets
-from generator.writer import OutputError
+from generator.emit.theme import theme_dirs
+from generator.parse.page import parse_source
+from generator.parse.sources import read_source
+from generator.serve.watch import Watcher, WatchTargets
+from generator.build.writer import OutputError
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from generator import text as texts
+from generator.parse import text as texts
 from generator.config import Config
 from generator.diagnostics import Diagnostic, error, warning
 from generator.paths import SourcePath, singular

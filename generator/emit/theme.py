@@ -13,8 +13,8 @@ THEME_DIR_NAMES = ("theme",)  # generator/theme inside the wheel
 
 def default_theme_dir() -> Path:
     """The default theme: generator/theme in an installed wheel, else the repository's templates/."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "theme", here.parent / "templates"):
+    package = Path(__file__).resolve().parents[1]  # generator/
+    for candidate in (package / "theme", package.parent / "templates"):
         if (candidate / "page.html").is_file():
             return candidate
     raise FileNotFoundError("kbwiki's default theme is missing from the installation")

@@ -8,7 +8,7 @@ import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
 
 from generator.emit.exports import page_date
-from generator.model import Wiki
+from generator.wiki.model import Wiki
 
 FORMATS = ("json", "graphml", "gexf")
 _XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator.markdown import Heading
+from generator.parse.markdown import Heading
 
 LOG_SOURCE = "log.md"  # the log of an LLM wiki, at the top of the content folder
 _ENTRY = re.compile(r"^\[?(\d{4}-\d{2}-\d{2})\]?\s*(?:[—–-]+\s*)?([^|]*?)\s*(?:\|\s*(.*))?$")

@@ -12,7 +12,7 @@ from typing import Callable, Iterator, Mapping
 
 from generator.config import Config
 from generator.libc import function
-from generator.sources import SourceFile
+from generator.parse.sources import SourceFile
 
 MIN_PARALLEL = 64  # fewer files than this parse faster in-process than a pool starts
 CHUNK = 32
@@ -36,12 +36,12 @@ def worker_count() -> int:
 
 def _init(config: Config) -> None:
     global _worker_config, _worker_md
-    from generator.markdown import make_markdown
+    from generator.parse.markdown import make_markdown
     _worker_config, _worker_md = config, make_markdown()
 
 
 def _parse_chunk(chunk: list[SourceFile]) -> list[bytes]:
-    from generator.site import parse_source
+    from generator.parse.page import parse_source
     # Pickled here: the parent keeps these bytes for the parse cache as they are (no second pickling).
     return [pickle.dumps(parse_source(source, _worker_config, _worker_md), protocol=pickle.HIGHEST_PROTOCOL)
             for source in chunk]
@@ -49,8 +49,8 @@ def _parse_chunk(chunk: list[SourceFile]) -> list[bytes]:
 
 def parse_many(sources: list[SourceFile], config: Config, progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
     """parse_source() over every file, in order, as (result, its pickled bytes or None); progress(n) after each n files."""
-    from generator.markdown import make_markdown
-    from generator.site import parse_source
+    from generator.parse.markdown import make_markdown
+    from generator.parse.page import parse_source
 
     workers = worker_count()
     if workers == 1 or len(sources) < MIN_PARALLEL:

@@ -12,13 +12,9 @@ from pathlib import Path
 
 from generator.config import Config
 from generator.diagnostics import Diagnostic
-from generator.sources import SourceFile, attachment_stats, read_pages
-from generator.theme import theme_fingerprint
-from generator.writer import interrupted_update, read_manifest
-
-
-def source_digest(source: SourceFile) -> str:
-    return hashlib.blake2b(source.raw, digest_size=16).hexdigest()
+from generator.parse.sources import SourceFile, attachment_stats, read_pages, source_digest
+from generator.emit.theme import theme_fingerprint
+from generator.build.writer import interrupted_update, read_manifest
 
 
 def site_fingerprint(theme: str, digests: dict[str, str], attachments: dict[str, tuple[int, int]] | None = None) -> str:

@@ -9,27 +9,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from generator.cache import CACHE_DIR, ParseCache, parse_key
+from generator.build.cache import CACHE_DIR, ParseCache, parse_key
 from generator.config import Config
 from generator.diagnostics import Diagnostic
-from generator.fingerprint import Inputs, UpToDate, read_inputs, site_fingerprint, source_digest, up_to_date
-from generator.theme import theme_fingerprint
+from generator.build.fingerprint import Inputs, UpToDate, read_inputs, site_fingerprint, up_to_date
+from generator.parse.sources import source_digest
+from generator.emit.theme import theme_fingerprint
 from generator.emit import Kept, Output
 from generator import diagnostics as diag
 from generator.emit.graph_json import graph_json
 from generator.emit.listings import wanted as wanted_page
 from generator.emit.pages import page_plan
 from generator.emit.search_index import search_index, search_row_texts, search_types
-from generator.links import LinkRef
-from generator.lint import unlinked_mentions
-from generator.markdown import make_markdown, note_embeds
-from generator.parallel import settle
-from generator.model import Entry, ParsedPage, Wanted, Wiki, group_wanted, lean
-from generator.render import Renderer
-from generator.site import analyse, parse_all, parse_source, render_items, resolve_links
-from generator.sources import SourceFile, read_source
-from generator.state import BuildState, PageRecords, load_state, save_state, state_path, with_entries
-from generator.writer import build_lock, interrupted_update, reusable_keys, update_in_place, write_site
+from generator.parse.links import LinkRef
+from generator.wiki.lint import unlinked_mentions
+from generator.parse.markdown import make_markdown, note_embeds
+from generator.build.parallel import settle
+from generator.wiki.model import Entry, Wanted, Wiki, group_wanted, lean
+from generator.parse.page import ParsedPage
+from generator.emit.render import Renderer
+from generator.build.pipeline import analyse, parse_all, render_items
+from generator.parse.page import parse_source
+from generator.wiki.gather import resolve_links
+from generator.parse.sources import SourceFile, read_source
+from generator.build.state import BuildState, PageRecords, load_state, save_state, state_path, with_entries
+from generator.build.writer import build_lock, interrupted_update, reusable_keys, update_in_place, write_site
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 

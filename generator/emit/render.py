@@ -9,13 +9,13 @@ import jinja2
 import markupsafe
 
 from generator import paths
-from generator.changelog import LOG_SOURCE
+from generator.parse.changelog import LOG_SOURCE
 from generator.config import Config
-from generator.model import Wiki
+from generator.wiki.model import Wiki
 from generator.paths import OutPath, relative_url
-from generator.safejson import script_json
-from generator.text import truncate
-from generator.theme import theme_dirs, theme_fingerprint
+from generator.emit.safejson import script_json
+from generator.parse.text import truncate
+from generator.emit.theme import theme_dirs, theme_fingerprint
 
 _environments: dict[tuple, jinja2.Environment] = {}
 

@@ -15,14 +15,16 @@ from pathlib import Path
 import jinja2
 
 from generator.config import Config
-from generator.content import parse_page
+from generator.parse.content import parse_page
 from generator.diagnostics import Diagnostic
-from generator.lint import MentionIndex
-from generator.links import Resolver, normalize
-from generator.model import ParsedPage
+from generator.wiki.lint import MentionIndex
+from generator.wiki.resolve import Resolver
+from generator.parse.links import normalize
+from generator.parse.page import ParsedPage
 from generator.paths import SourcePath, plural, singular, slugify
-from generator.theme import theme_dirs
-from generator.site import assign_slugs, load
+from generator.emit.theme import theme_dirs
+from generator.wiki.gather import assign_slugs
+from generator.build.pipeline import load
 
 ARCHETYPES = "archetypes"
 DEFAULT_ARCHETYPE = "default"

@@ -11,7 +11,7 @@ from itertools import groupby
 
 from generator.config import Config
 from generator.diagnostics import Diagnostic
-from generator.site import analyse
+from generator.build.pipeline import analyse
 
 SCHEMA_VERSION = 1
 _COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "file": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}

@@ -19,8 +19,8 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from generator.links import has_extension, is_local_file_href, markdown_target
-from generator.text import INLINE_TAG, drop_comments
+from generator.parse.links import has_extension, is_local_file_href, markdown_target
+from generator.parse.text import INLINE_TAG, drop_comments
 
 _CALLOUT = re.compile(r"^\[!([\w-]+)\]([+-]?)[ \t]*(.*)$")
 _BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9-]+)\s*$")

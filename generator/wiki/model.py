@@ -6,28 +6,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from generator.content import Page
-from generator.graph import Related, WikiGraph
-from generator.links import LinkRef, Resolver, normalize
-from generator.markdown import RenderedBody
+from generator.parse.content import Page
+from generator.wiki.graph import Related, WikiGraph
+from generator.parse.links import LinkRef, normalize
+from generator.parse.page import ParsedPage
+from generator.wiki.resolve import Resolver
 from generator import paths
 from generator.paths import OutPath, Slug, slugify
 from generator.records import compact_pickle
-
-
-@compact_pickle
-@dataclass(frozen=True, slots=True)
-class ParsedPage:
-    """A page as parsed from its file alone: fields, rendered body (links as placeholders), link refs."""
-
-    page: Page
-    body: RenderedBody
-    refs: tuple[LinkRef, ...]
-    digest: str = ""  # hash of the file's bytes: what the page's own HTML depends on
-    # What search-index.js holds of the body: first section heading, its text, the reading text, cut to size
-    # (emit/search_index.search_text). body.text itself is not kept.
-    search: tuple[str, str, str] = ("", "", "")
-    markdown: bytes = b""  # the page's Markdown body (Page.body) as UTF-8, for lint; dropped once linted (lean())
 
 
 @compact_pickle

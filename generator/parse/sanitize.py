@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nh3
 
-from generator.markdown import RESERVED_IDS
+from generator.parse.markdown import RESERVED_IDS
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 

@@ -23,9 +23,9 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from generator import mdspeed
-from generator.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
-from generator.obsidian import ObsidianExtension
+from generator.parse import mdspeed
+from generator.parse.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
+from generator.parse.obsidian import ObsidianExtension
 from generator.paths import slugify
 from generator.records import compact_pickle
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,3 +128,8 @@ def unreadable_attachments(content_dir: Path, src_paths: list[str] | tuple[str, 
     """An error for each referenced attachment this process may not read (checked without reading it)."""
     return [error(p, "unreadable", "cannot read the attachment (permission denied); not copied")
             for p in src_paths if not os.access(content_dir / p, os.R_OK)]
+
+
+def source_digest(source: SourceFile) -> str:
+    """The hash of a source file's bytes: what a page's own HTML and the site fingerprint depend on."""
+    return hashlib.blake2b(source.raw, digest_size=16).hexdigest()

@@ -1,0 +1,94 @@
+"""parse_source(): one source file's bytes -> ParsedPage (fields, rendered body, link refs, search fields). Pure."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from generator import diagnostics as diag
+from generator.config import Config
+from generator.diagnostics import Diagnostic
+from generator.parse.content import Page, decode_source, parse_page
+from generator.parse.links import LinkRef, agree_with_rendering, extract_links, front_matter_links
+from generator.parse.markdown import RenderedBody, make_markdown, render_body
+from generator.parse.sanitize import sanitize_html
+from generator.parse.sources import SourceFile, source_digest
+from generator.parse.text import truncate
+from generator.records import compact_pickle
+
+BODY_CHARS = 800  # searchable reading text per page; enough for the opening sections, keeps 10k pages in a few MB
+SECTION_CHARS = 280  # the preview's first-section text
+
+
+@compact_pickle
+@dataclass(frozen=True, slots=True)
+class ParsedPage:
+    """A page as parsed from its file alone: fields, rendered body (links as placeholders), link refs."""
+
+    page: Page
+    body: RenderedBody
+    refs: tuple[LinkRef, ...]
+    digest: str = ""  # hash of the file's bytes: what the page's own HTML depends on
+    # What search-index.js holds of the body: first section heading, its text, the reading text, cut to size
+    # (search_text). body.text itself is not kept.
+    search: tuple[str, str, str] = ("", "", "")
+    markdown: bytes = b""  # the page's Markdown body (Page.body) as UTF-8, for lint; dropped once linted (lean())
+
+
+def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPage | None, list[Diagnostic]]:
+    """One file's bytes -> ParsedPage (fields, rendered body, link refs). Depends on nothing else."""
+    text, problems = decode_source(source.src_path, source.raw)
+    if text is None:
+        return None, problems
+    page, page_problems = parse_page(source.src_path, text, config)
+    front_text = "\n".join(text.split("\n")[: page.body_line - 1])  # the front matter, as parse_page found it
+    body = render_body(md or make_markdown(), page.body)
+    # The body's #tags are the ones the renderer made links of (one rule: a tag page for every tag link)
+    inline = [target for syntax, target, _ in body.placeholders if syntax == "t"]
+    if inline:
+        page = dataclasses.replace(page, tags=tuple(dict.fromkeys((*page.tags, *inline))))
+    scanned = extract_links(page.body, page.body_line, page.src_path)
+    refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.folder)
+    if config.sanitize:
+        body = body.with_html(sanitize_html(body.html))
+    digest = source_digest(source)
+    search = search_text(body)
+    body = dataclasses.replace(body, text="")  # what search needs of it is in `search`
+    problems += page_problems + unsafe_url_problems(page, body.blocked)
+    markdown = page.body.encode("utf-8")  # kept for lint's line numbers, as UTF-8 (see RenderedBody)
+    return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, markdown), problems
+
+
+def unsafe_url_problems(page: Page, blocked: tuple[str, ...]) -> list[Diagnostic]:
+    """A warning per script-running URL removed from a page's links and images (with its line when found)."""
+    lines = page.body.split("\n")
+    problems = []
+    for url in blocked:
+        line = next((page.body_line + i for i, text in enumerate(lines) if url in text), 0)
+        shown = " ".join(url.split())[:60]
+        problems.append(diag.warning(page.src_path, "unsafe-url", f"link to '{shown}' removed: javascript:, vbscript: and data: URLs can run script",
+                                     line, hint="Link to an http(s) address or another page."))
+    return problems
+
+
+
+
+def first_section(body: RenderedBody) -> tuple[str, str]:
+    """The first section of a body: its heading (or "") and the text under it, up to the next heading."""
+    text = body.text
+    headings = [h for h in body.headings if h.text]
+    if not headings:
+        return "", text
+    first = text.find(headings[0].text)
+    if first > 0 and text[:first].strip():  # text before the first heading: the lead section
+        return "", text[:first].strip()
+    start = first + len(headings[0].text) if first >= 0 else 0
+    end = text.find(headings[1].text, start) if len(headings) > 1 else -1
+    return headings[0].text, text[start:end if end >= 0 else len(text)].strip()
+
+
+def search_text(body: RenderedBody) -> tuple[str, str, str]:
+    """What the index holds of a body: its first section's heading and text, and its reading text, cut to
+    size. Taken when the page is parsed, so the whole reading text need not be kept."""
+    heading, section = first_section(body)
+    return heading, truncate(section, SECTION_CHARS), truncate(body.text, BODY_CHARS)

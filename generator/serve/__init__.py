@@ -1,0 +1,1 @@
+"""Serve: a Config -> a running dev server that rebuilds on every change and reloads open pages."""
