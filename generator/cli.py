@@ -272,10 +272,11 @@ def cmd_graph(args: argparse.Namespace) -> int:
     config = content_config(args)
     from generator.commands.graph_export import export_graph
     from generator.wiki.gather import gather
+    from generator.build.parallel import map_forked
     from generator.build.pipeline import load
     from generator.parse.sources import discover_attachments
     parsed, problems = load(config)
-    wiki, _ = gather(config, parsed, tuple(discover_attachments(config.content_dir)))
+    wiki, _ = gather(config, parsed, tuple(discover_attachments(config.content_dir)), map_chunks=map_forked)
     data = export_graph(wiki, args.format)
     if args.output is None:
         sys.stdout.buffer.write(data)

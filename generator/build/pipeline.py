@@ -9,7 +9,7 @@ from typing import Callable, Iterator, Mapping
 
 from generator import diagnostics as diag
 from generator.build.cache import ParseCache, parse_key
-from generator.build.parallel import parse_many, render_many
+from generator.build.parallel import map_forked, parse_many, render_many
 from generator.build.state import PageRecords
 from generator.config import Config
 from generator.diagnostics import Diagnostic
@@ -101,9 +101,9 @@ def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: li
     tick(1) twice a page: once its related list is made, once it is linted (for a progress line)."""
     if parsed is None:
         parsed, problems = load(config)
-    wiki, gather_problems = gather(config, parsed, tuple(discover_attachments(config.content_dir)), tick)
+    wiki, gather_problems = gather(config, parsed, tuple(discover_attachments(config.content_dir)), tick, map_forked)
     gather_problems += unreadable_attachments(config.content_dir, wiki.attachments)
-    return wiki, sorted((problems or []) + gather_problems + lint(wiki, tick), key=diag.sort_key)
+    return wiki, sorted((problems or []) + gather_problems + lint(wiki, tick, map_forked), key=diag.sort_key)
 
 
 def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | None = None,

@@ -24,7 +24,7 @@ from generator.emit.search_index import search_index, search_row_texts, search_t
 from generator.parse.links import LinkRef
 from generator.wiki.lint import unlinked_mentions
 from generator.parse.markdown import make_markdown, note_embeds
-from generator.build.parallel import settle
+from generator.build.parallel import map_forked, settle
 from generator.wiki.model import Entry, Wanted, Wiki, group_wanted, lean
 from generator.parse.page import ParsedPage
 from generator.emit.render import Renderer
@@ -225,7 +225,7 @@ class Session:
         if not fresh:
             return BuildResult(last.diagnostics, pages=len(wiki.entries), files=len(last.files), cached=len(wiki.entries),
                                kept=len(wiki.entries), unchanged=True, wiki=wiki)
-        resolved, wanted_new, link_problems = resolve_links(list(fresh.values()), wiki.by_src, wiki.resolver)
+        resolved, wanted_new, link_problems = resolve_links(list(fresh.values()), wiki.by_src, wiki.resolver, map_forked)
         changed_entries = {}
         for src, item in fresh.items():
             old = wiki.entries[wiki.by_src[src]]
@@ -235,7 +235,7 @@ class Session:
         changed_slugs = [wiki.by_src[src] for src in sorted(fresh)]
         diagnostics = sorted([d for d in last.diagnostics if d.src_path not in fresh or d.code in _SHAPE_CODES]
                              + [d for src in sorted(fresh) for d in problems[src]] + link_problems
-                             + unlinked_mentions(new_wiki, only=changed_slugs), key=diag.sort_key)
+                             + unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked), key=diag.sort_key)
         renderer = Renderer(config, new_wiki)
         outputs: list[Output] = [page_plan(new_wiki, renderer, new_wiki.entries[slug]).render() for slug in changed_slugs]
         rows = {**last.search_rows, **search_row_texts(new_wiki, changed_slugs, last.search_types)}

@@ -1,1 +1,1 @@
-"""Commands: check, new and graph export, each a thin layer over the stages (a Config in, a report or one file out)."""
+"""Commands: a Config -> a report (check), one new page (new) or a graph file (graph export); thin, over the stages."""

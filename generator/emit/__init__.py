@@ -1,4 +1,4 @@
-"""Emitters: one module per output kind. Each returns Output values; none writes to disk."""
+"""Emit: the Wiki -> Output(out_path, bytes) and Kept values, one module per output kind; none writes to disk."""
 
 from __future__ import annotations
 

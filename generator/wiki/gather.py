@@ -14,9 +14,9 @@ from generator.parse.links import missing_file_name, names_a_file, normalize, wa
 from generator.parse.page import ParsedPage
 from generator.paths import SourcePath, Slug, page_out_path, slugify
 from generator.wiki.graph import WikiGraph
+from generator.wiki.mapping import ChunkMap, in_process
 from generator.wiki.model import Entry, ResolvedLink, Wanted, WantedRef, Wiki, group_wanted
 from generator.wiki.resolve import Resolver
-from generator.build.parallel import map_forked
 
 
 def assign_slugs(parsed: list[ParsedPage]) -> tuple[dict[SourcePath, Slug], list[Diagnostic]]:
@@ -84,14 +84,15 @@ def duplicate_names(parsed: list[ParsedPage]) -> list[Diagnostic]:
     return problems
 
 
-def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resolver: Resolver) -> tuple[dict[SourcePath, tuple[ResolvedLink, ...]], list[Wanted], list[Diagnostic]]:
-    """Resolve every link ref (on every core); gather red links into Wanted entries and report them."""
+def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resolver: Resolver,
+                  map_chunks: ChunkMap = in_process) -> tuple[dict[SourcePath, tuple[ResolvedLink, ...]], list[Wanted], list[Diagnostic]]:
+    """Resolve every link ref (through `map_chunks`: on every core in a build); gather red links into Wanted entries and report them."""
     canonical = {slug: slug for slug in slugs.values()}  # workers' slugs come back as copies: keep one of each
     resolved: dict[SourcePath, tuple[ResolvedLink, ...]] = {}
     wanted: list[tuple[bool, WantedRef]] = []
     problems: list[Diagnostic] = []
     broken: list[tuple[int, str]] = []  # (index in problems, target) of each broken link: its hint comes later
-    pages = map_forked(lambda chunk: [_resolve_page(parsed[i], slugs, resolver) for i in chunk], list(range(len(parsed))))
+    pages = map_chunks(lambda chunk: [_resolve_page(parsed[i], slugs, resolver) for i in chunk], list(range(len(parsed))))
     for item, (targets, missing, found_problems, broken_at) in zip(parsed, pages):
         src = item.page.src_path
         resolved[src] = tuple(ResolvedLink(ref, canonical[slug] if slug else None, attachment)
@@ -99,7 +100,7 @@ def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resol
         wanted += [(file, WantedRef(slugs[src], src, line, name)) for name, file, line in missing]
         broken += [(len(problems) + at, target) for at, target in broken_at]
         problems += found_problems
-    _suggest(problems, broken, resolver)
+    _suggest(problems, broken, resolver, map_chunks)
     return resolved, group_wanted(wanted), problems
 
 
@@ -133,14 +134,14 @@ def _resolve_page(item: ParsedPage, slugs: dict[SourcePath, Slug], resolver: Res
     return targets, missing, problems, broken
 
 
-def _suggest(problems: list[Diagnostic], broken: list[tuple[int, str]], resolver: Resolver) -> None:
-    """'Did you mean …' hints for the broken links (each target once, on every core)."""
+def _suggest(problems: list[Diagnostic], broken: list[tuple[int, str]], resolver: Resolver, map_chunks: ChunkMap) -> None:
+    """'Did you mean …' hints for the broken links (each target once, through `map_chunks`)."""
     if not broken:
         return
     suggester = resolver.suggester()
     suggester.prepare()  # built here: forked workers share it
     targets = list(dict.fromkeys(target for _, target in broken))
-    close = dict(zip(targets, map_forked(lambda chunk: [suggester.suggest(t) for t in chunk], targets)))
+    close = dict(zip(targets, map_chunks(lambda chunk: [suggester.suggest(t) for t in chunk], targets)))
     for at, target in broken:
         if close[target]:
             problems[at] = dataclasses.replace(problems[at], hint="Did you mean " + " or ".join(f'"{t}"' for t in close[target]) + "?")
@@ -158,14 +159,14 @@ def _shown(ref) -> str:
 
 
 def gather(config: Config, parsed: list[ParsedPage], files: tuple[SourcePath, ...] = (),
-           tick: Callable[[int], None] | None = None) -> tuple[Wiki, list[Diagnostic]]:
+           tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process) -> tuple[Wiki, list[Diagnostic]]:
     """Slugs, resolution, the graph and related lists from parsed pages; tick(1) after each page's related list."""
     parsed = [p for p in parsed if is_published(p.page)]
     slugs, problems = assign_slugs(parsed)
     problems += duplicate_names(parsed)
     pages = [p.page for p in parsed]
     resolver = Resolver(pages, slugs, files)
-    resolved, wanted, link_problems = resolve_links(parsed, slugs, resolver)
+    resolved, wanted, link_problems = resolve_links(parsed, slugs, resolver, map_chunks)
     problems += link_problems
     entries = {}
     for item in parsed:
@@ -177,7 +178,7 @@ def gather(config: Config, parsed: list[ParsedPage], files: tuple[SourcePath, ..
     graph = WikiGraph({s: e.page.title for s, e in entries.items()}, edges, {s: e.page.tags for s, e in entries.items()})
     order = sorted(entries)
     related = {}
-    for slug, found in zip(order, map_forked(lambda chunk: [graph.related(s, config.related_count, config.related_hub_limit)
+    for slug, found in zip(order, map_chunks(lambda chunk: [graph.related(s, config.related_count, config.related_hub_limit)
                                                              for s in chunk], order)):
         related[slug] = found
         if tick:

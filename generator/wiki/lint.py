@@ -18,8 +18,8 @@ from typing import Callable, Iterable
 from generator import diagnostics as diag
 from generator.diagnostics import Diagnostic
 from generator.parse.links import normalize
+from generator.wiki.mapping import ChunkMap, in_process
 from generator.wiki.model import Entry, Wiki
-from generator.build.parallel import map_forked
 from generator.paths import Slug
 
 MIN_MENTION_LENGTH = 4
@@ -112,9 +112,9 @@ class MentionIndex:
         return found
 
 
-def lint(wiki: Wiki, tick: Callable[[int], None] | None = None) -> list[Diagnostic]:
+def lint(wiki: Wiki, tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process) -> list[Diagnostic]:
     """Every warning about the wiki's shape, sorted by file; tick(1) after each page's mentions are checked."""
-    problems = orphans(wiki) + dead_ends(wiki) + missing_summaries(wiki) + unlinked_mentions(wiki, tick=tick)
+    problems = orphans(wiki) + dead_ends(wiki) + missing_summaries(wiki) + unlinked_mentions(wiki, tick=tick, map_chunks=map_chunks)
     return sorted(problems, key=diag.sort_key)
 
 
@@ -167,14 +167,14 @@ def mention_index(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH) -> tuple[dic
 
 
 def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: Iterable[Slug] | None = None,
-                      tick: Callable[[int], None] | None = None) -> list[Diagnostic]:
+                      tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process) -> list[Diagnostic]:
     """Per page and mentioned page: the first place the page names it without linking it, and how often.
 
     `only` limits the search to some pages (a rebuild after they alone changed)."""
     names, index = mention_index(wiki, min_length)
     slugs = list(wiki.entries) if only is None else list(only)
     problems: list[Diagnostic] = []
-    for found in map_forked(lambda chunk: [_mentions_in(wiki, slug, index, names) for slug in chunk], slugs):
+    for found in map_chunks(lambda chunk: [_mentions_in(wiki, slug, index, names) for slug in chunk], slugs):
         problems += found
         if tick:
             tick(1)
