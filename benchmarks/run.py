@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus as corpus_mod  # noqa: E402  (benchmarks/ is not a package on the command line)
 import measure  # noqa: E402
+from full_wiki import ARCHIVE, full_wiki  # noqa: E402
 import report  # noqa: E402
 from report import COLD, EDIT_CLI, EDIT_SERVE, FLOOR, NO_CHANGE, Result  # noqa: E402
 
@@ -293,7 +294,7 @@ class Bench:
             _rm(root)
             _rm(cache)
 
-    def sample(self, vault: Path) -> None:
+    def sample(self, vault: Path, repeat: int = 0) -> None:
         """The real vault: cold and no-change read in place; edits on a temporary copy."""
         label = vault.name
         if not vault.is_dir():
@@ -307,7 +308,7 @@ class Bench:
             # In place, an explicit --cache-dir keeps kbwiki's cache out of shared/ when kbwiki has the option.
             cache = tmp_path / ".kbwiki-cache" if "--cache-dir" in self.build_help else self.cache_for(vault)
             self.say(f"{label}: {len(pages)} pages, read in place")
-            repeat = self.args.sample_repeat or self.args.repeat
+            repeat = repeat or self.args.sample_repeat or self.args.repeat
             cold = self.kbwiki_cold(label, vault, out, cache, repeat)
             if cold.status != "ok":
                 for what in (NO_CHANGE, EDIT_CLI):
@@ -358,6 +359,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="kbwiki's cache folder, deleted before each cold build (default <content parent>/.kbwiki-cache)")
     parser.add_argument("--sample", type=Path, default=DEFAULT_SAMPLE, help="a real vault, measured in place")
     parser.add_argument("--no-sample", action="store_true", help="skip the real vault")
+    parser.add_argument("--no-full", action="store_true", help="skip the whole real LLM wiki (llm-wiki-full, 32,480 pages)")
+    parser.add_argument("--full-repeat", type=int, default=1, help="runs per measurement on llm-wiki-full (default 1)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before one command is killed (default 3600)")
     parser.add_argument("--repo", type=Path, default=None, help="the kbwiki checkout to measure (default: this one)")
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md", help="the doc to rewrite")
@@ -421,6 +424,13 @@ def main(argv: list[str] | None = None) -> int:
         write(done=False)
     if not args.no_sample:
         bench.sample(args.sample)
+        write(done=False)
+    if not args.no_full:
+        wiki = full_wiki()  # unpacked once into ~/.cache/kbwiki/corpora (benchmarks/full_wiki.py)
+        if wiki is None:
+            bench.new("llm-wiki-full", "kbwiki", COLD).status = f"missing ({ARCHIVE})"
+        else:
+            bench.sample(wiki, args.full_repeat)
     write(done=True)
     return 0
 

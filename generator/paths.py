@@ -1,8 +1,10 @@
 """Slugs and URLs: slugify(), the output path of every page kind, and relative_url(). Pure.
 
-Three spaces are kept apart by name: a *source path* (`concepts/foo.md`, relative to the
-content folder, POSIX separators), a *slug* (`foo`, unique per page), and an *output path*
-(`foo.html`, `tags/ai.html`, relative to the site root). Every URL the site writes is made
+Three spaces are kept apart by name: a *source path* (`concepts/Foo Bar.md`, relative to the
+content folder, POSIX separators), a *slug* (`concepts/foo-bar`, unique per page: the source path
+with each segment slugified, see path_slug()), and an *output path* (`concepts/foo-bar.html`,
+`tags/ai.html`, relative to the site root). No segment of an output path is longer than
+MAX_SEGMENT_BYTES (fit_segment()). Every URL the site writes is made
 by relative_url() from one output path to another, so the site works from file:// and from
 any sub-path of a server.
 """
@@ -10,6 +12,7 @@ any sub-path of a server.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 from typing import NewType
@@ -24,6 +27,10 @@ _UNDERSCORES = re.compile(r"_+")
 
 # Output paths generated pages own; page slugs never take these names.
 RESERVED_SLUGS = frozenset({"index", "404"})
+# Top folders of the site that kbwiki's own pages fill; a content folder of that name is written beside them
+# (see gather.assign_slugs), never into them.
+RESERVED_FOLDERS = frozenset({"types", "tags", "links-here", "special", "assets", "files"})
+MAX_SEGMENT_BYTES = 100  # any longer file or folder name is cut and given a hash: far below every file system's 255
 
 
 def slugify(text: str) -> Slug:
@@ -39,19 +46,59 @@ def slugify(text: str) -> Slug:
     return Slug(re.sub(r"-{2,}", "-", text).strip("-"))
 
 
+def fit_segment(segment: str, limit: int = MAX_SEGMENT_BYTES) -> str:
+    """A name of at most `limit` UTF-8 bytes: a longer one is cut at a character boundary and ends in '-' and
+    8 hex digits of a hash of the whole name (stable, so one name always gives one output name, and two long
+    names that share their start stay apart)."""
+    data = segment.encode("utf-8")
+    if len(data) <= limit:
+        return segment
+    digest = hashlib.blake2b(data, digest_size=4).hexdigest()
+    cut = data[:limit - len(digest) - 1].decode("utf-8", "ignore").rstrip("-")
+    return f"{cut}-{digest}"
+
+
+def fit_file_name(name: str) -> str:
+    """A file name cut by fit_segment() with its extension kept (`a-very-long….png` stays a .png)."""
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and 0 < len(ext.encode("utf-8")) <= 10:
+        return fit_segment(stem, MAX_SEGMENT_BYTES - len(ext.encode("utf-8")) - 1) + "." + ext
+    return fit_segment(name)
+
+
+def slug_segment(text: str, empty: str = "page") -> str:
+    """One segment of a slug: slugify(), never empty, short enough to take `.html` within MAX_SEGMENT_BYTES."""
+    return fit_segment(slugify(text) or empty, MAX_SEGMENT_BYTES - len(".html"))
+
+
+def path_slug(src_path: str) -> Slug:
+    """A page's slug from its source path: each folder and the file name (without `.md`) slugified.
+
+    `concepts/Constitutional AI.md` -> `concepts/constitutional-ai`; `index.md` -> `index`;
+    `notes/index.md` -> `notes/index` (written as notes/index.html)."""
+    stem = src_path[:-3] if src_path.casefold().endswith(".md") else src_path
+    return Slug("/".join(slug_segment(part) for part in stem.split("/") if part))
+
+
+def url_slug(wanted: str) -> Slug:
+    """A slug chosen in front matter (`slug:`, `permalink:`): its '/'-separated segments slugified ('' for none)."""
+    parts = [slugify(part) for part in wanted.strip().strip("/").split("/")]
+    return Slug("/".join(fit_segment(p, MAX_SEGMENT_BYTES - len(".html")) for p in parts if p))
+
+
 def page_out_path(slug: Slug) -> OutPath:
-    """Where a content page is written: at the site root, like the home page (cards of pages rely on it)."""
+    """Where a content page is written: its slug plus `.html` (`concepts/foo.html`); the home page is index.html."""
     return OutPath(f"{slug}.html")
 
 
 def type_out_path(type_name: str) -> OutPath:
     """The listing page of one page type."""
-    return OutPath(f"types/{slugify(type_name) or 'page'}.html")
+    return OutPath(f"types/{slug_segment(type_name)}.html")
 
 
 def tag_out_path(tag: str) -> OutPath:
     """The listing page of one tag."""
-    return OutPath(f"tags/{slugify(tag) or 'tag'}.html")
+    return OutPath(f"tags/{slug_segment(tag, 'tag')}.html")
 
 
 def backlinks_out_path(slug: Slug) -> OutPath:
@@ -62,13 +109,15 @@ def backlinks_out_path(slug: Slug) -> OutPath:
 def listing_page_path(first: OutPath, number: int) -> OutPath:
     """Page `number` (from 1) of a paginated listing whose first page is `first`: tags/ai.html, tags/ai/2.html, …
 
-    Later pages go in a folder named after the first page; no slug holds a '/', so none can collide."""
+    Later pages go in a folder named after the first page, inside kbwiki's own folders (types/, tags/,
+    links-here/, special/), which no content page is written into."""
     return first if number <= 1 else OutPath(f"{first.removesuffix('.html')}/{number}.html")
 
 
 def attachment_out_path(src_path: str) -> OutPath:
-    """Where an embedded or linked file (image, PDF, audio, video) is copied: files/ + its path in the vault."""
-    return OutPath(f"{FILES}/{src_path}")
+    """Where an embedded or linked file (image, PDF, audio, video) is copied: files/ + its path in the vault
+    (each name cut by fit_segment(), so a file whose name is too long for the site's disk still fits)."""
+    return OutPath(f"{FILES}/" + "/".join(fit_file_name(part) for part in src_path.split("/")))
 
 
 FILES = "files"

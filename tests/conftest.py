@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -10,6 +11,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "content"
 CORPORA = ROOT.parent / "shared" / "corpora"
+
+
+def require_corpus(path: Path) -> Path:
+    """A corpus from ../shared/corpora, or: a skip with the reason on a clone of the project alone, and a
+    failure in CI (CI is set), where the corpora must be exercised."""
+    if not path.exists():
+        message = f"{path} is not here: the real vaults live in ../shared/corpora beside the project"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set, so this fails instead of skipping)")
+        pytest.skip(message)
+    return path
 
 
 def write_vault(root: Path, files: dict[str, str | bytes]) -> Path:

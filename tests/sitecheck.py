@@ -6,10 +6,11 @@ Reusable: `broken_refs(site_dir)` returns what is wrong (an empty list when the 
 
 from __future__ import annotations
 
+import html
 import posixpath
+import re
 from dataclasses import dataclass
 from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -32,32 +33,45 @@ class BrokenRef:
         return f"{self.page}: {self.attr}={self.url!r}: {self.reason}"
 
 
-class _Scan(HTMLParser):
+# A tag, a comment, or a script/style element with its content (whose text holds no tags). Faster than
+# html.parser (the whole 32k-page wiki is crawled in a test) and equal to it on every page of that wiki sampled.
+_TAG = re.compile(r"<!--.*?-->|<(script|style)\b([^>]*)>.*?</\1\s*>"
+                  r"|<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*/?>", re.S | re.I)
+_ATTR = re.compile(r"([^\s=/>]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
+
+
+@dataclass
+class _Scan:
     """The URLs in href/src attributes and the ids (and <a name>) a page defines."""
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.refs: list[tuple[str, str]] = []
-        self.ids: set[str] = set()
+    refs: list[tuple[str, str]]
+    ids: set[str]
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
+
+def scan_html(text: str) -> _Scan:
+    scan = _Scan([], set())
+    for tag in _TAG.finditer(text):
+        if tag.group(1):
+            name, attrs = tag.group(1).lower(), tag.group(2)
+        elif tag.group(3):
+            name, attrs = tag.group(3).lower(), tag.group(4)
+        else:
+            continue  # a comment
+        for attr in _ATTR.finditer(attrs or ""):
+            key, value = attr.group(1).lower(), attr.group(2)
             if value is None:
                 continue
-            if name in _URL_ATTRS:
-                self.refs.append((name, value))
-            elif name == "id" or (name == "name" and tag == "a"):
-                self.ids.add(value)
-
-    handle_startendtag = handle_starttag
+            value = html.unescape(value[1:-1] if value[:1] in "\"'" else value)
+            if key in _URL_ATTRS:
+                scan.refs.append((key, value))
+            elif key == "id" or (key == "name" and name == "a"):
+                scan.ids.add(value)
+    return scan
 
 
 @lru_cache(maxsize=None)
 def _scan(path: Path, mtime_ns: int) -> _Scan:
-    scan = _Scan()
-    scan.feed(path.read_text(encoding="utf-8"))
-    scan.close()
-    return scan
+    return scan_html(path.read_text(encoding="utf-8"))
 
 
 def scan_page(path: Path) -> _Scan:
@@ -95,9 +109,15 @@ def broken_refs(site_dir: Path, hash_routed: frozenset[str] = HASH_ROUTED) -> li
     """Every href/src in every .html file under `site_dir` that does not resolve from disk, sorted."""
     site = Path(posixpath.normpath(site_dir.absolute().as_posix()))
     broken = []
+    known: dict[tuple[Path, str], str] = {}  # (folder, url) -> reason: one folder's pages share most URLs
     for page in sorted(site.rglob("*.html")):
         for attr, url in scan_page(page).refs:
-            reason = check_ref(site, page, attr, url, hash_routed)
+            key = (page.parent, url)
+            reason = known.get(key) if url else None
+            if reason is None:
+                reason = check_ref(site, page, attr, url, hash_routed)
+                if url:
+                    known[key] = reason
             if reason:
                 broken.append(BrokenRef(page.relative_to(site).as_posix(), attr, url, reason))
     return sorted(set(broken))

@@ -107,7 +107,7 @@ def test_kbwiki_reports_one_broken_link_per_dangling_link(tmp_path):
     site = build(corpus_mod.write_kbwiki(corpus, tmp_path / "content"))
     codes = [d.code for d in site.diagnostics]
     assert codes.count("broken-link") == corpus.dangling
-    assert {d.code for d in site.diagnostics if d.level == "error"} == {"broken-link"}  # no clashing names or slugs
+    assert not [d for d in site.diagnostics if d.level == "error"]  # red links are warnings; no clashing URLs
     assert len(site.wiki.entries) == 50
 
 

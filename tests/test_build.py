@@ -218,7 +218,7 @@ def test_serve_writes_a_body_edit_in_place_and_equals_a_cold_build(wiki, tmp_pat
     result = session.build({"concepts/full-duplex-interaction.md"})
     assert (result.parsed, result.rendered) == (1, 1)
     assert out.stat().st_ino == folder and (out / "index.html").stat().st_ino == untouched  # the same folder, files left
-    assert "A sentence for the served page." in (out / "full-duplex-interaction.html").read_text()
+    assert "A sentence for the served page." in (out / "concepts" / "full-duplex-interaction.html").read_text()
     assert not (out / ".kbwiki-updating").exists()
     assert tree(out) == cold(wiki, tmp_path, "cold")
 
@@ -231,13 +231,13 @@ def test_an_update_in_place_cut_short_is_redone_by_the_next_build(wiki, tmp_path
     page = wiki / "concepts" / "full-duplex-interaction.md"
     page.write_text(page.read_text() + "\nWritten while serve was killed.\n")
     # What a kill leaves: the journal, and a file already replaced (here with bytes of neither version)
-    (out / ".kbwiki-updating").write_text(json.dumps(["full-duplex-interaction.html"]))
-    (out / "full-duplex-interaction.html").write_text("half of an update")
+    (out / ".kbwiki-updating").write_text(json.dumps(["concepts/full-duplex-interaction.html"]))
+    (out / "concepts" / "full-duplex-interaction.html").write_text("half of an update")
     run_build(config, cache_dir=tmp_path / "cache")
     assert tree(out) == cold(wiki, tmp_path, "cold")
     page.write_text(page.read_text().replace("\nWritten while serve was killed.\n", "\n"))  # and back, with a journal again
-    (out / ".kbwiki-updating").write_text(json.dumps(["full-duplex-interaction.html"]))
-    (out / "full-duplex-interaction.html").write_text("half of an update")
+    (out / ".kbwiki-updating").write_text(json.dumps(["concepts/full-duplex-interaction.html"]))
+    (out / "concepts" / "full-duplex-interaction.html").write_text("half of an update")
     run_build(config, cache_dir=tmp_path / "cache")
     assert tree(out) == cold(wiki, tmp_path, "cold-2")
 

@@ -41,8 +41,8 @@ def test_sitemap_lists_every_page_with_absolute_urls(wiki_dir):
     assert urls == {
         "https://wiki.example.org/docs/": None,
         "https://wiki.example.org/docs/brand-new.html": "2026-03-09",
-        "https://wiki.example.org/docs/old.html": "2026-01-05",
-        "https://wiki.example.org/docs/undated.html": None,
+        "https://wiki.example.org/docs/concepts/old.html": "2026-01-05",
+        "https://wiki.example.org/docs/entities/undated.html": None,
     }
 
 
@@ -53,7 +53,7 @@ def test_feed_is_atom_newest_first_from_page_dates(wiki_dir):
     entries = [(e.find(f"{ATOM}title").text, e.find(f"{ATOM}link").get("href"), e.find(f"{ATOM}updated").text)
                for e in feed.findall(f"{ATOM}entry")]
     assert entries == [("New", "https://wiki.example.org/brand-new.html", "2026-03-09T10:30:00Z"),
-                       ("Old", "https://wiki.example.org/old.html", "2026-01-05T00:00:00Z")]
+                       ("Old", "https://wiki.example.org/concepts/old.html", "2026-01-05T00:00:00Z")]
 
 
 def test_exports_are_deterministic(wiki_dir):
@@ -76,16 +76,16 @@ def test_llms_txt_lists_pages_by_type(wiki_dir):
     assert lines[0] == "# kbwiki" and lines[2] == "> A small wiki about tools."
     assert "## Concept" in lines and "## Entity" in lines
     assert "- [New](brand-new.html): The new tool." in lines
-    assert "- [Undated](undated.html): No date here; [brackets] too." in lines
+    assert "- [Undated](entities/undated.html): No date here; [brackets] too." in lines
     assert lines.index("## Concept") < lines.index("- [New](brand-new.html): The new tool.") < lines.index("## Entity")
 
 
 def test_redirects_for_aliases_and_permalinks(wiki_dir):
     site = build(wiki_dir)
     alias = output(site, "ancient-one.html")
-    assert '<meta http-equiv="refresh" content="0; url=old.html">' in alias
-    assert '<link rel="canonical" href="old.html">' in alias and '<a href="old.html">Old</a>' in alias
-    assert '0; url=brand-new.html' in output(site, "new.html")  # the name it had before its permalink
+    assert '<meta http-equiv="refresh" content="0; url=concepts/old.html">' in alias
+    assert '<link rel="canonical" href="concepts/old.html">' in alias and '<a href="concepts/old.html">Old</a>' in alias
+    assert '0; url=../brand-new.html' in output(site, "concepts/new.html")  # the URL it had before its permalink
 
 
 def test_redirects_never_replace_a_page(make_vault):
@@ -106,9 +106,10 @@ def test_graph_command_writes_the_link_graph(wiki_dir, tmp_path, fmt, capsys):
         graph = nx.read_graphml(io.BytesIO(data))
     else:
         graph = nx.read_gexf(io.BytesIO(data))
-    assert sorted(graph.edges()) == [("index", "brand-new"), ("index", "old"), ("old", "brand-new")]
-    assert graph.nodes["old"]["title"] == "Old" and graph.nodes["old"]["type"] == "concept"
-    assert graph.nodes["old"]["path"] == "concepts/Old.md" and graph.nodes["old"]["url"] == "old.html"
+    assert sorted(graph.edges()) == [("concepts/old", "brand-new"), ("index", "brand-new"), ("index", "concepts/old")]
+    old = graph.nodes["concepts/old"]
+    assert old["title"] == "Old" and old["type"] == "concept"
+    assert old["path"] == "concepts/Old.md" and old["url"] == "concepts/old.html"
     main(["graph", "--content", str(wiki_dir), "--format", fmt, "--output", str(tmp_path / "again")])
     assert (tmp_path / "again").read_bytes() == data  # no dates of today in it
 

@@ -103,6 +103,25 @@ def test_any_bytes_are_a_page_or_a_diagnostic(raw):
     check_raw_bytes(raw)
 
 
+# Nesting made of the openers Python-Markdown recurses on: quotes, list markers and indentation, repeated.
+OPENERS = st.lists(st.sampled_from(["> ", "- ", "1. ", "    ", "\t", "* ", ">", "+ "]), min_size=1, max_size=6)
+
+
+def check_hostile_nesting(openers: list[str], repeat: int, lines: int) -> None:
+    """Any nesting, however deep, gives a page (rendered, or shown as text with a diagnostic), never an exception."""
+    text = "\n".join("".join(openers) * min(repeat, 1 + i * repeat // max(lines, 1)) + f"line {i}" for i in range(lines))
+    item, problems = parse_source(SourceFile(SourcePath("p.md"), text.encode()), Config())
+    assert item is not None
+    if "shown as its source text" in item.body.html:
+        assert [p for p in problems if p.code in ("page-too-deep", "page-failed")]
+
+
+@SHORT
+@given(OPENERS, st.integers(1, 400), st.integers(1, 4))
+def test_hostile_nesting_never_raises(openers, repeat, lines):
+    check_hostile_nesting(openers, repeat, lines)
+
+
 # --- link syntax ----------------------------------------------------------------------------
 
 LINKISH = st.lists(st.one_of(
@@ -300,6 +319,13 @@ def test_long_front_matter(mapping, yamlish, body, raw):
     check_front_matter_mapping(mapping)
     check_front_matter_text(yamlish, body)
     check_raw_bytes(raw)
+
+
+@pytest.mark.slow
+@LONG
+@given(OPENERS, st.integers(1, 2000), st.integers(1, 8))
+def test_long_hostile_nesting(openers, repeat, lines):
+    check_hostile_nesting(openers, repeat, lines)
 
 
 @pytest.mark.slow

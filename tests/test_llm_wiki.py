@@ -12,7 +12,7 @@ import pytest
 
 from generator.parse.changelog import newest_first
 from generator.parse.markdown import Heading
-from tests.conftest import CORPORA
+from tests.conftest import CORPORA, require_corpus
 from tests.helpers import build, output
 
 SAMPLE = CORPORA / "llm-wiki-sample"
@@ -20,7 +20,7 @@ SAMPLE = CORPORA / "llm-wiki-sample"
 
 @pytest.fixture(scope="module")
 def sample():
-    return build(SAMPLE)
+    return build(require_corpus(SAMPLE))
 
 
 def test_sample_builds_every_page_with_index_as_home(sample):
@@ -86,10 +86,10 @@ def test_llm_wiki_conventions_with_no_config(make_vault):
     wiki = site.wiki
     assert wiki.entries[wiki.home_slug].page.src_path == "index.md"
     assert wiki.entries["overview"].page.type == "synthesis"  # `kind`
-    assert wiki.entries["alpha"].page.type == "concept" and wiki.entries["beta"].page.type == "entity"  # type, folder
-    assert sorted(wiki.graph.outlinks("overview")) == ["alpha", "beta"]  # related: by id and by file stem
-    assert "overview" in wiki.graph.backlinks("alpha") and "alpha" in wiki.graph.backlinks("beta")  # Connections
+    assert wiki.entries["concepts/alpha"].page.type == "concept" and wiki.entries["entities/beta"].page.type == "entity"  # type, folder
+    assert sorted(wiki.graph.outlinks("overview")) == ["concepts/alpha", "entities/beta"]  # related: by id and by file stem
+    assert "overview" in wiki.graph.backlinks("concepts/alpha") and "concepts/alpha" in wiki.graph.backlinks("entities/beta")  # Connections
     assert [w.target for w in wiki.wanted] == ["src-one"]  # the free-text source is not a link
     recent = output(site, "special/recent-changes.html")
     assert recent.index("2026-05-03") < recent.index("2026-05-01")
-    assert '<a class="wikilink" href="../alpha.html">Alpha</a>' in recent
+    assert '<a class="wikilink" href="../concepts/alpha.html">Alpha</a>' in recent

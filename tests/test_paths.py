@@ -2,6 +2,7 @@
 
 import pytest
 
+from generator import paths
 from generator.paths import relative_url, root_prefix, singular, slugify, wanted_anchor
 
 
@@ -63,3 +64,39 @@ def test_wanted_anchor():
 def test_relative_url_matches_posix_relpath(src, dst):
     import posixpath
     assert relative_url(src, dst) == posixpath.relpath(dst, posixpath.dirname(src) or ".")
+
+
+@pytest.mark.parametrize("src, slug", [
+    ("concepts/ConstitutionalAI.md", "concepts/constitutionalai"),
+    ("concepts/Constitutional AI.md", "concepts/constitutional-ai"),
+    ("index.md", "index"),
+    ("notes/index.md", "notes/index"),
+    ("Deep/Sub Folder/Note.MD", "deep/sub-folder/note"),
+    ("日本語/ノート.md", "日本語/ノート"),
+    ("!!!.md", "page"),
+])
+def test_path_slug(src, slug):
+    assert paths.path_slug(src) == slug
+
+
+@pytest.mark.parametrize("wanted, slug", [("/Brand New/", "brand-new"), ("docs/Get Started", "docs/get-started"), ("", "")])
+def test_url_slug(wanted, slug):
+    assert paths.url_slug(wanted) == slug
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "é" * 120, "日本語" * 40, "x-" * 80])
+def test_fit_segment_cuts_long_names_at_a_character_with_a_stable_hash(name):
+    fitted = paths.fit_segment(name)
+    assert len(fitted.encode("utf-8")) <= paths.MAX_SEGMENT_BYTES
+    assert fitted == paths.fit_segment(name) and fitted != paths.fit_segment(name + "z")
+    assert name.startswith(fitted.rsplit("-", 1)[0])  # a prefix of the name, cut between characters
+    assert paths.fit_segment("short") == "short"
+
+
+def test_every_page_file_name_fits_with_its_extension():
+    title = "pr-887-agent-task-" + "find-and-fix-one-inline-import-in-the-codebase-" * 6
+    out = paths.page_out_path(paths.path_slug(f"sources/{title}.md"))
+    assert all(len(part.encode("utf-8")) <= paths.MAX_SEGMENT_BYTES for part in out.split("/"))
+    assert out.startswith("sources/pr-887-agent-task-") and out.endswith(".html")
+    picture = paths.attachment_out_path("media/" + "p" * 200 + ".png")
+    assert picture.endswith(".png") and len(picture.split("/")[-1].encode()) <= paths.MAX_SEGMENT_BYTES

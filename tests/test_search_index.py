@@ -41,7 +41,7 @@ def test_demo_index_has_every_page_with_its_fields(tmp_path):
     rows = rows_by_title(data)
     assert len(rows) == len(site.wiki.entries)
     seed = rows["Thinking Machines Interaction Model"]
-    assert seed["url"] == "thinking-machines-interaction-model.html"
+    assert seed["url"] == "entities/thinking-machines-interaction-model.html"
     assert data["types"][seed["type"]] == "entity" and data["type_labels"][seed["type"]] == "Entity"
     assert seed["aliases"] == ["TML interaction model"]
     assert "multimodal" in seed["tags"]

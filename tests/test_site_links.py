@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CORPORA, DEMO, write_vault
+from tests.conftest import CORPORA, DEMO, require_corpus, write_vault
 from tests.helpers import build
 from tests.sitecheck import assert_site_links, broken_refs
 
@@ -15,9 +15,8 @@ def test_demo_site_links_resolve_from_disk(tmp_path):
     assert crawled >= 11 + 3  # every page plus home, 404 and the listings
 
 
-@pytest.mark.skipif(not (CORPORA / "obsidian-help-en").is_dir(), reason="shared corpus not present")
 def test_obsidian_help_links_resolve_from_disk(tmp_path):
-    build(CORPORA / "obsidian-help-en", tmp_path / "site")
+    build(require_corpus(CORPORA / "obsidian-help-en"), tmp_path / "site")
     assert_site_links(tmp_path / "site")
 
 

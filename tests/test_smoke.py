@@ -6,4 +6,4 @@ from tests.helpers import build, output
 
 def test_demo_builds(tmp_path):
     site = build(DEMO)
-    assert "4 articles link here" in output(site, "thinking-machines-interaction-model.html")
+    assert "4 articles link here" in output(site, "entities/thinking-machines-interaction-model.html")

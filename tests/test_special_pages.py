@@ -35,7 +35,7 @@ def test_wanted_page_lists_targets_and_who_links_there(site):
 
 
 def test_orphans_page_lists_orphans_but_not_home(site):
-    assert _cards(output(site, "special/orphans.html")) == [("../lonely.html", "Lonely"), ("../stray.html", "Stray")]
+    assert _cards(output(site, "special/orphans.html")) == [("../lonely.html", "Lonely"), ("../deep/stray.html", "Stray")]
 
 
 @pytest.mark.parametrize("page, folder", [("index.html", "special/"), ("linked.html", "special/"), ("special/wanted.html", ""),

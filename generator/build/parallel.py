@@ -154,12 +154,8 @@ def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None =
 
 
 def _render_in_process(renderer, slugs: list[str], previous: Mapping[str, str]) -> Iterator:
-    from generator.emit import Kept
-    from generator.emit.pages import page_plan
+    from generator.emit.pages import render_page
     wiki = renderer.wiki
     for slug in slugs:
-        plan = page_plan(wiki, renderer, wiki.entries[slug])
-        if plan.key and previous.get(plan.out_path) == plan.key:
-            yield Kept(plan.out_path, plan.key)
-        else:
-            yield plan.render()
+        entry = wiki.entries[slug]
+        yield render_page(wiki, renderer, entry, previous.get(entry.out_path, ""))

@@ -140,5 +140,6 @@ def build_site(config: Config, parsed: list[ParsedPage] | None = None, problems:
     """The whole site in memory, with every diagnostic found on the way (writes nothing)."""
     wiki, problems = analyse(config, parsed, problems)
     items = list(render_items(config, wiki, previous_keys))
+    problems = sorted(problems + [i.problem for i in items if isinstance(i, Output) and i.problem], key=diag.sort_key)
     return Site([i for i in items if isinstance(i, Output)], wiki, problems,
                 reused=[i.out_path for i in items if isinstance(i, Kept)], keys={i.out_path: i.key for i in items if i.key})

@@ -19,7 +19,7 @@ from generator.emit import Kept, Output
 from generator import diagnostics as diag
 from generator.emit.graph_json import graph_json
 from generator.emit.listings import wanted as wanted_page
-from generator.emit.pages import page_plan
+from generator.emit.pages import render_page
 from generator.emit.search_index import search_index, search_row_texts, search_types
 from generator.parse.links import LinkRef
 from generator.wiki.lint import unlinked_mentions
@@ -185,9 +185,23 @@ class Session:
                 result.notes.append(problem)
 
     def _write(self, items: Iterable, result: BuildResult, fingerprint: str, diagnostics: list[Diagnostic], pages: int) -> None:
-        manifest = {"fingerprint": fingerprint, "page_count": pages, "diagnostics": [d.as_fields() for d in diagnostics]}
+        """Hand the items to the writer; the manifest records the diagnostics as they are once every item is made
+        (a page that could not be rendered or written adds its own to `diagnostics`, in place)."""
+        manifest = {"fingerprint": fingerprint, "page_count": pages, "diagnostics": []}
+        sources = {entry.out_path: entry.page.src_path for entry in result.wiki.entries.values()} if result.wiki else {}
+
+        def unwritable(out_path: str, reason: str) -> None:
+            diagnostics.append(diag.error(sources.get(out_path, out_path), "unwritable",
+                                          f"cannot write {out_path}: {reason}; the rest of the site is written"))
+
+        def then_record() -> Iterator:
+            yield from items
+            diagnostics.sort(key=diag.sort_key)
+            manifest["diagnostics"] = [d.as_fields() for d in diagnostics]
+
         with build_lock(self.config.out_dir):
-            result.files = write_site(items, self.config.out_dir, manifest, before_swap=self.on_stray)
+            result.files = write_site(then_record(), self.config.out_dir, manifest, before_swap=self.on_stray,
+                                      on_unwritable=unwritable)
         result.written = True
 
     def _fast(self, changed: set[str], sources: dict[str, SourceFile] | None = None) -> BuildResult | None:
@@ -237,7 +251,8 @@ class Session:
                              + [d for src in sorted(fresh) for d in problems[src]] + link_problems
                              + unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked), key=diag.sort_key)
         renderer = Renderer(config, new_wiki)
-        outputs: list[Output] = [page_plan(new_wiki, renderer, new_wiki.entries[slug]).render() for slug in changed_slugs]
+        outputs: list[Output] = [render_page(new_wiki, renderer, new_wiki.entries[slug]) for slug in changed_slugs]
+        diagnostics = sorted(diagnostics + [o.problem for o in outputs if o.problem], key=diag.sort_key)
         rows = {**last.search_rows, **search_row_texts(new_wiki, changed_slugs, last.search_types)}
         outputs.append(search_index(new_wiki, rows, last.search_types))
         if wanted != wiki.wanted:
@@ -290,6 +305,8 @@ def _counting(items: Iterable[Output | Kept], result: BuildResult, written: dict
     """Pass items through, counting rendered and kept content pages and noting each path's key."""
     for item in items:
         written[item.out_path] = item.key
+        if isinstance(item, Output) and item.problem is not None:
+            result.diagnostics.append(item.problem)
         if isinstance(item, Kept):
             result.kept += 1
         elif item.key:

@@ -108,12 +108,18 @@ def reusable_keys(out_dir: Path) -> dict[str, str]:
     return {path: key for path, key in keys.items() if isinstance(key, str) and (out_dir / path).is_file()}
 
 
+# Errors that concern one file's name or place, not the disk: that file is left out, the rest is written.
+ONE_FILE_ERRORS = frozenset({errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ, errno.EISDIR, errno.ENOTDIR, errno.EEXIST})
+
+
 def write_tree(items: Iterable[Output | Kept], folder: Path, manifest: dict | None = None,
-               reuse_from: Path | None = None) -> list[str]:
+               reuse_from: Path | None = None, on_unwritable: Callable[[str, str], None] | None = None) -> list[str]:
     """Write outputs under `folder` (Kept files hard-linked from `reuse_from`) and the manifest; returns the paths.
 
     Refuses to write one path twice, or outside the folder. The manifest records every file and the
-    render key of every content page, so the next build can keep what did not change.
+    render key of every content page, so the next build can keep what did not change. A file the file
+    system refuses by its name (too long, invalid) is left out and told to `on_unwritable(out_path, reason)`
+    when given; any other failure (a full disk, no permission) stops the write.
     """
     written: set[str] = set()
     keys: dict[str, str] = {}
@@ -125,25 +131,35 @@ def write_tree(items: Iterable[Output | Kept], folder: Path, manifest: dict | No
             raise OutputError(f"two outputs want the same path {rel}")
         if rel.startswith(("/", "../")) or "/../" in rel or rel == MARKER:
             raise OutputError(f"output path escapes the site folder: {rel}")
-        written.add(rel)
         target = os.path.join(root, rel)
-        parent = os.path.dirname(target)
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)
-            made.add(parent)
-        if isinstance(item, Kept):
-            try:
-                os.link(os.path.join(source, rel), target)  # the unchanged file itself: not rewritten
-            except OSError:
-                shutil.copy2(os.path.join(source, rel), target)
-        else:
-            with open(target, "wb") as handle:
-                handle.write(item.data)
+        try:
+            _write_one(item, target, os.path.join(source, rel), made)
+        except OSError as exc:
+            if on_unwritable is None or exc.errno not in ONE_FILE_ERRORS:
+                raise
+            on_unwritable(rel, exc.strerror or str(exc))
+            continue
+        written.add(rel)
         if item.key:
             keys[rel] = item.key
     files = sorted(written)
     _write_manifest(folder, manifest, files, keys)
     return files
+
+
+def _write_one(item: Output | Kept, target: str, reused: str, made: set[str]) -> None:
+    parent = os.path.dirname(target)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+    if isinstance(item, Kept):
+        try:
+            os.link(reused, target)  # the unchanged file itself: not rewritten
+        except OSError:
+            shutil.copy2(reused, target)
+    else:
+        with open(target, "wb") as handle:
+            handle.write(item.data)
 
 
 def _write_manifest(folder: Path, manifest: dict | None, files: list[str], keys: dict[str, str]) -> None:
@@ -194,7 +210,8 @@ def interrupted_update(out_dir: Path) -> list[str] | None:
 
 
 def write_site(items: Iterable[Output | Kept], out_dir: Path, manifest: dict | None = None,
-               before_swap: Callable[[list[str]], None] | None = None) -> int:
+               before_swap: Callable[[list[str]], None] | None = None,
+               on_unwritable: Callable[[str, str], None] | None = None) -> int:
     """Write the site into a fresh folder beside `out_dir`, then swap it in at once; returns the file count.
 
     `before_swap` hears of files in the current site that the new one does not have, before they go.
@@ -210,7 +227,7 @@ def write_site(items: Iterable[Output | Kept], out_dir: Path, manifest: dict | N
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         try:
-            files = write_tree(items, staging, manifest, out_dir)
+            files = write_tree(items, staging, manifest, out_dir, on_unwritable)
             if before_swap is not None:
                 stray = foreign_files(out_dir, files)
                 if stray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.diagnostics import Diagnostic
 from generator.paths import OutPath
 from generator.records import compact_pickle
 
@@ -16,6 +17,7 @@ class Output:
     out_path: OutPath
     data: bytes
     key: str = ""  # render key of a content page ("" for other files)
+    problem: Diagnostic | None = None  # why a page came out as a placeholder (it could not be rendered)
 
 
 @compact_pickle

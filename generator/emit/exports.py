@@ -15,7 +15,7 @@ from generator import paths
 from generator.config import Config
 from generator.emit import Output, html_output
 from generator.wiki.model import Entry, Wiki
-from generator.paths import OutPath, relative_url, slugify
+from generator.paths import OutPath, relative_url
 from generator.emit.render import type_label
 from generator.parse.text import truncate
 
@@ -100,7 +100,8 @@ def _one_line(text: str) -> str:
 
 
 def redirects(config: Config, wiki: Wiki) -> list[Output]:
-    """A small page at `<slugify(alias)>.html` for each alias, and at the title's slug of a page a permalink renamed.
+    """A small page at `<slugify(alias)>.html` (at the site root) for each alias, and for a page whose `slug:` or
+    `permalink:` moved it, at the URL its path would give and at its title's slug.
 
     A redirect never takes a name a page (or an earlier redirect) has; pages are visited by slug, names in order."""
     taken = set(wiki.entries) | set(paths.RESERVED_SLUGS)
@@ -108,9 +109,9 @@ def redirects(config: Config, wiki: Wiki) -> list[Output]:
     for slug in sorted(wiki.entries):
         entry = wiki.entries[slug]
         page = entry.page
-        names = [slugify(a) for a in page.aliases]
+        names = [paths.slug_segment(a, "") for a in page.aliases]
         if page.meta.get("permalink") or page.meta.get("slug"):
-            names += [slugify(page.title), slugify(page.stem)]
+            names += [paths.path_slug(page.src_path), paths.slug_segment(page.title, "")]
         for name in dict.fromkeys(n for n in names if n):
             if name in taken:
                 continue

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from html import escape
 from typing import Iterator
 
+import jinja2
+
+from generator import diagnostics as diag
 from generator import paths
-from generator.emit import Output
+from generator.emit import Kept, Output
 from generator.emit.graph_view import Neighbourhood, local_graph, neighbourhood
 from generator.parse.links import LinkRef, looks_like_reference, normalize
 from generator.parse.content import css_classes
@@ -233,6 +236,33 @@ class PagePlan:
                                     home=home_extras(self.wiki, self.renderer) if is_home else None,
                                     local_graph=local_graph(self.wiki, self.entry.slug, self.out_path, self.around))
         return Output(self.out_path, html.encode("utf-8"), self.key)
+
+
+def render_page(wiki: Wiki, renderer: Renderer, entry: Entry, previous_key: str = "") -> Output | Kept:
+    """A content page: Kept when its render key equals `previous_key`, else rendered. A page whose rendering
+    raises comes out as a placeholder naming the error, carrying an error diagnostic: it never stops the build."""
+    try:
+        plan = page_plan(wiki, renderer, entry)
+        if plan.key and previous_key == plan.key:
+            return Kept(plan.out_path, plan.key)
+        return plan.render()
+    except (jinja2.TemplateSyntaxError, jinja2.TemplateNotFound):
+        raise  # the theme is broken, not this page: every page would be wrong (serve keeps the last good site)
+    except Exception as exc:  # noqa: BLE001 - one page must never stop the build; the error is reported
+        return unrendered_page(entry, f"page could not be rendered: {type(exc).__name__}: {exc}")
+
+
+def unrendered_page(entry: Entry, reason: str) -> Output:
+    """The placeholder written for a page that could not be rendered: its title and the reason, on the theme's
+    stylesheet, with no render key (the next build tries again)."""
+    title = escape(entry.page.title)
+    style = relative_url(entry.out_path, f"{paths.ASSETS}/style.css")
+    html = (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+            f'<link rel="stylesheet" href="{style}">\n</head>\n<body>\n<main id="content">\n<h1>{title}</h1>\n'
+            f'<div class="callout callout-warning" data-callout="warning"><div class="callout-title">This page could not '
+            f'be rendered</div><div class="callout-content"><p>{escape(reason)}</p></div></div>\n</main>\n</body>\n</html>\n')
+    return Output(entry.out_path, html.encode("utf-8"), "", diag.error(entry.page.src_path, "page-failed", reason,
+                                                                      hint="Please report it with the page and your theme."))
 
 
 def link_targets(wiki: Wiki, entry: Entry) -> dict[tuple[str, str, str], LinkTarget]:

@@ -182,10 +182,9 @@ class Renderer:
     def card(self, slug: str, from_out: OutPath, reason: str = "", count: int = 0) -> Card:
         """A page as a card, linked relative to `from_out`, with its HTML.
 
-        Cards without a reason are memoised (a hub's card is shown on thousands of pages): the default card
-        per folder depth (content pages live at the site root, so its URL is the same from every folder as
-        deep), a theme's own card per folder (its `nav` differs from folder to folder)."""
-        where = from_out.count("/") if self._card_template is None else from_out.rpartition("/")[0]
+        Cards without a reason are memoised per folder (a hub's card is shown on thousands of pages, and its
+        URL, like a theme's own card's `nav`, is the same from every file of one folder)."""
+        where = from_out.rpartition("/")[0]
         key = (slug, where, count)
         found = None if reason else self._cards.get(key)
         if found is None:

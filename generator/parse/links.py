@@ -47,11 +47,13 @@ def split_wiki_target(inner: str) -> tuple[str, str, str]:
 
 
 def is_internal_markdown_href(href: str) -> bool:
-    """A Markdown link href that names another page of the wiki (a relative .md path)."""
-    if not href or href.startswith(("#", "/", "//")) or _SCHEME.match(href):
+    """A Markdown link href that names another page of the wiki: a .md path (relative, or from the content
+    folder's root when it starts with '/'), or a relative folder path ending in '/', which names the folder's
+    index page (`[Sessions](campaigns/x/)` -> campaigns/x/index.md)."""
+    if not href or href.startswith(("#", "//")) or _SCHEME.match(href):
         return False
     path = unquote(href.split("#", 1)[0].split("?", 1)[0])
-    return path.casefold().endswith(".md")
+    return path.casefold().endswith(".md") or (path.endswith("/") and not path.startswith("/"))
 
 
 def is_local_file_href(href: str) -> bool:
@@ -68,9 +70,10 @@ def is_file_href(href: str) -> bool:
 
 
 def markdown_target(href: str) -> tuple[str, str]:
-    """An internal Markdown href -> (unquoted path, fragment)."""
+    """An internal Markdown href -> (unquoted path, fragment); a folder path names its `index.md`."""
     path, _, fragment = href.partition("#")
-    return unquote(path.split("?", 1)[0]), unquote(fragment)
+    path = unquote(path.split("?", 1)[0])
+    return (path + "index.md" if path.endswith("/") else path), unquote(fragment)
 
 
 def extract_links(body: str, body_line: int = 1, src_path: str = "") -> tuple[LinkRef, ...]:

@@ -10,7 +10,8 @@ from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.parse.content import Page, decode_source, parse_page
 from generator.parse.links import LinkRef, agree_with_rendering, extract_links, front_matter_links
-from generator.parse.markdown import RenderedBody, make_markdown, render_body
+from generator.parse.limits import PageTooSlow, as_text_html, time_limit, too_costly
+from generator.parse.markdown import RenderedBody, make_markdown, packed_html, render_body
 from generator.parse.sanitize import sanitize_html
 from generator.parse.sources import SourceFile, source_digest
 from generator.parse.text import truncate
@@ -18,6 +19,7 @@ from generator.records import compact_pickle
 
 BODY_CHARS = 800  # searchable reading text per page; enough for the opening sections, keeps 10k pages in a few MB
 SECTION_CHARS = 280  # the preview's first-section text
+SUMMARY_CHARS = 300  # a page shown as text keeps at most this much of its summary
 
 
 @compact_pickle
@@ -36,7 +38,45 @@ class ParsedPage:
 
 
 def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPage | None, list[Diagnostic]]:
-    """One file's bytes -> ParsedPage (fields, rendered body, link refs). Depends on nothing else."""
+    """One file's bytes -> ParsedPage (fields, rendered body, link refs). Depends on nothing else.
+
+    Never raises for what a page holds: a page past a bound (parse/limits.py) or whose parsing fails is
+    shown as text, with a diagnostic naming the file."""
+    try:
+        text, problems = decode_source(source.src_path, source.raw)
+        if text is None:
+            return None, problems
+        costly = too_costly(len(source.raw), text)
+        if costly is not None:
+            code, message, line = costly
+            return as_text(source, config, text, message), problems + [
+                diag.warning(source.src_path, code, message, line, hint="Split the page, or flatten its lists and quotes.")]
+        with time_limit():
+            return _parse(source, config, md)
+    except RecursionError:
+        reason = "page could not be rendered: it nests too deeply for the Markdown parser"
+    except PageTooSlow as exc:
+        reason = f"page could not be rendered: {exc}"
+    except Exception as exc:  # noqa: BLE001 - one page must never stop the build; the error is reported, not hidden
+        reason = f"page could not be rendered: {type(exc).__name__}: {exc}"
+    text = source.raw.decode("utf-8", "replace")
+    return as_text(source, config, text, reason), [diag.error(source.src_path, "page-failed", reason,
+                                                              hint="Please report it with the page: it is a bug in kbwiki or Python-Markdown.")]
+
+
+def as_text(source: SourceFile, config: Config, text: str, reason: str) -> ParsedPage:
+    """The page with its front matter's fields (or the defaults), its body the source text under a notice."""
+    try:
+        page, _ = parse_page(source.src_path, text, config)
+    except Exception:  # noqa: BLE001 - the front matter is what failed: the page keeps its path's defaults
+        page, _ = parse_page(source.src_path, "", config)
+    page = dataclasses.replace(page, body="", summary=truncate(page.summary, SUMMARY_CHARS))
+    body = RenderedBody(**packed_html(as_text_html(text, reason)), headings=(), text="")
+    return ParsedPage(page, body, (), source_digest(source), ("", "", truncate(" ".join(text.split()), BODY_CHARS)))
+
+
+def _parse(source: SourceFile, config: Config, md=None) -> tuple[ParsedPage | None, list[Diagnostic]]:
+    """parse_source() for a page within the bounds."""
     text, problems = decode_source(source.src_path, source.raw)
     if text is None:
         return None, problems

@@ -12,7 +12,7 @@ from generator.diagnostics import Diagnostic
 from generator.parse.content import is_published
 from generator.parse.links import missing_file_name, names_a_file, normalize, wanted_name
 from generator.parse.page import ParsedPage
-from generator.paths import SourcePath, Slug, page_out_path, slugify
+from generator.paths import SourcePath, Slug, page_out_path, path_slug, url_slug
 from generator.wiki.graph import WikiGraph
 from generator.wiki.mapping import ChunkMap, in_process
 from generator.wiki.model import Entry, ResolvedLink, Wanted, WantedRef, Wiki, group_wanted
@@ -20,10 +20,17 @@ from generator.wiki.resolve import Resolver
 
 
 def assign_slugs(parsed: list[ParsedPage]) -> tuple[dict[SourcePath, Slug], list[Diagnostic]]:
-    """A unique slug per page (from `slug`/`permalink`, else the title); a clash is an error naming both files."""
+    """A unique slug per page: its `slug:`/`permalink:` when it has one, else its source path (paths.path_slug:
+    `concepts/Foo.md` -> `concepts/foo`), so a title change never moves a page.
+
+    Two pages on one URL: the later (by source path) is suffixed `-2`, `-3`, …, with a warning naming both when
+    their paths slugify alike (`Foo Bar.md`, `foo-bar.md`) and an error when a `slug:`/`permalink:` claims the
+    URL. A content folder named like one of kbwiki's own (tags/, types/, …) is written as `tags-2/` etc."""
     slugs: dict[SourcePath, Slug] = {}
     owner: dict[str, SourcePath] = {}
+    chosen: set[SourcePath] = set()  # pages whose slug came from their front matter
     problems = []
+    moved: dict[str, str] = {}  # a reserved top folder -> the folder its pages are written in
     sources = {item.page.src_path for item in parsed}
     for item in sorted(parsed, key=lambda p: p.page.src_path):
         page = item.page
@@ -31,19 +38,31 @@ def assign_slugs(parsed: list[ParsedPage]) -> tuple[dict[SourcePath, Slug], list
             slugs[page.src_path] = Slug("index")
             owner["index"] = page.src_path
             continue
-        wanted = str(page.meta.get("slug") or page.meta.get("permalink") or "").strip("/")
-        base = slugify(wanted) or slugify(page.title) or slugify(page.stem) or "page"
+        wanted = url_slug(str(page.meta.get("slug") or page.meta.get("permalink") or ""))
+        if wanted:
+            chosen.add(page.src_path)
+        base = wanted or path_slug(page.src_path) or Slug("page")
+        top, sep, rest = base.partition("/")
+        if sep and top in paths.RESERVED_FOLDERS:
+            if top not in moved:
+                moved[top] = f"{top}-2"
+                problems.append(diag.warning(page.src_path, "reserved-folder",
+                                             f"folder '{top}/' is where kbwiki writes its own pages; pages in it are written under {moved[top]}/",
+                                             hint="Rename the folder to choose another name."))
+            base = Slug(f"{moved[top]}/{rest}")
         slug, n = base, 1
         while slug in owner or slug in paths.RESERVED_SLUGS:
             n += 1
-            slug = f"{base}-{n}"
+            slug = Slug(f"{base}-{n}")
         if slug != base:
             other = owner.get(base, "")
             clash = f"page {other}" if other else "a page kbwiki generates"
-            problems.append(diag.error(page.src_path, "duplicate-slug",
-                                       f"slug '{base}' is already taken by {clash}; this page is written as {slug}.html",
-                                       hint="Give one of them another title or a `slug:`."))
-        slugs[page.src_path] = Slug(slug)
+            claimed = page.src_path in chosen or other in chosen
+            report = diag.error if claimed else diag.warning
+            problems.append(report(page.src_path, "duplicate-slug",
+                                   f"URL '{base}.html' is already taken by {clash}; this page is written as {slug}.html",
+                                   hint="Give one of them another `slug:`." if claimed else "Rename one of the files."))
+        slugs[page.src_path] = slug
         owner[slug] = page.src_path
     return slugs, problems
 
@@ -54,34 +73,30 @@ def is_home_permalink(page) -> bool:
 
 
 def duplicate_names(parsed: list[ParsedPage]) -> list[Diagnostic]:
-    """Two pages with one title, alias or id (case-insensitive): an error naming both files; a warning for two
-    notes whose title is their one file name (in two folders: ordinary in a vault)."""
+    """Two pages with one alias or id (case-insensitive): a warning naming both files (links by it go to one of
+    them by Obsidian's rule). Two pages with one title are ordinary (Obsidian allows it): a link that could mean
+    either is reported where it is written, as an ambiguous link."""
     seen: dict[tuple[str, str], str] = {}
-    pages = {item.page.src_path: item.page for item in parsed}
     problems = []
     for item in sorted(parsed, key=lambda p: p.page.src_path):
         page = item.page
-        names = [("title", page.title), *(("alias", a) for a in page.aliases)]
+        names = [("alias", a) for a in page.aliases]
         if page.declared_id:
             names.append(("id", page.declared_id))
         written = {}
         for kind, n in names:
             written.setdefault((kind, normalize(n)), n)
         for kind, name in written:
-            key = ("id" if kind == "id" else "name", name)
-            if key in seen and seen[key] != page.src_path:
-                if kind == "title" and all(normalize(p.stem) == name for p in (page, pages[seen[key]])):
-                    # two notes of one file name in two folders: ordinary in a vault; links follow Obsidian's rule
-                    problems.append(diag.warning(page.src_path, "duplicate-title",
-                                                 f"title '{written[kind, name]}' is also used by {seen[key]}",
-                                                 hint="Links by that name go to the one in the linking page's folder, else to the shorter path."))
-                    continue
-                problems.append(diag.error(page.src_path, f"duplicate-{kind}",
-                                           f"{kind} '{written[kind, name]}' is also used by {seen[key]}",
-                                           hint="Links to it go to the page with the shorter path."))
+            if (kind, name) in seen and seen[kind, name] != page.src_path:
+                problems.append(diag.warning(page.src_path, f"duplicate-{kind}",
+                                             f"{kind} '{written[kind, name]}' is also used by {seen[kind, name]}",
+                                             hint="Links to it go to the page in the linking page's folder, else the shorter path."))
             else:
-                seen.setdefault(key, page.src_path)
+                seen.setdefault((kind, name), page.src_path)
     return problems
+
+
+SUGGESTED_PER_PAGE = 20  # broken links of one page that get a "did you mean" hint (a page with 50,000 gets 20)
 
 
 def resolve_links(parsed: list[ParsedPage], slugs: dict[SourcePath, Slug], resolver: Resolver,
@@ -118,19 +133,20 @@ def _resolve_page(item: ParsedPage, slugs: dict[SourcePath, Slug], resolver: Res
             targets.append((None, found.src_path or ""))
             if found.src_path is None:
                 missing.append((missing_file_name(ref), True, ref.line))
-                problems.append(diag.error(src, "missing-attachment", f"{'link' if ref.syntax == 'markdown' else 'embed'} {_shown(ref)} -> no such file in the content folder.",
+                problems.append(diag.warning(src, "missing-attachment", f"{'link' if ref.syntax == 'markdown' else 'embed'} {_shown(ref)} -> no such file in the content folder.",
                                            ref.line, ref.column))
             continue
         slug = slugs[found.src_path] if found.src_path else None
         targets.append((slug, ""))
         if found.candidates and found.ambiguous:
-            problems.append(diag.error(src, "ambiguous-link", f"link {_shown(ref)} matches {len(found.candidates)} pages by {found.rule}: "
+            problems.append(diag.warning(src, "ambiguous-link", f"link {_shown(ref)} matches {len(found.candidates)} pages by {found.rule}: "
                                        + ", ".join(found.candidates) + f"; it goes to {found.src_path}", ref.line, ref.column,
                                        hint="Link by path ([[folder/name]]) to choose one."))
         if slug is None:
             missing.append((wanted_name(ref), False, ref.line))
-            broken.append((len(problems), ref.target))
-            problems.append(diag.error(src, "broken-link", f"link {_shown(ref)} -> no page.", ref.line, ref.column))
+            if len(broken) < SUGGESTED_PER_PAGE:
+                broken.append((len(problems), ref.target))
+            problems.append(diag.warning(src, "broken-link", f"link {_shown(ref)} -> no page.", ref.line, ref.column))
     return targets, missing, problems, broken
 
 

@@ -8,7 +8,7 @@ Resolution precedence for pages (case-insensitive, Unicode-normalised, whitespac
   3. stem   — a file name without `.md`, in any folder (Obsidian's shortest-path rule);
   4. title  — a page's title;
   5. alias  — one of a page's aliases;
-  6. slug   — the slug of the target equals a page's slug ("some-page" finds "Some Page").
+  6. slug   — the target equals a page's URL slug or its title slugified ("some-page" finds "Some Page").
 The first level with a match wins. When one level matches several pages, Obsidian's tie-break
 (observed through `getFirstLinkpathDest`) picks one: a page in the linking page's own folder,
 else the shortest source path (as text), else the alphabetically first. Only when the own-folder
@@ -80,7 +80,7 @@ class Resolver:
                 "title": [page.title],
                 "alias": list(page.aliases),
                 "stem": [page.stem],
-                "slug": [slugs.get(page.src_path, "")],
+                "slug": [slugs.get(page.src_path, ""), slugify(page.title)],  # its URL's, and its title's
             }
             for rule, names in keys.items():
                 for name in dict.fromkeys(normalize(n) for n in names if n):

@@ -24,7 +24,7 @@ else:
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
-SEED = "thinking-machines-interaction-model.html"
+SEED = "entities/thinking-machines-interaction-model.html"
 
 
 @pytest.fixture(scope="session")

@@ -171,7 +171,7 @@ def test_global_graph_draws_and_a_click_opens_a_page(page, site_url):
 def test_local_graph_opens_the_global_graph_at_its_page(page, site_url):
     page.goto(site_url + SEED)
     page.locator(".local-graph-note a").click()
-    page.wait_for_url("**/special/graph.html#" + SEED)
+    page.wait_for_url("**/special/graph.html#" + SEED.replace("/", "%2F"))
     page.wait_for_function("window.kbwikiGraph && kbwikiGraph.frames() > 0")
     index = page.evaluate("kbwikiGraph.picked()")
     assert page.evaluate("i => kbwikiGraph.nodes[i].title", index) == "Thinking Machines Interaction Model"
@@ -250,7 +250,7 @@ def test_nested_pages_from_disk_find_the_index(page, demo_site):
     first = page.locator(".search-result").first
     expect(first.locator(".search-result-title")).to_have_text("Thinking Machines Lab")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/site/thinking-machines-lab.html")
+    page.wait_for_url("**/site/entities/thinking-machines-lab.html")
 
 
 @pytest.mark.parametrize("path", [SEED, "index.html", "special/graph.html", "special/all-pages.html"])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CORPORA
+from tests.conftest import CORPORA, require_corpus
 from tests.helpers import build
 
 pytestmark = pytest.mark.browser
 
 
 def test_embeds_load_and_callouts_fold(make_vault, tmp_path, browser):
-    photo = (CORPORA / "obsidian-help-en" / "Attachments" / "Engelbart.jpg").read_bytes()
+    photo = (require_corpus(CORPORA / "obsidian-help-en") / "Attachments" / "Engelbart.jpg").read_bytes()
     content = make_vault({
         "Note.md": "![[Engelbart.jpg|120]]\n\n![photo](Attachments/Engelbart.jpg)\n\n![[Other#Part]]\n\n"
                    "> [!faq]- Folded question\n> The hidden answer.\n",

@@ -1,0 +1,89 @@
+"""What one page may cost before Python-Markdown sees it (size, nesting, time), and the page shown as text instead.
+
+A page past a bound, or one whose parsing raises, never stops the build: it becomes a ParsedPage whose body is
+its source as escaped preformatted text under a notice, and a diagnostic naming the file (and line)."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import re
+import signal
+import threading
+from typing import Iterator
+
+MAX_PAGE_BYTES = 2 * 1024 * 1024  # a page larger than this is shown as text (the largest real page seen: ~300 KB)
+MAX_NESTING = 100  # list and quote levels; Python-Markdown recurses per level and fails near 300
+PAGE_SECONDS = 30.0  # parsing one page longer than this stops it (pool workers and the main thread only)
+
+_STEP = re.compile(r"[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$))")
+
+
+class PageTooSlow(Exception):
+    """Raised inside a page's parse when it has run for PAGE_SECONDS."""
+
+
+def too_costly(raw_size: int, text: str) -> tuple[str, str, int] | None:
+    """(code, message, line) when a page passes a bound it must not reach Python-Markdown with; else None."""
+    if raw_size > MAX_PAGE_BYTES:
+        return ("page-too-large", f"page is {raw_size / 1048576:.1f} MB, over the {MAX_PAGE_BYTES // 1048576} MB a page "
+                "may have to be rendered; shown as text", 0)
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line or line[0] not in " \t>-*+0123456789":
+            continue
+        depth = _depth(line)
+        if depth > MAX_NESTING:
+            return ("page-too-deep", f"lists or quotes nest {depth} levels deep here, past the {MAX_NESTING} a page "
+                    "may have; shown as text", number)
+    return None
+
+
+def _depth(line: str) -> int:
+    """How deep a line nests: its indentation in steps of four columns, plus each quote marker and list marker
+    that opens it (`> - > - x` nests four levels on one line)."""
+    body = line.lstrip(" \t")
+    depth = len(line[:len(line) - len(body)].expandtabs(4)) // 4
+    pos = 0
+    while True:
+        step = _STEP.match(body, pos)
+        if step is None:
+            return depth
+        depth, pos = depth + 1, step.end()
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None = None) -> Iterator[None]:
+    """Raise PageTooSlow in the body after `seconds` (default: KBWIKI_PAGE_SECONDS, else PAGE_SECONDS; a timer
+    signal: only in the main thread, else no limit)."""
+    if seconds is None:
+        seconds = page_seconds()
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise PageTooSlow(f"parsing took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def page_seconds() -> float:
+    """The time limit of one page's parse: KBWIKI_PAGE_SECONDS when set to a number (0: none), else PAGE_SECONDS."""
+    try:
+        return float(os.environ.get("KBWIKI_PAGE_SECONDS", PAGE_SECONDS))
+    except ValueError:
+        return PAGE_SECONDS
+
+
+def as_text_html(text: str, reason: str) -> str:
+    """The body of a page shown as text: a notice saying why, then its source, escaped, in <pre>."""
+    return (f'<div class="callout callout-warning kb-as-text" data-callout="warning"><div class="callout-title">'
+            f'This page is shown as its source text</div><div class="callout-content"><p>{html.escape(reason)}</p>'
+            f'</div></div>\n<pre class="kb-source"><code>{html.escape(text)}</code></pre>')

@@ -1,0 +1,50 @@
+"""parse/limits.py: the bounds a page must stay within before Python-Markdown sees it, and the page shown as text."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.parse.limits import MAX_NESTING, PageTooSlow, as_text_html, time_limit, too_costly
+
+
+def nested_list(levels: int) -> str:
+    return "\n".join(" " * (4 * i) + f"- level {i}" for i in range(levels)) + "\n"
+
+
+@pytest.mark.parametrize("text, code, line", [
+    (nested_list(MAX_NESTING), None, 0),
+    (nested_list(MAX_NESTING + 1), "page-too-deep", MAX_NESTING + 1),
+    ("intro\n\n" + "\n".join(">" * (i + 1) + " q" for i in range(MAX_NESTING + 5)), "page-too-deep", MAX_NESTING + 3),
+    ("> - " * (MAX_NESTING // 2 + 1) + "x\n", "page-too-deep", 1),  # quotes and lists opened on one line
+    ("- " * (MAX_NESTING + 1) + "x\n", "page-too-deep", 1),
+    ("\t" * 20 + "- tabs count four columns\n" + "\t" * MAX_NESTING + "- deeper\n", "page-too-deep", 2),
+    ("    code that is indented\n" * 3 + "Text with > and - in it.\n", None, 0),
+])
+def test_nesting_bound(text, code, line):
+    found = too_costly(len(text.encode()), text)
+    assert (found[0], found[2]) == (code, line) if code else found is None
+
+
+def test_size_bound():
+    assert too_costly(3 * 1024 * 1024, "x")[0] == "page-too-large"
+    assert too_costly(1024, "x") is None
+
+
+def test_time_limit_stops_a_slow_page():
+    with pytest.raises(PageTooSlow):
+        with time_limit(0.2):
+            while True:
+                pass
+
+
+def test_time_limit_is_cleared_after_the_page():
+    with time_limit(0.5):
+        pass
+    total = sum(range(10 ** 6))  # would be interrupted if the timer still ran
+    assert total > 0
+
+
+def test_as_text_escapes_the_source():
+    html = as_text_html("<script>alert(1)</script> & [[x]]", "why <b>")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; [[x]]" in html
+    assert "why &lt;b&gt;" in html and "shown as its source text" in html
