@@ -9,7 +9,8 @@ import pytest
 from tests.conftest import ROOT
 
 CSS = (ROOT / "templates" / "assets" / "style.css").read_text(encoding="utf-8")
-TEXT = ("fg", "muted", "link", "visited", "missing", "accent", "entity", "concept", "synthesis", "other", "c1", "c2", "c3", "c4")
+CODE = ("code-keyword", "code-string", "code-comment", "code-number", "code-name", "code-tag", "code-meta")  # Pygments tokens
+TEXT = ("fg", "muted", "link", "visited", "missing", "accent", "entity", "concept", "synthesis", "other", "c1", "c2", "c3", "c4", *CODE)
 BACKGROUNDS = ("bg", "card")
 
 
@@ -60,3 +61,16 @@ def test_marked_text_and_focus_ring(scheme):
     assert contrast(colours["mark-fg"], colours["mark"]) >= 4.5
     for background in BACKGROUNDS:  # a focus ring is a non-text indicator: 3:1 (WCAG 1.4.11)
         assert contrast(colours["focus"], colours[background]) >= 3
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("text", ("fg", "missing", "entity", *CODE))
+def test_code_colours_pass_aa_on_a_highlighted_line(scheme, text):
+    colours = LIGHT if scheme == "light" else {**LIGHT, **DARK}
+    assert contrast(colours[text], colours["code-line"]) >= 4.5
+
+
+def test_every_colour_a_highlighted_token_uses_is_tested():
+    rules = CSS[CSS.index("/* Fenced code highlighted"):CSS.index("/* Obsidian syntax")]
+    used = set(re.findall(r"var\(--([\w-]+)\)", rules))
+    assert used and used <= set(TEXT) | {"code-line"}

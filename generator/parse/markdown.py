@@ -24,6 +24,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from generator.parse import mdspeed
+from generator.parse.highlight import CodeExtension
 from generator.parse.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
 from generator.parse.obsidian import ObsidianExtension
 from generator.paths import slugify
@@ -258,7 +259,7 @@ def make_markdown(fast: bool = True) -> markdown.Markdown:
     `fast=False` is stock Python-Markdown there, for the tests that compare the two."""
     toc = (mdspeed.FastTocExtension if fast else TocExtension)(permalink="#", permalink_title="Link to this section", slugify=heading_id)
     md = markdown.Markdown(
-        extensions=["tables", "fenced_code", "footnotes", "sane_lists", toc, WikiExtension(), ObsidianExtension()],
+        extensions=["tables", "fenced_code", CodeExtension(), "footnotes", "sane_lists", toc, WikiExtension(), ObsidianExtension()],
         extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to reference %d"}},
         output_format="html",
     )
