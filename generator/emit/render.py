@@ -140,6 +140,7 @@ class PageView:
     meta: dict = field(default_factory=dict)
     is_home: bool = False
     css_classes: tuple[str, ...] = ()  # front-matter `cssclasses`, added to the article's class
+    math: bool = False  # the body (embeds included) holds a formula: the page loads KaTeX
 
 
 class Renderer:
