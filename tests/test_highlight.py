@@ -84,3 +84,15 @@ def test_the_sanitizer_keeps_highlighted_code_and_diagrams_as_they_are():
     html = render("```python\nx = 'a' < \"b\"\n```\n\n```mermaid\ngraph TD\nA --> B\n```\n")
     quotes = html.replace("&#39;", "'").replace("&quot;", '"')  # nh3 writes quotes in text as they are
     assert sanitize_html(html) == quotes
+
+
+def test_only_pages_with_a_diagram_load_mermaid(make_vault):
+    from tests.helpers import build, output
+    site = build(make_vault({"Flow.md": "```mermaid\ngraph TD\nA --> B\n```\n", "Code.md": "```python\nx = 1\n```\n",
+                             "Shows.md": "![[Flow]]\n"}))
+    flow = output(site, "flow.html")
+    assert '<script src="assets/vendor/mermaid.min.js" defer></script>' in flow
+    assert '<script src="assets/diagrams.js" defer></script>' in flow
+    assert "mermaid.min.js" not in output(site, "code.html") and "diagrams.js" not in output(site, "code.html")
+    assert "mermaid.min.js" in output(site, "shows.html")  # it shows the diagram of the page it embeds
+    assert {"assets/vendor/mermaid.min.js", "assets/diagrams.js"} <= {o.out_path for o in site.outputs}

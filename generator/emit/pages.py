@@ -15,6 +15,7 @@ from generator.parse.links import LinkRef, looks_like_reference, normalize
 from generator.parse.content import css_classes
 from generator.parse.links import has_extension, missing_file_name, names_a_file, split_wiki_target, wanted_name
 from generator.parse.markdown import Embed, LinkTarget, fill_embeds, fill_links, heading_id
+from generator.parse.highlight import has_diagram
 from generator.parse.math import has_math
 from generator.parse.obsidian import block_anchor
 from generator.wiki.model import Entry, Wiki
@@ -210,7 +211,7 @@ def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = Fals
         backlinks_url=backlinks_link(entry, renderer.config.backlinks_shown, count),
         related=tuple(renderer.card(r.slug, out, r.reason) for r in wiki.related.get(entry.slug, [])),
         created=page.created, updated=page.updated, summary=page.summary, meta=page.meta, is_home=is_home,
-        css_classes=css_classes(page), math=has_math(body),
+        css_classes=css_classes(page), math=has_math(body), diagrams=has_diagram(body),
     )
 
 

@@ -141,6 +141,7 @@ class PageView:
     is_home: bool = False
     css_classes: tuple[str, ...] = ()  # front-matter `cssclasses`, added to the article's class
     math: bool = False  # the body (embeds included) holds a formula: the page loads KaTeX
+    diagrams: bool = False  # … a Mermaid diagram: the page loads Mermaid
 
 
 class Renderer:

@@ -58,6 +58,11 @@ def highlighted(code: str, language: str, hl_lines: tuple[int, ...] = ()) -> str
     return f'<pre class="highlight"><code class="language-{escape(language)}">{spans}</code></pre>'
 
 
+def has_diagram(html: str) -> bool:
+    """Whether rendered HTML holds a diagram placeholder (the page then loads Mermaid)."""
+    return 'class="diagram diagram-mermaid"' in html
+
+
 def diagram_placeholder(source: str, language: str = "mermaid") -> str:
     """A diagram's source, shown as code until the theme's script replaces it with the drawing."""
     return (f'<div class="diagram diagram-{language}"><pre class="diagram-source">'
