@@ -20,7 +20,7 @@ from generator.parse.math import has_math
 from generator.parse.obsidian import block_anchor
 from generator.wiki.model import Entry, Wiki
 from generator.paths import OutPath, relative_url, slugify
-from generator.emit.render import Link, PageView, Renderer, Source, type_label
+from generator.emit.render import Link, PageView, Renderer, Source, type_colour, type_label
 
 
 EMBED_DEPTH = 3  # notes embedded in embedded notes, at most this deep; deeper ones (and cycles) become links
@@ -202,7 +202,7 @@ def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = Fals
     shown, count = shown_backlinks(wiki, renderer.config.backlinks_shown, entry.slug) if backlinks is None else backlinks
     body = body_html(wiki, entry, targets)
     return PageView(
-        title=page.title, type=page.type, type_label=type_label(page.type),
+        title=page.title, type=page.type, type_label=type_label(page.type), type_colour=type_colour(wiki, page.type),
         type_url=relative_url(out, paths.type_out_path(page.type)), src_path=page.src_path,
         body=body, headings=entry.parsed.body.headings,
         tags=tuple(Link(tag, relative_url(out, paths.tag_out_path(tag))) for tag in page.tags),
