@@ -101,3 +101,10 @@ def test_what_cannot_be_drawn_keeps_its_source_and_harms_nothing_else(make_vault
         assert "math-error" in formula.get_attribute("class") and formula.inner_text() == source
         assert "could not be drawn" in formula.get_attribute("title")
     assert page.is_visible("text=The last paragraph.") and page.is_visible("text=Between the two.")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_drawn_diagrams_math_and_code_have_no_accessibility_violations(context_factory, help_url, scheme):
+    from tests.browser.test_accessibility import violations
+    page = open_page(context_factory, help_url + FORMATTING, scheme)
+    assert violations(page) == []
