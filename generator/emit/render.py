@@ -73,8 +73,12 @@ def type_palette(wiki: Wiki) -> dict[str, str]:
 
 
 def type_colour(wiki: Wiki, type_name: str) -> str:
-    """The colour classes of a page type (see type_palette)."""
-    return type_palette(wiki).get(paths.type_out_path(type_name), "type-t1")
+    """The colour classes of a page type (see type_palette); memoised by name (asked for every card and graph node)."""
+    by_name = wiki.memo.setdefault("palette_by_name", {})
+    found = by_name.get(type_name)
+    if found is None:
+        found = by_name[type_name] = type_palette(wiki).get(paths.type_out_path(type_name), "type-t1")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +200,7 @@ class Renderer:
         """Site links relative to `out_path` (the same for every file in one folder)."""
         folder = out_path.rpartition("/")[0]
         if folder not in self._navs:
+            links = self._type_links(out_path)
             self._navs[folder] = Nav(
                 title=self.config.title,
                 root=paths.root_prefix(out_path),
@@ -205,8 +210,8 @@ class Renderer:
                 orphans=relative_url(out_path, paths.ORPHANS),
                 graph_json=relative_url(out_path, paths.GRAPH_JSON),
                 graph_page=relative_url(out_path, paths.GRAPH_PAGE),
-                types=self._type_links(out_path)[:NAV_TYPES],
-                more_types=self._type_links(out_path)[NAV_TYPES:],
+                types=links[:NAV_TYPES],
+                more_types=links[NAV_TYPES:],
                 recent_changes=relative_url(out_path, paths.RECENT_CHANGES) if self._has_log else "",
             )
         return self._navs[folder]

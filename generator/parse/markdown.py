@@ -284,7 +284,6 @@ def render_body(md: markdown.Markdown, body: str) -> RenderedBody:
     """Render one body; links are placeholders until fill_links()."""
     md.reset()
     md.kb_text, md.kb_prose, md.kb_blocked = "", "", []  # an empty body skips the tree processors: not the last page's
-    md.kb_math = []
     md.kb_source = body  # processors that need some text (`^`, `![`, `[TOC]`) skip pages without it
     html = md.convert(body)
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))

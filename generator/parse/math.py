@@ -78,7 +78,7 @@ def formula_problem(tex: str) -> str:
 
 
 def _note(md, tex: str) -> None:
-    """Keep a formula's fault for the page's warnings (markdown.render_body reads md.kb_math)."""
+    """Keep a formula's fault for the page's warnings (md.kb_math: emptied by md.reset(), read by render_body)."""
     problem = formula_problem(tex)
     if problem:
         md.kb_math.append((tex, problem))
@@ -126,8 +126,13 @@ class MathExtension(Extension):
     """Obsidian's `$` and `$$` math."""
 
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown API)
+        md.registerExtension(self)  # so that md.reset() calls reset()
+        self.md, md.kb_math = md, []
         md.ESCAPED_CHARS = [*md.ESCAPED_CHARS, "$"]  # `\$` is a dollar sign, as in Obsidian
         md.preprocessors.register(_BlockPreprocessor(md), "kb_math_blocks", 18)  # after html_block (20)
         # After code spans (190): `$` in code is code. Before escapes (180), wiki links and emphasis.
         md.inlinePatterns.register(_MathProcessor(DISPLAY, md, "math math-display"), "kb_math_display", 188)
         md.inlinePatterns.register(_MathProcessor(INLINE, md, "math math-inline"), "kb_math_inline", 187)
+
+    def reset(self) -> None:
+        self.md.kb_math = []
