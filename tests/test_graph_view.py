@@ -11,11 +11,11 @@ from tests.helpers import build, output
 
 
 def test_graph_data_lists_nodes_and_links_by_index():
-    data = gv.graph_data_bytes(["concept"], [("A", 0, "a.html"), ("B", 0, "b.html")], [(0, 1)]).decode("utf-8")
+    data = gv.graph_data_bytes(["concept"], [("A", 0, "a.html"), ("B", 0, "b.html")], [(0, 1)], ["type-t3"]).decode("utf-8")
     assert data.startswith("window.KBWIKI_GRAPH=")
     parsed = json.loads(data[len("window.KBWIKI_GRAPH="):-2])
     assert parsed == {"links": [0, 1], "nodes": [["A", 0, "a.html"], ["B", 0, "b.html"]],
-                      "type_labels": ["Concept"], "types": ["concept"]}
+                      "type_colours": ["type-t3"], "type_labels": ["Concept"], "types": ["concept"]}
 
 
 def test_demo_graph_data_and_page(tmp_path):

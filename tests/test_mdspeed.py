@@ -19,7 +19,7 @@ LONG = settings(SHORT, max_examples=20_000, derandomize=False)
 # Every character some inline pattern or tree processor looks for, and a few words to link.
 PIECES = st.sampled_from(list("[]()!`*_\\<>&=^#|%~:/.-\"' \n\t") + ["[[", "]]", "![[", "  \n", "==", "%%", "[^1]", "[TOC]",
                          "<b>", "</b>", "&amp;", "&#106;", "http://x.org", "<http://x.org>", "<a@b.c>", "`code`",
-                         "**", "__", "\n\n", "\n- ", "\n1. ", "\n> ", "> [!note]", "\n# ", "\n## H", "\n    ", "\n```\n",
+                         "**", "__", "\n\n", "\n- ", "\n1. ", "\n> ", "> [!note]", "\n# ", "\n## H", "\n    ", "\n```\n", "\n```python\n", "\n```mermaid\n", "$", "$$", "\\$", "$x_1$", "\n$$\n",
                          "| a | b |\n| - | - |\n", "Page", "page one", "x", "é", "日本", "^block", "#tag", "[x](y.md)", "![i](p.png)",
                          "[r]", "\n[r]: http://r.org\n", "[^1]: note"])
 MARKDOWN = st.lists(PIECES, max_size=40).map("".join)

@@ -102,7 +102,7 @@ def test_sanitize_keeps_every_kind_of_our_own_markup(make_vault):
         '<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">1</a></sup>',
         '<li id="fn:1">',
         'class="footnote-backref" href="#fnref:1"',
-        '<code class="language-python">if a &lt; b and c &gt; d: pass',
+        '<pre class="highlight"><code class="language-python"><span class="k">if</span> <span class="n">a</span> <span class="o">&lt;</span>',
         "<code>inline &lt;code&gt;</code>",
     ):
         assert expected in plain and expected in clean, expected

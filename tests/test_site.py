@@ -27,7 +27,7 @@ def test_seed_page_shows_the_seed_lists():
 
 def test_seed_page_parts():
     html = output(build(DEMO), SEED)
-    assert '<span class="type-label type-entity">Entity</span>Thinking Machines Interaction Model</h1>' in html
+    assert '<span class="type-label type-entity type-t2">Entity</span>Thinking Machines Interaction Model</h1>' in html  # 3 entities: the 2nd palette colour
     for heading in ("What it is", "Headline numbers (May 2026)", "Limitations (acknowledged)", "Availability", "Connections", "Sources"):
         assert f">{heading}<a class=\"headerlink\"" in html
     # summaries are cut at 120 characters with an ellipsis, exactly as the seed shows them

@@ -17,7 +17,7 @@ from generator import paths
 from generator.emit import Output, html_output
 from generator.wiki.model import Wiki
 from generator.paths import OutPath, relative_url
-from generator.emit.render import Renderer, type_label
+from generator.emit.render import Renderer, ranked_types, type_colour, type_label
 from generator.emit.safejson import script_json
 from generator.parse.text import truncate
 
@@ -29,9 +29,11 @@ RX, RY = 200.0, 112.0
 WIDTH, HEIGHT = 820, 320  # room for a LABEL_CHARS label left and right of the ellipse
 
 
-def graph_data_bytes(types: list[str], nodes: list[tuple[str, int, str]], links: list[tuple[int, int]]) -> bytes:
-    """graph-data.js from plain data: type names, (title, type index, url from the root) per node, links by index."""
-    data = {"types": types, "type_labels": [type_label(t) for t in types],
+def graph_data_bytes(types: list[str], nodes: list[tuple[str, int, str]], links: list[tuple[int, int]],
+                     colours: list[str] | None = None) -> bytes:
+    """graph-data.js from plain data: type names (and their colour classes), (title, type index, url from the root)
+    per node, links by index."""
+    data = {"types": types, "type_labels": [type_label(t) for t in types], "type_colours": colours or ["type-t1"] * len(types),
             "nodes": [list(node) for node in nodes], "links": [i for pair in links for i in pair]}
     text = script_json(data)  # page text cannot end the script or break a string literal
     return f"window.KBWIKI_GRAPH={text};\n".encode("utf-8")
@@ -45,7 +47,7 @@ def graph_data(wiki: Wiki) -> Output:
     type_index = {name: i for i, name in enumerate(types)}
     nodes = [(wiki.entries[s].page.title, type_index[wiki.entries[s].page.type], wiki.entries[s].out_path) for s in slugs]
     links = [(index[a], index[b]) for a, b in wiki.graph.edges()]
-    return Output(paths.GRAPH_DATA, graph_data_bytes(types, nodes, links))
+    return Output(paths.GRAPH_DATA, graph_data_bytes(types, nodes, links, [type_colour(wiki, t) for t in types]))
 
 
 def graph_page(wiki: Wiki, renderer: Renderer) -> Output:
@@ -53,7 +55,7 @@ def graph_page(wiki: Wiki, renderer: Renderer) -> Output:
     out = paths.GRAPH_PAGE
     html = renderer.render("graph.html", out, title="Graph of all pages", data_url=relative_url(out, paths.GRAPH_DATA),
                            page_count=len(wiki.entries), link_count=len(wiki.graph.edges()),
-                           types=[(type_label(t), t) for t in wiki.types()])
+                           types=[(type_label(t), t, type_colour(wiki, t)) for t in ranked_types(wiki)])
     return html_output(out, html)
 
 
@@ -72,6 +74,7 @@ class LocalNode:
     label_y: float
     anchor: str
     relation: str  # "center", "links here", "linked from here", "linked both ways"
+    colour: str = "type-t1"  # the type's colour classes (render.type_colour)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +157,7 @@ def local_graph(wiki: Wiki, slug: str, out: OutPath, around: Neighbourhood | Non
         return None
     entry = wiki.entries[slug]
     nodes = [LocalNode(entry.page.title, truncate(entry.page.title, CENTER_LABEL_CHARS), entry.page.type, type_label(entry.page.type),
-                       "", 0.0, 0.0, 0.0, 30.0, "middle", "center")]
+                       "", 0.0, 0.0, 0.0, 30.0, "middle", "center", type_colour(wiki, entry.page.type))]
     edges: list[LocalEdge] = []
     where: list[tuple[float, float]] = []
     for i, (other, kind) in enumerate(zip(shown, around.kinds)):
@@ -162,7 +165,8 @@ def local_graph(wiki: Wiki, slug: str, out: OutPath, around: Neighbourhood | Non
         lx, ly, anchor = _label_place(x, y, angle)
         page = wiki.entries[other].page
         nodes.append(LocalNode(page.title, truncate(page.title, LABEL_CHARS), page.type, type_label(page.type),
-                               relative_url(out, wiki.entries[other].out_path), x, y, lx, ly, anchor, _RELATION[kind]))
+                               relative_url(out, wiki.entries[other].out_path), x, y, lx, ly, anchor, _RELATION[kind],
+                               type_colour(wiki, page.type)))
         edges.append(LocalEdge(0.0, 0.0, x, y, kind))
         where.append((x, y))
     between = [LocalEdge(*where[i], *where[j], "between") for i, j in around.between]
@@ -190,11 +194,11 @@ def drawing(nodes: list[LocalNode], edges: tuple[LocalEdge, ...]) -> Markup:
         kind = _escaped(node.type.replace(" ", "-"))
         title = f"<title>{_escaped(node.title)} ({_escaped(node.type_label)}): "
         if node.relation == "center":
-            lines.append(f'    <g class="graph-node graph-center type-{kind}" aria-current="page">{title}this page</title>'
+            lines.append(f'    <g class="graph-node graph-center type-{kind} {node.colour}" aria-current="page">{title}this page</title>'
                          f'<circle cx="0" cy="0" r="11"/><text x="{node.label_x}" y="{node.label_y}" text-anchor="middle">'
                          f'{_escaped(node.label)}</text></g>\n')
         else:
-            lines.append(f'    <a class="graph-node type-{kind}" href="{_escaped(node.url)}">{title}{node.relation}</title>'
+            lines.append(f'    <a class="graph-node type-{kind} {node.colour}" href="{_escaped(node.url)}">{title}{node.relation}</title>'
                          f'<circle cx="{node.x}" cy="{node.y}" r="7"/><text x="{node.label_x}" y="{node.label_y}" '
                          f'text-anchor="{node.anchor}">{_escaped(node.label)}</text></a>\n')
     return Markup("".join(lines))

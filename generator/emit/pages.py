@@ -18,10 +18,12 @@ from generator.parse.links import LinkRef, looks_like_reference, normalize
 from generator.parse.content import css_classes
 from generator.parse.links import has_extension, missing_file_name, names_a_file, split_wiki_target, wanted_name
 from generator.parse.markdown import Embed, LinkTarget, fill_embeds, fill_links, heading_id
+from generator.parse.highlight import has_diagram
+from generator.parse.math import has_math
 from generator.parse.obsidian import block_anchor
 from generator.wiki.model import Entry, Wiki
 from generator.paths import OutPath, relative_url, slugify
-from generator.emit.render import Link, PageView, Renderer, Source, type_label
+from generator.emit.render import Link, PageView, Renderer, Source, type_colour, type_label
 
 
 EMBED_DEPTH = 3  # notes embedded in embedded notes, at most this deep; deeper ones (and cycles) become links
@@ -201,17 +203,18 @@ def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = Fals
     """The view-model of one content page. `backlinks`: shown_backlinks() of the page."""
     page, out = entry.page, entry.out_path
     shown, count = shown_backlinks(wiki, renderer.config.backlinks_shown, entry.slug) if backlinks is None else backlinks
+    body = body_html(wiki, entry, targets)
     return PageView(
-        title=page.title, type=page.type, type_label=type_label(page.type),
+        title=page.title, type=page.type, type_label=type_label(page.type), type_colour=type_colour(wiki, page.type),
         type_url=relative_url(out, paths.type_out_path(page.type)), src_path=page.src_path,
-        body=body_html(wiki, entry, targets), headings=entry.parsed.body.headings,
+        body=body, headings=entry.parsed.body.headings,
         tags=tuple(Link(tag, relative_url(out, paths.tag_out_path(tag))) for tag in page.tags),
         aliases=page.aliases, sources=sources(wiki, entry) if page_sources is None else page_sources,
         backlinks=tuple(renderer.card(s, out) for s in shown), backlink_count=count,
         backlinks_url=backlinks_link(entry, renderer.config.backlinks_shown, count),
         related=tuple(renderer.card(r.slug, out, r.reason) for r in wiki.related.get(entry.slug, [])),
         created=page.created, updated=page.updated, summary=page.summary, meta=page.meta, is_home=is_home,
-        css_classes=css_classes(page),
+        css_classes=css_classes(page), math=has_math(body), diagrams=has_diagram(body),
     )
 
 

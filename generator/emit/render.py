@@ -50,6 +50,37 @@ def type_label(type_name: str) -> str:
     return type_name[:1].upper() + type_name[1:] if type_name else "Page"
 
 
+PALETTE_SIZE = 12  # the theme's distinct type colours (--t1 … --t12); from the 13th type on they repeat, marked
+NAV_TYPES = 5  # types named in the site header; the others are under its "More types" menu
+
+
+def ranked_types(wiki: Wiki) -> list[str]:
+    """The wiki's types, most pages first (ties by name): the order of the header and of the palette."""
+    types = wiki.types()
+    return sorted(types, key=lambda t: (-len(types[t]), t))
+
+
+def type_palette(wiki: Wiki) -> dict[str, str]:
+    """The colour classes of each type, keyed by its listing path (the one identity of a type): `type-tN` by
+    rank, and `type-more` from the 13th type on, whose colour repeats one above (cards, badges and both
+    graphs show a marker for it). The one rule for a type's colour; memoised on the wiki."""
+    found = wiki.memo.get("palette")
+    if found is None:
+        found = wiki.memo["palette"] = {
+            paths.type_out_path(t): f"type-t{i % PALETTE_SIZE + 1}" + (" type-more" if i >= PALETTE_SIZE else "")
+            for i, t in enumerate(ranked_types(wiki))}
+    return found
+
+
+def type_colour(wiki: Wiki, type_name: str) -> str:
+    """The colour classes of a page type (see type_palette); memoised by name (asked for every card and graph node)."""
+    by_name = wiki.memo.setdefault("palette_by_name", {})
+    found = by_name.get(type_name)
+    if found is None:
+        found = by_name[type_name] = type_palette(wiki).get(paths.type_out_path(type_name), "type-t1")
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Card:
     """A page as a card in a list: type label, linked title, summary cut to the configured length."""
@@ -62,6 +93,7 @@ class Card:
     reason: str = ""
     count: int = 0
     html: markupsafe.Markup = markupsafe.Markup()  # the card drawn: card_html(), or a user theme's partials/card.html
+    colour: str = ""  # the type's colour classes (type_colour)
 
 
 CARD_TEMPLATE = "partials/card.html"
@@ -73,7 +105,7 @@ def card_html(card: Card) -> markupsafe.Markup:
     Written here rather than by a template: a page shows dozens of cards, thousands on a hub, and
     Python writes one several times faster than Jinja renders it."""
     esc = markupsafe.escape
-    parts = [f'<li class="card">\n  <span class="type-label type-{esc(card.type.replace(" ", "-"))}">{esc(card.type_label)}</span>\n'
+    parts = [f'<li class="card">\n  <span class="type-label type-{esc(card.type.replace(" ", "-"))} {card.colour}">{esc(card.type_label)}</span>\n'
              f'  <a class="card-title" href="{esc(card.url)}">{esc(card.title)}</a>\n']
     if card.summary:
         parts.append(f'  <p class="card-summary">{esc(card.summary)}</p>\n')
@@ -102,7 +134,8 @@ class Nav:
     orphans: str
     graph_json: str
     graph_page: str = ""
-    types: tuple[Link, ...] = ()
+    types: tuple[Link, ...] = ()  # the NAV_TYPES types with the most pages, named in the header
+    more_types: tuple[Link, ...] = ()  # the others, most pages first, under the header's "More types" menu
     recent_changes: str = ""  # the Recent changes page, when the wiki has a log.md
 
     def asset(self, name: str) -> str:
@@ -140,6 +173,9 @@ class PageView:
     meta: dict = field(default_factory=dict)
     is_home: bool = False
     css_classes: tuple[str, ...] = ()  # front-matter `cssclasses`, added to the article's class
+    type_colour: str = "type-t1"  # the type's colour classes (type_colour)
+    math: bool = False  # the body (embeds included) holds a formula: the page loads KaTeX
+    diagrams: bool = False  # … a Mermaid diagram: the page loads Mermaid
 
 
 class Renderer:
@@ -164,6 +200,7 @@ class Renderer:
         """Site links relative to `out_path` (the same for every file in one folder)."""
         folder = out_path.rpartition("/")[0]
         if folder not in self._navs:
+            links = self._type_links(out_path)
             self._navs[folder] = Nav(
                 title=self.config.title,
                 root=paths.root_prefix(out_path),
@@ -173,11 +210,15 @@ class Renderer:
                 orphans=relative_url(out_path, paths.ORPHANS),
                 graph_json=relative_url(out_path, paths.GRAPH_JSON),
                 graph_page=relative_url(out_path, paths.GRAPH_PAGE),
-                types=tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(slugs))
-                            for t, slugs in self._types.items()),
+                types=links[:NAV_TYPES],
+                more_types=links[NAV_TYPES:],
                 recent_changes=relative_url(out_path, paths.RECENT_CHANGES) if self._has_log else "",
             )
         return self._navs[folder]
+
+    def _type_links(self, out_path: OutPath) -> tuple[Link, ...]:
+        return tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(self._types[t]))
+                     for t in ranked_types(self.wiki))
 
     def card(self, slug: str, from_out: OutPath, reason: str = "", count: int = 0) -> Card:
         """A page as a card, linked relative to `from_out`, with its HTML.
@@ -192,7 +233,8 @@ class Renderer:
             page = entry.page
             card = Card(type=page.type, type_label=type_label(page.type), title=page.title,
                         url=relative_url(from_out, entry.out_path),
-                        summary=truncate(page.summary, self.config.summary_length), reason=reason, count=count)
+                        summary=truncate(page.summary, self.config.summary_length), reason=reason, count=count,
+                        colour=type_colour(self.wiki, page.type))
             if self._card_template is None:
                 html = card_html(card)
             else:

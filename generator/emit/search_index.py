@@ -11,7 +11,7 @@ from __future__ import annotations
 from generator import paths
 from generator.emit import Output
 from generator.wiki.model import Wiki
-from generator.emit.render import type_label
+from generator.emit.render import type_colour, type_label
 from generator.emit.safejson import script_json
 from generator.parse.text import truncate
 
@@ -56,13 +56,13 @@ def search_index_bytes(wiki: Wiki, row_texts: dict[str, bytes] | None = None, ty
     types = search_types(wiki) if types is None else types
     if row_texts is None:
         row_texts = search_row_texts(wiki, wiki.entries, types)
-    head = {"fields": list(FIELDS), "type_labels": [type_label(t) for t in types], "types": types,
-            "version": FORMAT_VERSION}
-    rest = script_json(head)  # '{"fields":[...],"type_labels":[...],"types":[...],"version":1}'
-    before, _, after = rest.partition(',"type_labels":')
+    head = {"fields": list(FIELDS), "type_colours": [type_colour(wiki, t) for t in types],
+            "type_labels": [type_label(t) for t in types], "types": types, "version": FORMAT_VERSION}
+    rest = script_json(head)  # '{"fields":[...],"type_colours":[...],"type_labels":[...],"types":[...],"version":1}'
+    before, _, after = rest.partition(',"type_colours":')  # "pages" sorts between the two
     out = bytearray(f'window.KBWIKI_SEARCH={before},"pages":['.encode("utf-8"))
     out += b",".join(row_texts[slug] for slug in sorted(wiki.entries))
-    out += f'],"type_labels":{after};\n'.encode("utf-8")
+    out += f'],"type_colours":{after};\n'.encode("utf-8")
     return bytes(out)
 
 

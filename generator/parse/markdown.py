@@ -24,6 +24,8 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from generator.parse import mdspeed
+from generator.parse.highlight import CodeExtension
+from generator.parse.math import MATH_CLASSES, MathExtension
 from generator.parse.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
 from generator.parse.obsidian import ObsidianExtension
 from generator.paths import slugify
@@ -69,6 +71,7 @@ class RenderedBody:
     prose_utf8: bytes = b""  # reading text without links, code and headings, one run per line (for unlinked mentions)
     placeholders: tuple[tuple[str, str, str], ...] = ()  # every (syntax, target, fragment) fill_links() will ask for
     blocked: tuple[str, ...] = ()  # script-running URLs removed from links and images
+    bad_math: tuple[tuple[str, str], ...] = ()  # (formula, what is wrong with it) for formulas KaTeX cannot read
 
     embeds: bool = False  # holds ![[note]] embed placeholders
     images: bool = False  # holds local image placeholders
@@ -211,7 +214,8 @@ def _collect_text(el: etree.Element, text: list[str], prose: list[str], in_prose
     """Reading text (all text but permalink and footnote back-reference marks; a space after each block)
     into `text`; prose (without links, code and headings; a break for each left-out part and block end)
     into `prose`, while `in_prose`."""
-    if el.get("class") in _SKIP_CLASSES:
+    css = el.get("class")
+    if css in _SKIP_CLASSES:
         if in_prose:
             prose.append(_BREAK)
         if el.tail:
@@ -219,7 +223,7 @@ def _collect_text(el: etree.Element, text: list[str], prose: list[str], in_prose
             if in_prose:
                 prose.append(el.tail)
         return
-    inner = in_prose and el.tag not in _NOT_PROSE
+    inner = in_prose and el.tag not in _NOT_PROSE and css not in MATH_CLASSES
     if in_prose and not inner:
         prose.append(_BREAK)
     if el.text:
@@ -258,7 +262,8 @@ def make_markdown(fast: bool = True) -> markdown.Markdown:
     `fast=False` is stock Python-Markdown there, for the tests that compare the two."""
     toc = (mdspeed.FastTocExtension if fast else TocExtension)(permalink="#", permalink_title="Link to this section", slugify=heading_id)
     md = markdown.Markdown(
-        extensions=["tables", "fenced_code", "footnotes", "sane_lists", toc, WikiExtension(), ObsidianExtension()],
+        extensions=["tables", "fenced_code", CodeExtension(), "footnotes", "sane_lists", toc, WikiExtension(), ObsidianExtension(),
+                    MathExtension()],
         extension_configs={"footnotes": {"BACKLINK_TITLE": "Back to reference %d"}},
         output_format="html",
     )
@@ -286,7 +291,7 @@ def render_body(md: markdown.Markdown, body: str) -> RenderedBody:
     placeholders = tuple(dict.fromkeys((m.group(1), unquote(m.group(2)), unquote(m.group(3))) for m in _PLACEHOLDER.finditer(html)))
     return RenderedBody(**packed_html(html), headings=headings, text=text,
                         prose_utf8=getattr(md, "kb_prose", "").encode("utf-8"), placeholders=placeholders,
-                        blocked=tuple(getattr(md, "kb_blocked", ())))
+                        blocked=tuple(getattr(md, "kb_blocked", ())), bad_math=tuple(md.kb_math))
 
 
 def fill_links(html: str, lookup: Callable[[str, str, str], LinkTarget]) -> str:

@@ -50,6 +50,8 @@ _TRIGGERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("html", r"""(<(\/?+[a-zA-Z][^\s"'<>@]*+(?:\s+[^\s"'=<>]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'=<>]++))?+)*+\s*+/?|!--(?:(?!<!--|-->).)*--|[?](?:(?!<[?]|[?]>).)*[?]|!\[CDATA\[(?:(?!<!\[CDATA\[|\]\]>).)*\]\])>)"""): ("<",),  # every alternative sits inside <...>
     ("entity", r"(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)"): ("&",),
     ("kb_highlight", r"(==)(?=\S)(.+?)(?<=\S)=="): ("==",),
+    ("kb_math_display", r"(?<!\\)\$\$((?:[^$\\]|\\.|\$(?!\$))+?)\$\$"): ("$$",),
+    ("kb_math_inline", r"(?<![\\$])\$(?![\s$])((?:[^$\\]|\\.)+?)(?<=\S)\$(?![$\d])"): ("$",),
     ("em_strong", r"\*|_"): ("*", "_"),  # Python-Markdown 3.11's delimiter runs
     ("em_strong", r"\*"): ("*",),  # before 3.11: one processor per delimiter
     ("em_strong2", r"_"): ("_",),

@@ -94,7 +94,7 @@ def _parse(source: SourceFile, config: Config, md=None) -> tuple[ParsedPage | No
     digest = source_digest(source)
     search = search_text(body)
     body = dataclasses.replace(body, text="")  # what search needs of it is in `search`
-    problems += page_problems + unsafe_url_problems(page, body.blocked)
+    problems += page_problems + unsafe_url_problems(page, body.blocked) + math_problems(page, body.bad_math)
     markdown = page.body.encode("utf-8")  # kept for lint's line numbers, as UTF-8 (see RenderedBody)
     return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, markdown), problems
 
@@ -111,6 +111,19 @@ def unsafe_url_problems(page: Page, blocked: tuple[str, ...]) -> list[Diagnostic
     return problems
 
 
+def math_problems(page: Page, bad: tuple[tuple[str, str], ...]) -> list[Diagnostic]:
+    """A warning per formula KaTeX cannot read (the page shows its source), with the line its TeX starts on."""
+    lines = page.body.split("\n")
+    problems = []
+    for tex, problem in bad:
+        first = next((line for line in tex.split("\n") if line.strip()), tex).strip()
+        found = next((i for i, text in enumerate(lines) if first in text), None)
+        shown = " ".join(tex.split())
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
+        problems.append(diag.warning(page.src_path, "bad-math", f"formula '{shown}' cannot be drawn: {problem}",
+                                     0 if found is None else page.body_line + found,
+                                     hint="The page shows the formula's source instead."))
+    return sorted(problems, key=diag.sort_key)
 
 
 def first_section(body: RenderedBody) -> tuple[str, str]:

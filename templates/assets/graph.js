@@ -40,20 +40,34 @@
   var wanted = decodeURIComponent(location.hash.slice(1)), picked = -1;
   nodes.forEach(function (n) { if (n.url === wanted) picked = n.index; });
   if (picked >= 0) hover = picked;
-  var colours = [], edgeColour = "", labelColour = "", haloColour = "", focusColour = "";
-  var PALETTE = ["--c1", "--c2", "--c3", "--c4"];
+  var colours = [], hollow = [], edgeColour = "", labelColour = "", haloColour = "", focusColour = "";
 
+  // Each type's colour is the theme's --tN named by its classes (render.type_palette: the same in cards, badges
+  // and the local graph); a type past the twelfth repeats a colour and is drawn as a ring.
   function readColours() {
-    var style = getComputedStyle(document.documentElement), extra = 0;
-    colours = raw.types.map(function (type) {
-      var own = style.getPropertyValue("--" + type.replace(/[^a-zA-Z0-9-]/g, "-")).trim();
-      return own || style.getPropertyValue(PALETTE[extra++ % PALETTE.length]).trim() || style.getPropertyValue("--other").trim();
+    var style = getComputedStyle(document.documentElement);
+    var classes = raw.type_colours || [], fallback = style.getPropertyValue("--other").trim();
+    colours = raw.types.map(function (_, t) {
+      var slot = /\btype-t(\d+)\b/.exec(classes[t] || "");
+      return (slot && style.getPropertyValue("--t" + slot[1]).trim()) || fallback;
     });
+    hollow = raw.types.map(function (_, t) { return /\btype-more\b/.test(classes[t] || ""); });
     edgeColour = style.getPropertyValue("--graph-edge").trim() || "rgba(128,128,128,0.35)";
     labelColour = style.getPropertyValue("--fg").trim();
     haloColour = style.getPropertyValue("--bg").trim();
     focusColour = style.getPropertyValue("--focus").trim();
-    document.querySelectorAll(".graph-legend .legend-dot").forEach(function (dot, i) { dot.style.background = colours[i] || ""; });
+  }
+
+  function holes(t, list) { // the inside of each node of a repeated colour, in the background's colour: a ring
+    if (!hollow[t]) return;
+    ctx.fillStyle = haloColour;
+    ctx.beginPath();
+    list.forEach(function (n) {
+      if (n.type !== t) return;
+      ctx.moveTo(n.x + n.r * 0.45, n.y);
+      ctx.arc(n.x, n.y, n.r * 0.45, 0, 2 * Math.PI);
+    });
+    ctx.fill();
   }
 
   function resize() {
@@ -114,6 +128,7 @@
         ctx.arc(n.x, n.y, n.r, 0, 2 * Math.PI);
       });
       ctx.fill();
+      holes(t, nodes);
     });
     ctx.globalAlpha = 1;
     if (near) {
@@ -123,6 +138,7 @@
         ctx.beginPath();
         ctx.arc(n.x, n.y, n.r, 0, 2 * Math.PI);
         ctx.fill();
+        holes(n.type, [n]);
       });
       ctx.strokeStyle = focusColour;
       ctx.lineWidth = 2 / view.k;

@@ -31,7 +31,7 @@
     var pages = raw.pages.map(function (row, i) {
       return {
         id: i, url: row[f.url], title: row[f.title], type: raw.types[row[f.type]],
-        typeLabel: raw.type_labels[row[f.type]], aliases: row[f.aliases], tags: row[f.tags],
+        typeLabel: raw.type_labels[row[f.type]], typeColour: (raw.type_colours || [])[row[f.type]] || "", aliases: row[f.aliases], tags: row[f.tags],
         summary: row[f.summary], section: row[f.section], sectionText: row[f.section_text], body: row[f.body]
       };
     });
@@ -276,7 +276,7 @@
       item.setAttribute("role", "option");
       item.setAttribute("data-href", root + r.page.url);
       var link = el("span", "search-result-body");
-      var label = el("span", "type-label type-" + r.page.type.replace(/ /g, "-"), r.page.typeLabel);
+      var label = el("span", "type-label type-" + r.page.type.replace(/ /g, "-") + " " + r.page.typeColour, r.page.typeLabel);
       var title = el("span", "search-result-title");
       title.appendChild(highlighted(r.page.title, words));
       var snip = el("span", "search-result-snippet");
@@ -367,7 +367,7 @@
   function fill(page) {
     preview.textContent = "";
     var head = el("p", "preview-head");
-    head.appendChild(el("span", "type-label type-" + page.type.replace(/ /g, "-"), page.typeLabel));
+    head.appendChild(el("span", "type-label type-" + page.type.replace(/ /g, "-") + " " + page.typeColour, page.typeLabel));
     head.appendChild(el("strong", "preview-title", page.title));
     preview.appendChild(head);
     if (page.summary) preview.appendChild(el("p", "preview-summary", page.summary));

@@ -47,3 +47,31 @@ def test_open_search_and_preview_have_no_violations(context_factory, site_url, s
     page.locator(".search-result").nth(1).click()  # a click on a result opens it
     page.wait_for_url("**/*.html")
     assert not page.url.endswith(SEED)
+
+
+@pytest.fixture(scope="module")
+def many_types_url(tmp_path_factory):
+    """A wiki of 14 types: five in the header, the rest in its menu; the last two repeat colours, marked."""
+    from tests.browser.conftest import serve
+    from tests.helpers import build
+    from tests.conftest import write_vault
+    from tests.test_render import FILES
+    content = write_vault(tmp_path_factory.mktemp("types") / "content", FILES)
+    out = content.parent / "site"
+    build(content, out)
+    yield from serve(out)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_many_types_and_their_menu_have_no_violations(context_factory, many_types_url, scheme):
+    _, page = context_factory(color_scheme=scheme)
+    problems = []
+    for path in ("hub.html", "special/graph.html"):
+        page.goto(many_types_url + path)
+        page.locator(".nav-more summary").focus()
+        page.keyboard.press("Enter")  # the menu opens from the keyboard
+        expect(page.locator(".nav-more-list a").last).to_be_visible()
+        problems += [f"{path}: {p}" for p in violations(page)]
+    assert not problems, "\n".join(problems)
+    page.locator(".nav-more-list a", has_text="A12").click()
+    page.wait_for_url("**/types/a12.html")

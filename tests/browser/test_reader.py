@@ -288,7 +288,7 @@ def test_everything_is_reachable_by_keyboard_with_a_visible_focus(page, site_url
         assert info[2], f"no visible focus on {info}"
         if info[1].startswith("Built with"):
             break
-    assert {"skip-link", "search-button", "theme-toggle", "graph-node type-concept", "card-title", "headerlink"} <= seen
+    assert {"skip-link", "search-button", "theme-toggle", "graph-node type-concept type-t1", "card-title", "headerlink"} <= seen
 
 
 def test_search_and_theme_buttons_hidden_without_scripts(context_factory, site_url):
