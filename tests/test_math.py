@@ -9,7 +9,7 @@ from generator.parse.markdown import make_markdown, render_body
 from generator.parse.math import formula_problem, has_math
 from generator.parse.page import parse_source
 from generator.parse.sources import SourceFile
-from tests.conftest import CORPORA
+from tests.conftest import CORPORA, require_corpus
 from tests.helpers import build, output
 
 
@@ -110,7 +110,7 @@ def test_only_pages_with_math_load_katex_and_every_url_is_relative(make_vault):
 
 
 def test_the_help_vault_formulas():
-    text = (CORPORA / "obsidian-help-en" / "Editing and formatting" / "Advanced formatting syntax.md").read_text(encoding="utf-8")
+    text = (require_corpus(CORPORA / "obsidian-help-en") / "Editing and formatting" / "Advanced formatting syntax.md").read_text(encoding="utf-8")
     html = render(text)
     assert html.count('<div class="math math-display">') == 1 and html.count('class="math math-inline"') == 1
     assert inline("e^{2i\\pi} = 1") in html

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import serve
-from tests.conftest import CORPORA
+from tests.conftest import CORPORA, require_corpus
 from tests.helpers import build
 
 pytestmark = pytest.mark.browser
@@ -26,8 +26,7 @@ FILL_LUMINANCE = """el => {
 
 @pytest.fixture(scope="module")
 def help_site(tmp_path_factory):
-    if not HELP.is_dir():
-        pytest.skip("the Obsidian help vault is not in ../shared/corpora")
+    require_corpus(HELP)
     out = tmp_path_factory.mktemp("help") / "site"
     build(HELP, out)
     return out
