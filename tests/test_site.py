@@ -176,3 +176,13 @@ def test_links_to_a_folder_and_from_the_root_are_pages_or_red_links(make_vault):
     assert 'href="notes/index.html">a</a>' in body and 'href="notes/deep.html">c</a>' in body
     assert body.count('class="wikilink missing"') == 2 and 'href="empty/' not in body and 'href="/' not in body
     assert sorted(w.target for w in site.wiki.wanted) == ["/Users/me/AGENTS", "empty/index"]
+
+
+def test_a_content_folder_named_like_kbwikis_own_is_written_beside_it(make_vault):
+    content = make_vault({"tags/ai.md": "# AI notes\n\n#ai\n", "index.md": "# Home\n\n[[AI notes]]\n"})
+    site = build(content)
+    [moved] = [d for d in site.diagnostics if d.code == "reserved-folder"]
+    assert moved.level == "warning" and moved.src_path == "tags/ai.md" and "tags-2/" in moved.message
+    outs = {o.out_path for o in site.outputs}
+    assert {"tags-2/ai.html", "tags/ai.html"} <= outs  # the page, and the tag listing it would have replaced
+    assert "AI notes" in output(site, "tags-2/ai.html") and 'href="tags-2/ai.html"' in output(site, "index.html")
