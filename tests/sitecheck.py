@@ -7,8 +7,10 @@ Reusable: `broken_refs(site_dir)` returns what is wrong (an empty list when the 
 from __future__ import annotations
 
 import html
+import multiprocessing
 import posixpath
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -105,12 +107,23 @@ def check_ref(site: Path, page: Path, attr: str, url: str, hash_routed: frozense
     return ""
 
 
-def broken_refs(site_dir: Path, hash_routed: frozenset[str] = HASH_ROUTED) -> list[BrokenRef]:
-    """Every href/src in every .html file under `site_dir` that does not resolve from disk, sorted."""
+def broken_refs(site_dir: Path, hash_routed: frozenset[str] = HASH_ROUTED, jobs: int = 1) -> list[BrokenRef]:
+    """Every href/src in every .html file under `site_dir` that does not resolve from disk, sorted (`jobs`:
+    processes to crawl with, each taking every `jobs`-th page)."""
     site = Path(posixpath.normpath(site_dir.absolute().as_posix()))
+    pages = sorted(site.rglob("*.html"))
+    if jobs <= 1:
+        return sorted(set(_broken_in(site, pages, hash_routed)))
+    shares = [pages[n::jobs] for n in range(jobs)]
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        found = pool.map(_broken_in, [site] * jobs, shares, [hash_routed] * jobs)
+        return sorted({ref for part in found for ref in part})
+
+
+def _broken_in(site: Path, pages: list[Path], hash_routed: frozenset[str]) -> list[BrokenRef]:
     broken = []
     known: dict[tuple[Path, str], str] = {}  # (folder, url) -> reason: one folder's pages share most URLs
-    for page in sorted(site.rglob("*.html")):
+    for page in pages:
         for attr, url in scan_page(page).refs:
             key = (page.parent, url)
             reason = known.get(key) if url else None
@@ -120,7 +133,7 @@ def broken_refs(site_dir: Path, hash_routed: frozenset[str] = HASH_ROUTED) -> li
                     known[key] = reason
             if reason:
                 broken.append(BrokenRef(page.relative_to(site).as_posix(), attr, url, reason))
-    return sorted(set(broken))
+    return broken
 
 
 def assert_site_links(site_dir: Path, shown: int = 20, hash_routed: frozenset[str] = HASH_ROUTED) -> int:

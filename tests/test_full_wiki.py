@@ -63,4 +63,4 @@ def test_no_file_or_folder_name_is_too_long(built):
 
 def test_every_href_and_src_resolves_on_disk(built):
     _, out, _ = built
-    assert broken_refs(out) == []
+    assert broken_refs(out, jobs=2) == []
