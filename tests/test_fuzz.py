@@ -123,7 +123,7 @@ def check_links(text: str) -> None:
     filled = fill_links(body.html, lambda s, t, f: LinkTarget("x.html", missing=bool(t) and t[0] < "m", title=t))
     assert 'href="kbref:' not in filled  # every placeholder was filled
     if any(isinstance(raw, str) and "<" in raw for raw in md.htmlStash.rawHtmlBlocks):
-        return  # Markdown took part of the text for raw HTML: the author's, kept as written unless `sanitize: true`
+        return  # Markdown took part of the text for raw HTML: the sanitizer's to judge (tests/test_sanitize.py)
     for url in re.findall(r'\b(?:href|src)="([^"]*)"', filled):
         assert not url_is_unsafe(url, image=url.startswith("data:image/"))
 
@@ -365,7 +365,7 @@ def test_a_front_matter_link_or_source_without_a_page_name_is_no_link(value):
 
 
 def test_a_link_inside_what_markdown_takes_for_raw_html_is_raw_html():
-    """`<A)[x](javascript:)[](>` is an HTML tag to Markdown, link and all: kept as written, removed by sanitize."""
-    from generator.parse.sanitize import sanitize_html
+    """`<A)[x](javascript:)[](>` is an HTML tag to Markdown, link and all: removed by the sanitizer."""
+    from generator.parse.sanitize import sanitize
     html = render_body(make_markdown(), "[]](<A)[x](javascript:)[](>\\)").html
-    assert 'href="javascript:' in html and "javascript" not in sanitize_html(html)
+    assert 'href="javascript:' in html and "javascript" not in sanitize(html).html
