@@ -240,6 +240,7 @@ def test_safe_html_is_kept_byte_for_byte(html):
      'referrerpolicy="no-referrer"></iframe>'),
     ('<p title="<b>" onclick="x">t</p>', '<p title="&lt;b&gt;">t</p>'),
     ("a <script>x()</script> b <x-evil>c</x-evil>", "a  b c"),
+    ("<p>a</script> b</p> <script/>c</script>d", "<p>a b</p> d"),  # a stray end tag goes alone; <script/> opens one
 ])
 def test_only_what_is_at_fault_goes(html, expected):
     assert sanitize(html).html == expected

@@ -245,7 +245,8 @@ def _repair(html: str) -> tuple[str, dict[str, Removal]]:
             skipping = skipping if depth else ""
         elif kind in ("start", "empty", "end") and name not in TAGS:
             _note(removed, *_tag_removal(name, piece))
-            if name in _DROP_CONTENT and (kind == "start" or name not in ("svg", "math")):  # `<script/>` opens one
+            if name in _DROP_CONTENT and (kind == "start" or kind == "empty" and name not in ("svg", "math")):
+                # (`<script/>` opens a script: only foreign elements close themselves)
                 skipping, depth = name, 1
         elif kind == "start" and name == "style" and _style_unsafe(html, tokens, i, end):
             _note(removed, *_tag_removal("style", piece, "its CSS can run script or load more (expression(), "
