@@ -183,8 +183,8 @@ def sanitize(html: str) -> Sanitized:
     rewritten, more = _repair(_STRICT.clean(html))
     removed.update((kind, r) for kind, r in more.items() if kind not in removed)
     removed["rewritten"] = Removal("rewritten", "HTML rewritten whole: it leaves a tag, quote, comment or element "
-                                   "open, or closes more than it opens", "Close what you open, and only that, to keep "
-                                   "your HTML as written.", ())
+                                   "open, or closes one of the page's own", "Close what you open, and only that, to "
+                                   "keep your HTML as written.", ())
     if not _acceptable(rewritten):
         rewritten = _STRICTEST.clean(html)
     return Sanitized(rewritten, tuple(removed.values()))
