@@ -34,7 +34,7 @@ class Config:
     summary_length: int = 120
     backlinks_shown: int = 100  # cards under "N articles link here"; a page with more links to its full list (0: all)
     listing_page_size: int = 500  # cards per page of a listing (type, tag, full backlinks, A–Z, orphans; 0: one page)
-    sanitize: bool = False  # strip raw HTML in pages to a safe subset
+    sanitize: bool = True  # raw HTML in pages cut to what a note may use (parse/sanitize.py); False keeps it as written
     strict: bool = False
     verbose: bool = False
     extra: dict = field(default_factory=dict, compare=False)  # unknown keys from kbwiki.yaml, for templates

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import nh3
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +28,7 @@ from generator.parse.markdown import LinkTarget, fill_links, make_markdown, rend
 from generator.paths import SourcePath, slugify
 from generator.build.pipeline import build_site
 from generator.parse.page import parse_source
+from generator.parse.sanitize import TAGS, css_is_unsafe, sanitize, tag_names
 from generator.parse.sources import SourceFile
 
 # The short run (every test run, CI included) is derandomized: the same examples each time, so the suite
@@ -137,20 +139,42 @@ LINKISH = st.lists(st.one_of(
 def check_links(text: str) -> None:
     refs = extract_links(text, 1, "a/b.md")
     assert all(r.line >= 1 for r in refs)
-    md = make_markdown()
-    body = render_body(md, text)
-    filled = fill_links(body.html, lambda s, t, f: LinkTarget("x.html", missing=bool(t) and t[0] < "m", title=t))
+    body = render_body(make_markdown(), text)
+    html = sanitize(body.html).html  # as the build does: raw HTML Markdown took from the text is checked too
+    filled = fill_links(html, lambda s, t, f: LinkTarget("x.html", missing=bool(t) and t[0] < "m", title=t))
     assert 'href="kbref:' not in filled  # every placeholder was filled
-    if any(isinstance(raw, str) and "<" in raw for raw in md.htmlStash.rawHtmlBlocks):
-        return  # Markdown took part of the text for raw HTML: the author's, kept as written unless `sanitize: true`
-    for url in re.findall(r'\b(?:href|src)="([^"]*)"', filled):
-        assert not url_is_unsafe(url, image=url.startswith("data:image/"))
+    doc = parse_html(filled)
+    for tag, attr, url in doc.urls:
+        assert not url_is_unsafe(url, image=tag == "img" and attr == "src"), (tag, attr, url)
+    assert not [m for m in doc.markup if m.startswith("on")]
 
 
 @SHORT
 @given(LINKISH)
 def test_link_syntax_never_raises_and_leaves_no_placeholder_or_script_url(text):
     check_links(text)
+
+
+# --- raw HTML soup -------------------------------------------------------------------------
+
+SOUP = st.lists(st.sampled_from([
+    "<", ">", "/", "=", '"', "'", " ", "\n", "a", "p", "b", "div", "script", "style", "iframe", "img", "svg", "math",
+    "onclick", "onerror=", "src=", "href=", "sandbox", "javascript:", "&#106;", "data:", "<!--", "-->", "<![CDATA[",
+    "]]>", "</", "<p>", "</p>", "<b>", "</b>", "</div>", "<a href=", "title", "x", "&", ";", "expression(", "@import",
+    "\x00", "\u212a", "body", "template", "noscript", "textarea", "<table>", "<td>"]), max_size=40).map("".join)
+
+
+def check_sanitized(soup: str) -> None:
+    cleaned = sanitize(soup)
+    assert tag_names(cleaned.html) <= TAGS
+    again = sanitize(cleaned.html)  # what it writes passes as it is: nothing to take, nothing left open
+    assert again.html == cleaned.html and again.removed == ()
+
+
+@SHORT
+@given(SOUP)
+def test_sanitized_html_passes_the_sanitizer_as_it_is(soup):
+    check_sanitized(soup)
 
 
 # --- slugs ----------------------------------------------------------------------------------
@@ -177,6 +201,8 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 class Structure(HTMLParser):
     """Start and end tags must nest; collects links and ids."""
 
+    CDATA_CONTENT_ELEMENTS = ("script", "style", "iframe", "xmp", "noembed", "noframes", "textarea", "title")  # as browsers
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.stack: list[str] = []
@@ -184,6 +210,8 @@ class Structure(HTMLParser):
         self.links: list[tuple[str, str]] = []  # (href, class)
         self.ids: set[str] = set()
         self.markup: list[str] = []
+        self.urls: list[tuple[str, str, str]] = []  # (tag, attribute, URL) of every href, src and cite
+        self.unsafe: list[tuple[str, dict]] = []  # elements that could run script, whatever their text
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -191,6 +219,12 @@ class Structure(HTMLParser):
             self.stack.append(tag)
         if tag == "a" and attrs.get("href") is not None:
             self.links.append((attrs["href"], attrs.get("class") or ""))
+        self.urls.extend((tag, name, attrs[name]) for name in ("href", "src", "cite") if attrs.get(name) is not None)
+        if ((tag == "script" and not (attrs.get("src") or "").endswith(".js")) or "srcdoc" in attrs
+                or tag in ("svg", "math", "object", "embed", "form", "base", "noscript", "template")
+                or (tag == "iframe" and (attrs.get("sandbox") is None or attrs.get("referrerpolicy") != "no-referrer"))
+                or css_is_unsafe(attrs.get("style") or "")):
+            self.unsafe.append((tag, attrs))
         if attrs.get("id"):
             self.ids.add(attrs["id"])
         self.markup.append(tag)
@@ -221,9 +255,68 @@ def parse_html(text: str) -> Structure:
     return parser
 
 
+BODY_START = '<div class="page-body">'
+BODY_END = re.compile(r'\n  </div>\n(?=  <section id="sources"|  <p class="dates">|</article>)')  # page.html
+
+
+def as_browsers_read(html: str) -> str:
+    """`html` as an HTML5 parser builds it (html5ever, through nh3, keeping every tag and attribute), written back."""
+    return nh3.Cleaner(tags=tag_names(html) | TAGS, clean_content_tags=set(), attributes={}, generic_attribute_prefixes={""},
+                       url_schemes={"http", "https", "mailto", "kbref", "javascript", "data"}, link_rel=None,
+                       strip_comments=False).clean(html)
+
+
+def split_body(text: str) -> tuple[str, str, str]:
+    """A content page as (before the body, the body, after it); a page without one is all before."""
+    if BODY_START not in text:
+        return text, "", ""
+    head, rest = text.split(BODY_START, 1)
+    end = BODY_END.search(rest).start()
+    return head + BODY_START, rest[:end], rest[end:]
+
+
+def body_read_alone(text: str) -> str:
+    """A content page with its body (the author's raw HTML, kept as written) as the parser reads the body alone:
+    the same as the whole page read, when the body closes what it opens."""
+    head, body, tail = split_body(text)
+    alone = head + as_browsers_read(body) + tail if body else text
+    # (A <p> the body leaves open may take the page's next line break before the page closes it: no matter.)
+    assert _between_tags(as_browsers_read(text)) == _between_tags(as_browsers_read(alone)), "the body runs into the page"
+    return alone
+
+
+def _between_tags(html: str) -> str:
+    return re.sub(r"\s*(<[^>]*>)\s*", r"\1", html)
+
+
+RAW_TAGS = st.sampled_from(["b", "span", "div", "a", "img", "iframe", "details", "style", "table", "script", "SCRIPT",
+                            "svg", "x-evil", "object", "form", "base", "body", "noscript", "template", "math"])
+RAW_ATTRIBUTES = st.sampled_from([
+    "onclick=x", 'OnMouseOver="x"', "onerror = 'x'", 'href="javascript:x"', 'href="&#106;avascript:x"',
+    'src="java&#x09;script:x"', 'href="data:text/html,x"', 'src="data:image/png;base64,AA"', 'style="color: red"',
+    'style="background:url(javascript:x)"', 'style="width: exp\\72 ession(x)"', 'srcdoc="&lt;script&gt;x&lt;/script&gt;"',
+    'id="content"', 'id="KBWIKI_SEARCH"', 'class="ok"', 'title="a &lt;b&gt; c"', 'href="https://example.com/"',
+    'src="https://example.com/embed"', 'sandbox="allow-top-navigation"', "x-evil=1", '/onload="x"'])
+RAW_TEXT = st.sampled_from(["word", "more words", "", "x()", "p { color: red }", "@import url(x.css);"])
+
+
+def _element(tag: str, attrs: list[str], children: list[str]) -> str:
+    inner = "".join(children)
+    return f"<{tag} {' '.join(attrs)}>" if tag in ("img", "base") else f"<{tag} {' '.join(attrs)}>{inner}</{tag}>"
+
+
+# Raw HTML that closes what it opens (it is kept as written where nothing in it is removed), and some that
+# does not (rewritten); either way none of it may run.
+RAW_HTML = st.recursive(RAW_TEXT, lambda inner: st.builds(_element, RAW_TAGS, st.lists(RAW_ATTRIBUTES, max_size=3),
+                                                           st.lists(inner, max_size=3)), max_leaves=6)
+MALFORMED = ["", "\n\n<x-evil onclick=x>raw</x-evil>\n", "<div><p>unclosed\n\n", "</div></span>", '<div>\n<a title="x\n</div>',
+             "<!--><img src=x onerror=y>-->", "<scr<script>ipt>x()</script>", "<script/>x()</script>",
+             '<p><img/src="x"/onerror="y"></p>', "<noscript><p title=\"</noscript><img src=x onerror=y>\"></noscript>"]
+
+
 @st.composite
 def vaults(draw) -> tuple[dict[str, str], bool]:
-    """A few pages with random titles, tags, aliases, links and bodies; raw HTML only with sanitize on."""
+    """A few pages with random titles, tags, aliases, links and bodies; raw HTML, hostile or not, with sanitize on."""
     sanitize = draw(st.booleans())
     count = draw(st.integers(1, 5))
     paths = [f"{draw(st.sampled_from(['', 'notes/', 'people/', 'a b/']))}p{i}.md" for i in range(count)]
@@ -253,11 +346,11 @@ def vaults(draw) -> tuple[dict[str, str], bool]:
             st.just("\n\n```\n<x-evil>[[p0]]\n```\n\n"),
             LINKISH,
         ), max_size=8))
+        if sanitize:  # the default: raw HTML, hostile or not, among the text
+            segments += draw(st.lists(RAW_HTML, max_size=3))
+            segments.append(draw(st.sampled_from(MALFORMED)))
         body = " ".join(segments)
-        if sanitize:
-            body += draw(st.sampled_from(["", "\n\n<x-evil onclick=x>raw</x-evil>\n", "<script>alert(1)</script>",
-                                          '<a href="javascript:x" onmouseover="y">r</a>', "<div><p>unclosed\n\n", "</div></span>"]))
-        else:
+        if not sanitize:
             body = body.replace("<", "&lt;")  # raw HTML is the author's own, kept as written without sanitize
         files[path] = "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body + "\n"
     return files, sanitize
@@ -281,11 +374,13 @@ def check_vault(files: dict[str, str], sanitize: bool) -> None:
             continue
         text = data.decode("utf-8")
         doc = parse_html(text)
-        assert doc.errors == [], (out_path, doc.errors)
+        assert parse_html(body_read_alone(text)).errors == [], (out_path, parse_html(body_read_alone(text)).errors)
         assert "x-evil" not in doc.markup, out_path
         assert not [m for m in doc.markup if m.startswith("on")], out_path
+        assert parse_html(split_body(text)[1]).unsafe == [], out_path  # the theme's own scripts and SVG aside
+        for tag, attr, url in doc.urls:  # an image may be a data:image/ URL (the theme's icon is one)
+            assert not url_is_unsafe(url, image=(tag, attr) in (("img", "src"), ("link", "href"))), (out_path, tag, url)
         for href, classes in doc.links:
-            assert not url_is_unsafe(href), (out_path, href)
             parts = urlsplit(href)
             if parts.scheme or parts.netloc or not parts.path:
                 continue  # outside URLs and same-page anchors
@@ -330,10 +425,11 @@ def test_long_hostile_nesting(openers, repeat, lines):
 
 @pytest.mark.slow
 @LONG
-@given(LINKISH, st.text())
-def test_long_links_and_slugs(text, name):
+@given(LINKISH, st.text(), SOUP)
+def test_long_links_slugs_and_soup(text, name, soup):
     check_links(text)
     check_slug(name)
+    check_sanitized(soup)
 
 
 # --- what fuzzing found, kept as plain tests ------------------------------------------------
@@ -391,7 +487,6 @@ def test_a_front_matter_link_or_source_without_a_page_name_is_no_link(value):
 
 
 def test_a_link_inside_what_markdown_takes_for_raw_html_is_raw_html():
-    """`<A)[x](javascript:)[](>` is an HTML tag to Markdown, link and all: kept as written, removed by sanitize."""
-    from generator.parse.sanitize import sanitize_html
+    """`<A)[x](javascript:)[](>` is an HTML tag to Markdown, link and all: removed by the sanitizer."""
     html = render_body(make_markdown(), "[]](<A)[x](javascript:)[](>\\)").html
-    assert 'href="javascript:' in html and "javascript" not in sanitize_html(html)
+    assert 'href="javascript:' in html and "javascript" not in sanitize(html).html

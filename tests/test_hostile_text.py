@@ -35,7 +35,7 @@ HOSTILE_PAGE = f"---\n{yaml.safe_dump(FRONT_MATTER, allow_unicode=True)}---\nBod
 OTHER = """---
 title: Other
 ---
-Links back to [[evil]]. (Raw HTML in a page's own body is the author's, kept unless `sanitize: true`.)
+Links back to [[evil]]. (Raw HTML in a page's own body is sanitized: test_raw_html_in_a_body_runs_nothing.)
 """
 
 
@@ -157,6 +157,22 @@ def test_a_removed_link_keeps_its_text_and_is_reported(make_vault):
     assert '<a class="blocked-link" title="Link removed: this kind of URL can run script">here</a>' in html
     found = [d for d in site.diagnostics if d.code == "unsafe-url"]
     assert len(found) == 1 and found[0].src_path == "a.md" and found[0].line == 5 and found[0].level == "warning"
+
+
+def test_raw_html_in_a_body_runs_nothing(make_vault):
+    """The same payloads written as raw HTML in a page's own body: sanitized by default, so no script, handler
+    or script URL is left; the author's <img> stays, without its handler, and the rest is text."""
+    site = build(make_vault({"raw.md": f"# Raw\n\n{EVIL}\n\nInline {EVIL} and <a href=\"&#106;avascript:alert(1)\">a</a>.\n"}))
+    html = output(site, "raw.html")
+    for tag, attrs in elements(html):
+        if tag == "script":  # only the theme's own scripts, from files
+            assert attrs.get("src", "").endswith(".js"), (tag, attrs)
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+        for name in ("href", "src", "action"):
+            assert not url_is_unsafe(attrs.get(name) or "", image=tag in ("img", "link")), (tag, attrs)  # link: the icon
+    assert '<img src=x>' in html and "onmouseover=&quot;alert(1)" not in html  # the quote trick is text
+    assert sorted({d.message for d in site.diagnostics if d.code == "unsafe-html"}) == [
+        "<script> removed", "javascript: URL removed from <a href>", "onerror= removed from <img>"]
 
 
 def test_wiki_link_targets_never_become_script_urls(make_vault):

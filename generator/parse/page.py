@@ -12,7 +12,7 @@ from generator.parse.content import Page, decode_source, parse_page
 from generator.parse.links import LinkRef, agree_with_rendering, extract_links, front_matter_links
 from generator.parse.limits import PageTooSlow, as_text_html, time_limit, too_costly
 from generator.parse.markdown import RenderedBody, make_markdown, packed_html, render_body
-from generator.parse.sanitize import sanitize_html
+from generator.parse.sanitize import Removal, sanitize
 from generator.parse.sources import SourceFile, source_digest
 from generator.parse.text import truncate
 from generator.records import compact_pickle
@@ -89,12 +89,17 @@ def _parse(source: SourceFile, config: Config, md=None) -> tuple[ParsedPage | No
         page = dataclasses.replace(page, tags=tuple(dict.fromkeys((*page.tags, *inline))))
     scanned = extract_links(page.body, page.body_line, page.src_path)
     refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.folder)
-    if config.sanitize:
-        body = body.with_html(sanitize_html(body.html))
+    removed: tuple[Removal, ...] = ()
+    if config.sanitize:  # the page's own HTML, before any placeholder is filled
+        cleaned = sanitize(body.html)
+        if cleaned.html != body.html:
+            body = body.with_html(cleaned.html)
+        removed = cleaned.removed
     digest = source_digest(source)
     search = search_text(body)
     body = dataclasses.replace(body, text="")  # what search needs of it is in `search`
-    problems += page_problems + unsafe_url_problems(page, body.blocked) + math_problems(page, body.bad_math)
+    problems += (page_problems + unsafe_url_problems(page, body.blocked) + math_problems(page, body.bad_math)
+                 + unsafe_html_problems(page, removed))
     markdown = page.body.encode("utf-8")  # kept for lint's line numbers, as UTF-8 (see RenderedBody)
     return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, markdown), problems
 
@@ -124,6 +129,17 @@ def math_problems(page: Page, bad: tuple[tuple[str, str], ...]) -> list[Diagnost
                                      0 if found is None else page.body_line + found,
                                      hint="The page shows the formula's source instead."))
     return sorted(problems, key=diag.sort_key)
+
+
+def unsafe_html_problems(page: Page, removed: tuple[Removal, ...]) -> list[Diagnostic]:
+    """A warning per kind of raw HTML the sanitizer took out of a page, at the first line holding it."""
+    lines = page.body.casefold().split("\n")
+    problems = []
+    for removal in removed:
+        line = next((page.body_line + i for needle in removal.needles if needle.strip()
+                     for i, text in enumerate(lines) if needle.casefold() in text), 0)
+        problems.append(diag.warning(page.src_path, "unsafe-html", removal.message, line, hint=removal.hint))
+    return problems
 
 
 def first_section(body: RenderedBody) -> tuple[str, str]:

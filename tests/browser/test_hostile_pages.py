@@ -1,4 +1,4 @@
-"""In real Chromium: hostile page text, script URLs and (with sanitize) raw HTML run no script."""
+"""In real Chromium: hostile page text, script URLs and raw HTML (sanitized by default) run no script."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import yaml
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.helpers import build
+from tests.test_sanitize import HOSTILE, PAGE
 
 pytestmark = pytest.mark.browser  # `browser`: the session's headless Chromium (tests/browser/conftest.py)
 
@@ -24,7 +25,8 @@ RAW = f"""Raw <script>{RUN}</script> <img src=x onerror="{RUN}"> <a href="javasc
 
 TRIGGER = """() => {
   for (const el of document.querySelectorAll('*')) {
-    for (const type of ['mouseover', 'mouseenter', 'focus']) el.dispatchEvent(new Event(type, {bubbles: true}));
+    // A plain Event, not a MouseEvent: handlers run, links are not followed.
+    for (const type of ['mouseover', 'mouseenter', 'focus', 'click']) el.dispatchEvent(new Event(type, {bubbles: true}));
   }
   // Links that could only run script: no href (blocked), or a script URL (there must be none).
   for (const a of document.querySelectorAll('a:not([href]), a[href^="javascript" i], a[href^="data" i]')) a.click();
@@ -32,8 +34,8 @@ TRIGGER = """() => {
 
 
 def visit_everything(browser, site_dir) -> list[str]:
-    """Open every page, fire mouse and focus events on every element, click every link that stays on the
-    page; return what ran (dialogs, pages where the __xss counter moved)."""
+    """Open every page, fire mouse, focus and click events on every element, click every link that stays on
+    the page; return what ran (dialogs, pages where the __xss counter moved)."""
     ran: list[str] = []
     for html in sorted(site_dir.rglob("*.html")):
         # A fresh tab per file: a navigation the previous page's clicks started cannot interrupt this one.
@@ -62,9 +64,20 @@ def test_hostile_fields_and_links_run_nothing(browser, make_vault, tmp_path):
     assert visit_everything(browser, tmp_path / "site") == []
 
 
-def test_raw_html_runs_nothing_with_sanitize(browser, make_vault, tmp_path):
-    content = make_vault({"raw.md": "# Raw\n\n" + RAW})
-    build(content, tmp_path / "site", sanitize=True)
+# A sample of tests/test_sanitize.py's table: one page each, every payload setting window.__xss or opening a dialog.
+SAMPLE = ("script", "script-self-closed", "onerror", "onclick-mixed-case", "onerror-after-slash", "ontoggle",
+          "onfocus-autofocus", "javascript-entity", "javascript-tab-entity", "srcdoc", "svg-onload", "math-style-mutation",
+          "noscript-mutation", "body-onload", "nested-script", "comment-break-out", "unclosed-quote", "kelvin-sign-tag")
+
+
+def test_raw_html_runs_nothing(browser, make_vault, tmp_path):
+    pages = {"raw.md": "# Raw\n\n" + RAW}
+    pages.update({f"{name}.md": PAGE.format(name, snippet) for name, snippet, _ in HOSTILE if name in SAMPLE})
+    assert len(pages) == len(SAMPLE) + 1
+    content = make_vault(pages)
+    build(content, tmp_path / "site")
     assert visit_everything(browser, tmp_path / "site") == []
-    build(content, tmp_path / "unsafe")  # the control: without sanitize the author's script does run
-    assert visit_everything(browser, tmp_path / "unsafe") != []
+    build(content, tmp_path / "unsafe", sanitize=False)  # the control: kept as written, the payloads do run
+    ran = visit_everything(browser, tmp_path / "unsafe")
+    assert {"raw.html", "script.html", "onerror.html", "onclick-mixed-case.html", "body-onload.html", "srcdoc.html",
+            "noscript-mutation.html", "comment-break-out.html", "kelvin-sign-tag.html"} <= set(ran), ran
