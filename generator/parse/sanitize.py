@@ -342,7 +342,7 @@ def _value_removal(tag: str, attr: str, value: str, piece: str) -> tuple:
     needles = (piece.split("\n")[0], value, f"<{tag}")
     if attr in _URL_ATTRS:
         if tag == "iframe":
-            return ("iframe src", f"<iframe src> removed: an iframe may only show an http(s) page",
+            return ("iframe src", "<iframe src> removed: an iframe may only show an http(s) page",
                     "Give the full https:// address of the page to embed.", needles)
         scheme = _scheme(entities.unescape(value)) or "script"
         return (f"url {scheme}", f"{scheme}: URL removed from <{tag} {attr}>",
