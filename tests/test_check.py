@@ -37,6 +37,8 @@ def test_clean_wiki_exits_0(make_vault, capsys):
     assert code == 0
     assert report["diagnostics"] == []
     assert report["summary"] == {"pages": 2, "files": 0, "errors": 0, "warnings": 0, "by_code": {},
+                                 "by_level": {"error": {}, "warning": {}}, "top_files": [], "wanted": [],
+                                 "unlinked_names": [], "link_opportunities": [], "left_out_names": [],
                                  "strict": False, "ok": True}
     assert report["version"] == 1
 
@@ -171,13 +173,24 @@ def test_missing_content_folder_exits_2(capsys, tmp_path):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_check_writes_nothing(make_vault, capsys, tmp_path, monkeypatch):
+def test_check_writes_nothing_but_its_cache_folder(make_vault, capsys, tmp_path, monkeypatch):
     content = make_vault({**CLEAN, "a.md": "# A\n\n[[Gone]]\n", "bad.md": b"\xff\xfe"})
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
+    main(["check", "--content", str(content), "--no-cache"])
+    assert snapshot(tmp_path) == before  # without a cache: nothing at all
+    uncached = capsys.readouterr().out
     main(["check", "--content", str(content)])
-    main(["check", "--content", str(content), "--format", "json"])
-    assert snapshot(tmp_path) == before
+    first = capsys.readouterr().out
+    assert first == uncached
+    cached = snapshot(tmp_path)
+    assert {path for path in cached if not path.startswith(".kbwiki-cache")} == set(before)
+    assert {k: v for k, v in cached.items() if not k.startswith(".kbwiki-cache")} == before
+    assert (tmp_path / ".kbwiki-cache" / "parse.sqlite").is_file()  # the cache a build beside ./site uses
+    main(["check", "--content", str(content)])  # warm: the same report from the cache
+    assert capsys.readouterr().out == first
+    main(["check", "--content", str(content), "--format", "json", "--cache-dir", str(tmp_path / "elsewhere")])
+    assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(("elsewhere", ".kbwiki-cache"))} == before
 
 
 def test_json_report_on_a_real_vault_is_consistent(capsys):
