@@ -118,7 +118,8 @@ def not_in_index(wiki: Wiki, depth: int) -> list[Diagnostic]:
 
 def schema_problems(wiki: Wiki, schemas: Mapping[str, TypeSchema], type_keys: tuple[str, ...]) -> list[Diagnostic]:
     """Front matter against its type's schema (`types:` in kbwiki.yaml): required keys missing (at the front
-    matter's first line), keys of the wrong kind and keys not allowed (at their line)."""
+    matter's first line), keys of the wrong kind and keys not allowed (at their line; `title` and the type
+    key are always allowed)."""
     problems = []
     if not schemas:
         return problems
@@ -133,7 +134,7 @@ def schema_problems(wiki: Wiki, schemas: Mapping[str, TypeSchema], type_keys: tu
             if present.get(key, ("null",))[0] == "null":
                 problems.append(diag.warning(page.src_path, "schema", f"'{key}' is required on {page.type} pages",
                                              1 if page.front else 0, hint=f"Add `{key}:` to the front matter."))
-        allowed = None if schema.allowed is None else {*schema.allowed, *schema.required, *kinds, *type_keys}
+        allowed = None if schema.allowed is None else {*schema.allowed, *schema.required, *kinds, "title", *type_keys}
         for key, (kind, line) in present.items():
             if allowed is not None and key not in allowed:
                 problems.append(diag.warning(page.src_path, "schema", f"'{key}' is not a field of {page.type} pages",
