@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.config import CONFIG_FILE, Config, ConfigError, load_config
+from generator.config import CONFIG_FILE, Config, ConfigError, load_config, read_codes
 from generator.serve.devserver import ServeError
 from generator.diagnostics import Diagnostic
 from generator.build.fingerprint import read_inputs, up_to_date
@@ -63,6 +64,11 @@ def make_parser() -> argparse.ArgumentParser:
     _common(check)
     check.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1 on any)")
+    check.add_argument("--select", default=None, metavar="CODE,...", help="report only these codes (replaces lint.select)")
+    check.add_argument("--ignore", default=None, metavar="CODE,...", help="never report these codes (replaces lint.ignore)")
+    check.add_argument("--verbose", "-v", action="store_true", help="show every finding, not only the first few of each code")
+    check.add_argument("--cache-dir", type=Path, default=None, help="the parse cache folder, shared with build (default: ./.kbwiki-cache)")
+    check.add_argument("--no-cache", action="store_true", help="parse every page again and keep no cache")
     new = commands.add_parser("new", help="create a page from its type's archetype",
                               description="Write <content>/<type folder>/<slug>.md from the type's archetype. Never overwrites.")
     new.add_argument("type", metavar="TYPE", help="the page type, e.g. concept or entity")
@@ -174,13 +180,20 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """kbwiki check: analyse in memory, print the report to stdout; exit 1 on errors (any problem with --strict)."""
     config = content_config(args)
+    lint = config.lint
+    if args.select is not None:
+        lint = dataclasses.replace(lint, select=read_codes("--select", args.select))
+    if args.ignore is not None:
+        lint = dataclasses.replace(lint, ignore=read_codes("--ignore", args.ignore))
+    config = dataclasses.replace(config, lint=lint)
     from generator.commands import check as checking
-    result = checking.run_check(config)
+    result = checking.run_check(config, args.cache_dir, use_cache=not args.no_cache)
     if args.format == "json":
         sys.stdout.write(checking.format_json(result, strict=args.strict))
     else:
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        sys.stdout.write(checking.format_text(result, colour=colour, strict=args.strict))
+        per_code = 0 if config.verbose else config.lint.per_code
+        sys.stdout.write(checking.format_text(result, colour=colour, strict=args.strict, per_code=per_code))
     return EXIT_PROBLEMS if result.errors(args.strict) else EXIT_OK
 
 

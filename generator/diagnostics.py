@@ -9,6 +9,15 @@ from generator.records import compact_pickle
 
 Level = Literal["error", "warning"]
 
+# Every code a diagnostic can have (docs/check.md lists each, with its level and what to do about it).
+CODES = frozenset({
+    "ambiguous-link", "bad-math", "binary-file", "broken-link", "broken-symlink", "dead-end", "duplicate-alias",
+    "duplicate-id", "duplicate-slug", "field-type", "front-matter-not-mapping", "front-matter-unclosed",
+    "front-matter-yaml", "merge-conflict", "missing-attachment", "no-content", "no-summary", "not-in-index",
+    "not-utf8", "orphan", "page-failed", "page-too-deep", "page-too-large", "reserved-folder", "schema", "stale",
+    "symlink-loop", "too-large", "uncited", "unlinked-mention", "unreadable", "unsafe-url", "unwritable",
+})
+
 
 @compact_pickle
 @dataclass(frozen=True, slots=True)
@@ -22,6 +31,9 @@ class Diagnostic:
     line: int = 0
     column: int = 0
     hint: str = ""
+    # What the finding is about, for summaries: the name an unlinked mention found (normalised), the target a
+    # broken link names. Not shown; "" when there is nothing to count.
+    subject: str = ""
 
     def location(self) -> str:
         """`file:line:column`, leaving out what is unknown."""
@@ -40,7 +52,7 @@ class Diagnostic:
     def as_fields(self) -> dict:
         """The fields by name: Diagnostic(**d.as_fields()) is d again."""
         return {"src_path": self.src_path, "level": self.level, "code": self.code, "message": self.message,
-                "line": self.line, "column": self.column, "hint": self.hint}
+                "line": self.line, "column": self.column, "hint": self.hint, "subject": self.subject}
 
     def as_json(self) -> dict:
         """The JSON form (schema in docs/check.md)."""
@@ -52,17 +64,20 @@ class Diagnostic:
             "code": self.code,
             "message": self.message,
             "hint": self.hint,
+            "subject": self.subject,
         }
 
 
-def error(src_path: str, code: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> Diagnostic:
+def error(src_path: str, code: str, message: str, line: int = 0, column: int = 0, hint: str = "",
+          subject: str = "") -> Diagnostic:
     """An error: `check` exits 1, `build --strict` fails."""
-    return Diagnostic(src_path, "error", code, message, line, column, hint)
+    return Diagnostic(src_path, "error", code, message, line, column, hint, subject)
 
 
-def warning(src_path: str, code: str, message: str, line: int = 0, column: int = 0, hint: str = "") -> Diagnostic:
+def warning(src_path: str, code: str, message: str, line: int = 0, column: int = 0, hint: str = "",
+            subject: str = "") -> Diagnostic:
     """A warning: reported, fatal only with --strict."""
-    return Diagnostic(src_path, "warning", code, message, line, column, hint)
+    return Diagnostic(src_path, "warning", code, message, line, column, hint, subject)
 
 
 def sort_key(d: Diagnostic) -> tuple:

@@ -114,7 +114,7 @@ def test_page_linking_to_itself(make_vault, capsys, tmp_path):
 
 def test_link_cycles(make_vault, capsys, tmp_path):
     cycle = {f"{n}.md": f"# {n.upper()}\n\nNext: [[{m.upper()}]].\n" for n, m in [("a", "b"), ("b", "c"), ("c", "a")]}
-    content = make_vault({**GOOD, **cycle, "index.md": GOOD["index.md"] + "Also [[A]].\n"})
+    content = make_vault({**GOOD, **cycle, "index.md": GOOD["index.md"] + "Also [[A]] and [[C]].\n"})  # within lint.index_depth
     build_err, _, check_code = run(capsys, content, tmp_path / "site")
     assert build_err == "" and check_code == 0
     for page, back in [("a", "C"), ("b", "A"), ("c", "B")]:

@@ -37,6 +37,8 @@ def test_clean_wiki_exits_0(make_vault, capsys):
     assert code == 0
     assert report["diagnostics"] == []
     assert report["summary"] == {"pages": 2, "files": 0, "errors": 0, "warnings": 0, "by_code": {},
+                                 "by_level": {"error": {}, "warning": {}}, "top_files": [], "wanted": [],
+                                 "unlinked_names": [], "link_opportunities": [], "left_out_names": [],
                                  "strict": False, "ok": True}
     assert report["version"] == 1
 
@@ -171,13 +173,24 @@ def test_missing_content_folder_exits_2(capsys, tmp_path):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_check_writes_nothing(make_vault, capsys, tmp_path, monkeypatch):
+def test_check_writes_nothing_but_its_cache_folder(make_vault, capsys, tmp_path, monkeypatch):
     content = make_vault({**CLEAN, "a.md": "# A\n\n[[Gone]]\n", "bad.md": b"\xff\xfe"})
     monkeypatch.chdir(tmp_path)
     before = snapshot(tmp_path)
+    main(["check", "--content", str(content), "--no-cache"])
+    assert snapshot(tmp_path) == before  # without a cache: nothing at all
+    uncached = capsys.readouterr().out
     main(["check", "--content", str(content)])
-    main(["check", "--content", str(content), "--format", "json"])
-    assert snapshot(tmp_path) == before
+    first = capsys.readouterr().out
+    assert first == uncached
+    cached = snapshot(tmp_path)
+    assert {path for path in cached if not path.startswith(".kbwiki-cache")} == set(before)
+    assert {k: v for k, v in cached.items() if not k.startswith(".kbwiki-cache")} == before
+    assert (tmp_path / ".kbwiki-cache" / "parse.sqlite").is_file()  # the cache a build beside ./site uses
+    main(["check", "--content", str(content)])  # warm: the same report from the cache
+    assert capsys.readouterr().out == first
+    main(["check", "--content", str(content), "--format", "json", "--cache-dir", str(tmp_path / "elsewhere")])
+    assert {k: v for k, v in snapshot(tmp_path).items() if not k.startswith(("elsewhere", ".kbwiki-cache"))} == before
 
 
 def test_json_report_on_a_real_vault_is_consistent(capsys):
@@ -189,3 +202,95 @@ def test_json_report_on_a_real_vault_is_consistent(capsys):
     assert summary["errors"] + summary["warnings"] == len(report["diagnostics"]) == sum(summary["by_code"].values())
     assert code == (1 if summary["errors"] else 0)
     assert report["diagnostics"] == sorted(report["diagnostics"], key=lambda d: (d["file"], d["line"], d["column"], d["code"], d["message"]))
+
+
+UNTIDY = {**CLEAN, "b.md": "# B\n\n[[Nope]] and [[Gone]]\n", "c.md": "# C\n\n[[Gone]]\n"}
+
+
+@pytest.mark.parametrize("options, codes", [
+    ([], {"broken-link", "orphan"}),
+    (["--select", "orphan"], {"orphan"}),
+    (["--ignore", "orphan"], {"broken-link"}),
+    (["--select", "orphan,broken-link", "--ignore", "orphan"], {"broken-link"}),
+], ids=["all", "select", "ignore", "select then ignore"])
+def test_select_and_ignore(make_vault, capsys, options, codes):
+    code, report = _check_json(capsys, make_vault(UNTIDY), "--no-cache", *options)
+    assert {d["code"] for d in report["diagnostics"]} - {"dead-end"} == codes
+    assert set(report["summary"]["by_code"]) - {"dead-end"} == codes
+
+
+def test_lint_section_of_kbwiki_yaml_and_the_command_line_replacing_it(make_vault, capsys, tmp_path):
+    content = make_vault(UNTIDY)
+    config = tmp_path / "kbwiki.yaml"
+    config.write_text("lint:\n  ignore: [broken-link, dead-end]\n", encoding="utf-8")
+    _, report = _check_json(capsys, content, "--no-cache", "--config", str(config))
+    assert {d["code"] for d in report["diagnostics"]} == {"orphan"}
+    _, report = _check_json(capsys, content, "--no-cache", "--config", str(config), "--ignore", "orphan")
+    assert {d["code"] for d in report["diagnostics"]} == {"broken-link", "dead-end"}
+
+
+@pytest.mark.parametrize("options, yaml_text, message", [
+    (["--select", "orphan,nope"], "", "--select: unknown code nope"),
+    ([], "lint:\n  ignore: [nope]\n", "'lint.ignore': unknown code nope"),
+    ([], "lint:\n  per_code: -1\n", "'lint.per_code' must be a whole number"),
+    ([], "lint:\n  mention_max_share: 2\n", "'lint.mention_max_share' must be a number"),
+    ([], "lint:\n  colour: red\n", "unknown setting 'lint.colour'"),
+    ([], "types:\n  entity:\n    kinds: {sources: sequence}\n", "'types.entity.kinds' must map"),
+], ids=["unknown code on the command line", "unknown code in config", "negative", "share over 1", "unknown setting",
+        "unknown kind"])
+def test_bad_lint_settings_exit_2(make_vault, capsys, tmp_path, options, yaml_text, message):
+    config = tmp_path / "kbwiki.yaml"
+    config.write_text(yaml_text or "title: x\n", encoding="utf-8")
+    assert main(["check", "--content", str(make_vault(CLEAN)), "--config", str(config), *options]) == 2
+    assert message in capsys.readouterr().err
+
+
+def _generated_wiki() -> dict[str, str]:
+    """40 pages: everyone mentions Marcus without a link, 12 pages link [[Wanted One]], 3 [[Wanted Two]],
+    and 8 name Lovelace."""
+    files = {"index.md": "---\nsummary: Home.\n---\n# Home\n\n" + " ".join(f"[[Log {i}]]" for i in range(40)) + "\n",
+             "marcus.md": "# Marcus\n\n[[index]]\n", "ada.md": "# Lovelace\n\n[[index]]\n"}
+    for i in range(40):
+        links = "[[Wanted One]]" if i < 12 else "[[Wanted Two]]" if i < 15 else "[[index]]"
+        files[f"logs/log-{i}.md"] = (f"---\ntitle: Log {i}\nsummary: Day {i}.\n---\nMarcus fought. {links}"
+                                     + (" Lovelace watched.\n" if i % 5 == 0 else "\n"))
+    return files
+
+
+def test_summary_on_a_generated_wiki(make_vault, capsys):
+    content = make_vault(_generated_wiki())
+    code, report = _check_json(capsys, content, "--no-cache")
+    summary = report["summary"]
+    assert code == 0
+    assert summary["wanted"] == [{"target": "Wanted One", "pages": 12}, {"target": "Wanted Two", "pages": 3}]
+    assert summary["left_out_names"] == [{"name": "marcus", "pages": 40}]  # 40 of 43 pages: over 2% and 10
+    assert summary["unlinked_names"] == [{"name": "lovelace", "pages": 8, "page": "ada.md"}]  # under 10 pages
+    assert summary["link_opportunities"] == [{"file": "ada.md", "title": "Lovelace", "pages": 8}]
+    assert summary["by_level"]["warning"]["unlinked-mention"] == 8 and not [d for d in report["diagnostics"] if "Marcus" in d["message"]]
+    assert summary["top_files"][0] == {"file": "logs/log-0.md", "count": 3}  # dead end, broken link, mention; then by path
+    assert main(["check", "--content", str(content), "--no-cache"]) == 0
+    text = capsys.readouterr().out
+    head = text[:text.index("Findings by file")]
+    assert head.startswith("Summary: 43 pages checked: 0 errors, 40 warnings in 22 files; ok\n  by code:\n")
+    assert "    warning  unlinked-mention                  8\n" in head
+    assert "          12  Wanted One\n" in head and '           8  "lovelace" -> Lovelace (ada.md)\n' in head
+    assert '"marcus" (40)' in head
+
+
+def test_text_report_shows_at_most_per_code_unless_verbose(make_vault, capsys):
+    content = make_vault(_generated_wiki())
+    main(["check", "--content", str(content), "--no-cache"])
+    text = capsys.readouterr().out
+    findings = text[text.index("Findings by file"):]
+    assert findings.count("[unlinked-mention]") == 8 and findings.count("[broken-link]") == 10
+    assert findings.count("[dead-end]") == 10 and "… and 10 more not shown: broken-link 5, dead-end 5 (" in findings
+    main(["check", "--content", str(content), "--no-cache", "--verbose"])
+    text = capsys.readouterr().out
+    assert text.count("[unlinked-mention]") == 8 and text.count("[broken-link]") == 15 and "more not shown" not in text
+
+
+def test_every_code_is_documented():
+    from generator.diagnostics import CODES
+    import re
+    documented = set(re.findall(r"^\| `([a-z][a-z0-9-]*)` \| (?:warning|error)", (ROOT / "docs" / "check.md").read_text(), re.M))
+    assert documented == CODES

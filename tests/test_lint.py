@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.config import Config
+from generator.config import Config, LintConfig
 from generator.wiki.lint import MentionIndex, lint
 from generator.parse.markdown import make_markdown, render_body
 from generator.build.pipeline import analyse
@@ -109,3 +109,41 @@ def test_mention_scan_agrees_with_word_by_word_scan_on_tricky_text():
     for text in texts:
         assert index.find(text) == index._find_by_tokens(text)
     assert [m.written for m in index.find(texts[1])] == ["gpt-4 turbo", "ünïcode names", "ÜNÏCODE NAMES"]
+
+
+@pytest.mark.parametrize("text, reported", [
+    ("The agent ran.", False),  # a short one-word name in lower case: a common word here
+    ("The Agent ran.", True),  # written as the name
+    ("Agents and an agentic run.", False),  # whole words only, as ever
+], ids=["lower case", "capitalised", "other words"])
+def test_short_one_word_names_in_lower_case_are_common_words(make_vault, text, reported):
+    content = make_vault({"agent.md": "---\ntitle: Agent\n---\nHello.\n", "b.md": f"{text}\n"})
+    assert bool(_by_code(_lint(content), "unlinked-mention")) is reported
+
+
+def test_longer_one_word_names_are_found_in_lower_case(make_vault):
+    content = make_vault({"attention.md": "---\ntitle: Attention\n---\nHello.\n", "b.md": "Pay attention here.\n"})
+    assert [p for p, _, _ in _by_code(_lint(content), "unlinked-mention")] == ["b.md"]
+
+
+def test_a_name_on_too_many_pages_is_left_out_and_listed(make_vault):
+    from generator.wiki.lint import left_out_names
+    pages = {f"log{i:02}.md": f"# Log {i}\n\nMarcus swung; Marcus again. Lovelace too.\n" for i in range(30)}
+    pages.update({"marcus.md": "# Marcus\n\nHello.\n", "ada.md": "# Lovelace\n\nHi.\n",
+                  "other.md": "# Other\n\nMarcus wrote it.\n"})
+    content = make_vault(pages)
+    wiki, _ = analyse(Config(content_dir=content))
+    found = lint(wiki, config=Config(content_dir=content, lint=LintConfig(mention_max_share=1.0)))
+    assert {d.subject for d in found if d.code == "unlinked-mention"} == {"marcus", "lovelace"}  # 31 and 30 of 33
+    found = lint(wiki, config=Config(content_dir=content, lint=LintConfig(mention_max_share=0.02)))
+    assert not [d for d in found if d.code == "unlinked-mention"]
+    assert left_out_names(wiki, 0.02) == {"lovelace": 30, "marcus": 31}
+    found = lint(wiki, config=Config(content_dir=content, lint=LintConfig(mention_max_share=0.92)))
+    assert {d.subject for d in found if d.code == "unlinked-mention"} == {"lovelace"}  # 31 > 0.92 x 33 > 30
+
+
+def test_a_name_is_suggested_once_per_page_with_its_count(make_vault):
+    content = make_vault({"ada.md": "---\ntitle: Ada Lovelace\naliases: [Countess Lovelace]\n---\nHi.\n",
+                          "b.md": "Ada Lovelace, the Countess Lovelace, and ada lovelace.\n"})
+    [item] = _by_code(_lint(content), "unlinked-mention")
+    assert item[0] == "b.md" and "(3 times)" in item[2]

@@ -11,13 +11,13 @@ from generator import __version__
 from generator.config import Config
 
 CACHE_DIR = ".kbwiki-cache"
-SCHEMA = 12  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked; 5: ParsedPage.search; 6: UTF-8 bodies; 7: packed HTML, tags as rendered, headings need a space; 8: classes moved into stage folders; 9: fenced code highlighted, Mermaid placeholders; 10: math, RenderedBody.bad_math; 11: pages past a bound shown as text, folder and root .md links; 12: raw HTML sanitized by default)
+SCHEMA = 13  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked; 5: ParsedPage.search; 6: UTF-8 bodies; 7: packed HTML, tags as rendered, headings need a space; 8: classes moved into stage folders; 9: fenced code highlighted, Mermaid placeholders; 10: math, RenderedBody.bad_math; 11: pages past a bound shown as text, folder and root .md links; 12: raw HTML sanitized by default; 13: Page.front, Diagnostic.subject)
 
 
 def parse_key(config: Config, src_path: str, raw: bytes) -> str:
     """The cache key of one file's parse: its path and bytes, kbwiki's version and the shaping config."""
     digest = hashlib.blake2b(digest_size=20)
-    for part in (f"{SCHEMA}\0{__version__}\0{config.fingerprint()}\0{src_path}\0".encode(), raw):
+    for part in (f"{SCHEMA}\0{__version__}\0{config.fingerprint(parsing=True)}\0{src_path}\0".encode(), raw):
         digest.update(part)
     return digest.hexdigest()
 

@@ -103,7 +103,8 @@ def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: li
         parsed, problems = load(config)
     wiki, gather_problems = gather(config, parsed, tuple(discover_attachments(config.content_dir)), tick, map_forked)
     gather_problems += unreadable_attachments(config.content_dir, wiki.attachments)
-    return wiki, sorted((problems or []) + gather_problems + lint(wiki, tick, map_forked), key=diag.sort_key)
+    found = (problems or []) + gather_problems + lint(wiki, tick, map_forked, config)
+    return wiki, sorted((d for d in found if config.lint.wants(d.code)), key=diag.sort_key)
 
 
 def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | None = None,

@@ -77,7 +77,7 @@ def run_build(config: Config, cache_dir: Path | None = None, use_cache: bool = T
 
 # Diagnostics that depend on the whole wiki's shape: a page edit that keeps the shape keeps them.
 _SHAPE_CODES = frozenset({"duplicate-title", "duplicate-alias", "duplicate-id", "duplicate-slug", "orphan", "dead-end",
-                          "no-summary"})
+                          "no-summary", "stale", "uncited", "not-in-index", "schema"})
 
 
 class Session:
@@ -248,8 +248,11 @@ class Session:
         new_wiki = dataclasses.replace(wiki, entries=with_entries(wiki.entries, changed_entries), wanted=wanted)
         changed_slugs = [wiki.by_src[src] for src in sorted(fresh)]
         diagnostics = sorted([d for d in last.diagnostics if d.src_path not in fresh or d.code in _SHAPE_CODES]
-                             + [d for src in sorted(fresh) for d in problems[src]] + link_problems
-                             + unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked), key=diag.sort_key)
+                             + [d for d in [p for src in sorted(fresh) for p in problems[src]] + link_problems
+                                + (unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked,
+                                                     max_share=config.lint.mention_max_share)
+                                   if config.lint.wants("unlinked-mention") else [])
+                                if config.lint.wants(d.code)], key=diag.sort_key)
         renderer = Renderer(config, new_wiki)
         outputs: list[Output] = [render_page(new_wiki, renderer, new_wiki.entries[slug]) for slug in changed_slugs]
         diagnostics = sorted(diagnostics + [o.problem for o in outputs if o.problem], key=diag.sort_key)

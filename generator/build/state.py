@@ -27,7 +27,7 @@ from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 7  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs)
+SCHEMA = 8  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject)
 
 
 @dataclass(slots=True)

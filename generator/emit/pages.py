@@ -22,6 +22,7 @@ from generator.parse.highlight import has_diagram
 from generator.parse.math import has_math
 from generator.parse.obsidian import block_anchor
 from generator.wiki.model import Entry, Wiki
+from generator.wiki.rules import source_target
 from generator.paths import OutPath, relative_url, slugify
 from generator.emit.render import Link, PageView, Renderer, Source, type_colour, type_label
 
@@ -168,14 +169,12 @@ def sources(wiki: Wiki, entry: Entry) -> tuple[Source, ...]:
         if text.startswith(("http://", "https://")):
             out.append(Source(text, text))
         elif looks_like_reference(text):
-            name = text[2:-2] if text.startswith("[[") else text
-            base = entry.page.folder
-            found = wiki.resolver.resolve_name(name.split("|")[0], base, allow_relative=True, near=base)
-            if found.src_path is None:
+            name, target = source_target(wiki, entry, text)
+            if target is None:
                 shown = wanted_name(LinkRef(split_wiki_target(name)[0], syntax="front-matter"))
                 out.append(Source(name, relative_url(entry.out_path, paths.WANTED, paths.wanted_anchor(shown)), missing=True))
             else:
-                other = wiki.entries[wiki.by_src[found.src_path]]
+                other = wiki.entries[target]
                 out.append(Source(other.page.title, relative_url(entry.out_path, other.out_path)))
         else:
             out.append(Source(text))

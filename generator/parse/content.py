@@ -52,6 +52,8 @@ class Page:
     created: str = ""
     updated: str = ""
     meta: dict = field(default_factory=dict, compare=False)  # every other front-matter key
+    # Every front-matter key as written: (key, kind of its value, its line in the file), for the `schema` rule
+    front: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def folder(self) -> str:
@@ -185,8 +187,44 @@ def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, l
     meta = {k: _plain(v) for k, v in data.items() if k not in used}
     page = Page(src_path=src_path, title=title.strip(), type=page_type.strip().casefold(), summary=summary,
                 body=body, body_line=front.body_start + 1, tags=tags, aliases=aliases, declared_id=declared_id,
-                links=links, sources=sources, created=created, updated=updated, meta=meta)
+                links=links, sources=sources, created=created, updated=updated, meta=meta,
+                front=front_keys(text, front.data))
     return page, diagnostics
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T][\d:.+\-Z]*)?$")
+
+
+def front_keys(text: str, data: dict) -> tuple[tuple[str, str, int], ...]:
+    """Each top-level front-matter key, the kind of its value (config.KINDS, or "null") and its 1-based line
+    (0 when it cannot be found as written, e.g. a quoted key)."""
+    if not data:
+        return ()
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n")[1:], 2):
+        if _FENCE.match(line):
+            break
+        key = line.split(":", 1)[0].rstrip()
+        if ":" in line and key and not line[0].isspace() and key not in lines:
+            lines[key.strip("'\"")] = number
+    return tuple((str(k), value_kind(v), lines.get(str(k), 0)) for k, v in data.items())
+
+
+def value_kind(value: object) -> str:
+    """The kind of a front-matter value: text, number, bool, date (a date, or text like 2026-05-14), list, mapping, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, (dt.date, dt.datetime)) or (isinstance(value, str) and _ISO_DATE.match(value.strip())):
+        return "date"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "text"
 
 
 class _Fields:

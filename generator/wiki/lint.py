@@ -1,28 +1,39 @@
-"""Warnings about a gathered wiki: orphans, dead ends, pages without a summary, unlinked mentions. Pure.
+"""Warnings about a gathered wiki: orphans, dead ends, pages without a summary, unlinked mentions,
+and the LLM-wiki rules of wiki/rules.py. Pure.
 
 Unlinked mentions: a page's prose (its reading text without links, code and headings, see
 markdown.RenderedBody.prose) names another page's title or alias, case-insensitively and as
 whole words, without linking that page anywhere. Names shorter than MIN_MENTION_LENGTH
-characters are left out: short names ("AI", "Go") match everywhere and say little. The scan is
-one pass over each page's words with a dictionary of names keyed by their first word, so it
-costs about the same for 10 pages as for 10,000 names.
+characters are left out: short names ("AI", "Go") match everywhere and say little. So is a
+one-word name under COMMON_WORD_LENGTH characters where the text writes it in lower case
+("agent", "token": a common word there, not the page's name), and a name that would be
+reported on more pages than `lint.mention_max_share` of the wiki (and on over MIN_COMMON_PAGES):
+a name everyone uses without a link ("Marcus" in a game log) is noise, listed once in check's
+summary instead. The scan is one pass over each page's words with a dictionary of names keyed
+by their first word, so it costs about the same for 10 pages as for 10,000 names.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from generator import diagnostics as diag
+from generator.config import Config, LintConfig
 from generator.diagnostics import Diagnostic
 from generator.parse.links import normalize
 from generator.wiki.mapping import ChunkMap, in_process
 from generator.wiki.model import Entry, Wiki
+from generator.wiki.rules import not_in_index, schema_problems, stale_pages, uncited
 from generator.paths import Slug
 
 MIN_MENTION_LENGTH = 4
+COMMON_WORD_LENGTH = 6  # a one-word name shorter than this, written in lower case, is a common word
+MIN_COMMON_PAGES = 10  # a name is left out as too common only past this many pages, whatever the share
 _WORD = re.compile(r"\w+")
 
 
@@ -112,9 +123,24 @@ class MentionIndex:
         return found
 
 
-def lint(wiki: Wiki, tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process) -> list[Diagnostic]:
-    """Every warning about the wiki's shape, sorted by file; tick(1) after each page's mentions are checked."""
-    problems = orphans(wiki) + dead_ends(wiki) + missing_summaries(wiki) + unlinked_mentions(wiki, tick=tick, map_chunks=map_chunks)
+def lint(wiki: Wiki, tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process,
+         config: Config | None = None, today: dt.date | None = None) -> list[Diagnostic]:
+    """Every warning about the wiki's shape that `config.lint` selects, sorted by file; tick(1) after each
+    page's mentions are checked. `today` is the date `stale_after_days` counts from (default: today)."""
+    config = config or Config()
+    wants = config.lint.wants
+    rules: list[tuple[str, Callable[[], list[Diagnostic]]]] = [
+        ("orphan", lambda: orphans(wiki)), ("dead-end", lambda: dead_ends(wiki)),
+        ("no-summary", lambda: missing_summaries(wiki)),
+        ("stale", lambda: stale_pages(wiki, config.lint.stale_after_days, today or dt.date.today())),
+        ("uncited", lambda: uncited(wiki, config.lint.require_sources)),
+        ("not-in-index", lambda: not_in_index(wiki, config.lint.index_depth)),
+        ("schema", lambda: schema_problems(wiki, dict(config.types), config.type_keys))]
+    problems = [d for code, rule in rules if wants(code) for d in rule()]
+    if wants("unlinked-mention"):
+        problems += unlinked_mentions(wiki, tick=tick, map_chunks=map_chunks, max_share=config.lint.mention_max_share)
+    elif tick:
+        tick(len(wiki.entries))
     return sorted(problems, key=diag.sort_key)
 
 
@@ -167,10 +193,13 @@ def mention_index(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH) -> tuple[dic
 
 
 def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: Iterable[Slug] | None = None,
-                      tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process) -> list[Diagnostic]:
-    """Per page and mentioned page: the first place the page names it without linking it, and how often.
+                      tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process,
+                      max_share: float = LintConfig.mention_max_share) -> list[Diagnostic]:
+    """Per page and mentioned page: the first place the page names it without linking it, and how often;
+    names too common to report (left_out_names) left out.
 
-    `only` limits the search to some pages (a rebuild after they alone changed)."""
+    `only` limits the search to some pages (a rebuild after they alone changed): those keep the names the
+    last search of every page left out."""
     names, index = mention_index(wiki, min_length)
     slugs = list(wiki.entries) if only is None else list(only)
     problems: list[Diagnostic] = []
@@ -178,7 +207,24 @@ def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: It
         problems += found
         if tick:
             tick(1)
-    return problems
+    key = ("mentions-left-out", min_length, max_share)
+    if only is None:
+        pages = Counter(d.subject for d in problems)
+        limit = max(MIN_COMMON_PAGES, max_share * len(wiki.entries))
+        wiki.memo[key] = {name: n for name, n in sorted(pages.items()) if n > limit}
+    left_out = wiki.memo.get(key, {})
+    return [d for d in problems if d.subject not in left_out] if left_out else problems
+
+
+def left_out_names(wiki: Wiki, max_share: float = LintConfig.mention_max_share,
+                   min_length: int = MIN_MENTION_LENGTH) -> dict[str, int]:
+    """The names the last search of every page left out as too common: name -> pages naming it unlinked."""
+    return dict(wiki.memo.get(("mentions-left-out", min_length, max_share), {}))
+
+
+def is_common_word(mention: Mention) -> bool:
+    """A one-word name under COMMON_WORD_LENGTH characters, written in lower case: a common word in that text."""
+    return len(mention.name) < COMMON_WORD_LENGTH and mention.written.islower() and len(_WORD.findall(mention.name)) == 1
 
 
 def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, Slug]) -> list[Diagnostic]:
@@ -188,7 +234,7 @@ def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, S
     seen: dict[Slug, list[Mention]] = {}
     for mention in index.find(entry.parsed.body.prose):
         target = names[mention.name]
-        if target not in linked:
+        if target not in linked and not is_common_word(mention):
             seen.setdefault(target, []).append(mention)
     problems = []
     for target, mentions in seen.items():
@@ -198,7 +244,7 @@ def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, S
         problems.append(diag.warning(entry.page.src_path, "unlinked-mention",
                                      f'mentions "{mentions[0].written}"{times} without linking it', line, column,
                                      hint=f"Link it: [[{title}]]" if normalize(title) == mentions[0].name
-                                     else f"Link it: [[{title}|{mentions[0].written}]]"))
+                                     else f"Link it: [[{title}|{mentions[0].written}]]", subject=mentions[0].name))
     return problems
 
 
