@@ -15,7 +15,7 @@ CODES = frozenset({
     "duplicate-id", "duplicate-slug", "field-type", "front-matter-not-mapping", "front-matter-unclosed",
     "front-matter-yaml", "merge-conflict", "missing-attachment", "no-content", "no-summary", "not-in-index",
     "not-utf8", "orphan", "page-failed", "page-too-deep", "page-too-large", "reserved-folder", "schema", "stale",
-    "symlink-loop", "too-large", "uncited", "unlinked-mention", "unreadable", "unsafe-url", "unwritable",
+    "symlink-loop", "too-large", "uncited", "unlinked-mention", "unreadable", "unsafe-html", "unsafe-url", "unwritable",
 })
 
 
