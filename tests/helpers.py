@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 from generator.config import Config
@@ -23,3 +24,20 @@ def output(site: Site, out_path: str) -> str:
         if item.out_path == out_path:
             return item.data.decode("utf-8")
     raise KeyError(out_path)
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict]]:
+    """Every start tag of a document with its attributes, as a browser's tokenizer sees them."""
+    parser = _Elements()
+    parser.feed(html)
+    parser.close()
+    return parser.tags

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 import yaml
 
 from generator.parse.markdown import make_markdown, render_body, url_is_unsafe
-from tests.helpers import build, output
+from tests.helpers import build, elements, output
 
 # Each payload tries to open an element, break out of a quoted attribute, or both.
 TAG = "<script>alert(1)</script>"
@@ -37,24 +36,6 @@ title: Other
 ---
 Links back to [[evil]]. (Raw HTML in a page's own body is sanitized: test_raw_html_in_a_body_runs_nothing.)
 """
-
-
-class Elements(HTMLParser):
-    """Every start tag and attribute of a document, as a browser's tokenizer sees them."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def elements(html: str) -> list[tuple[str, dict]]:
-    parser = Elements()
-    parser.feed(html)
-    parser.close()
-    return parser.tags
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from generator import cli
 from generator.parse.markdown import url_is_unsafe
 from generator.parse.sanitize import TAGS, css_is_unsafe, sanitize, tag_names
-from tests.helpers import build, output
+from tests.helpers import build, elements, output
 
 RUN = "window.__xss=(window.__xss||0)+1"  # what each payload would run; tests/browser checks it never does
 
@@ -70,22 +70,6 @@ HOSTILE = [
 PAGE = "# {}\n\nSome text.\n\n{}\n\nAfter.\n"
 DANGEROUS_TAGS = {"script", "svg", "math", "noscript", "template", "base", "meta", "link", "object", "embed", "form",
                   "input", "button", "body"}
-
-
-class Elements(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def elements(html: str) -> list[tuple[str, dict]]:
-    parser = Elements()
-    parser.feed(html)
-    parser.close()
-    return parser.tags
 
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
