@@ -52,7 +52,7 @@ def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPag
             return as_text(source, config, text, message), problems + [
                 diag.warning(source.src_path, code, message, line, hint="Split the page, or flatten its lists and quotes.")]
         with time_limit():
-            return _parse(source, config, md)
+            return _parse(source, config, text, problems, md)
     except RecursionError:
         reason = "page could not be rendered: it nests too deeply for the Markdown parser"
     except PageTooSlow as exc:
@@ -75,11 +75,9 @@ def as_text(source: SourceFile, config: Config, text: str, reason: str) -> Parse
     return ParsedPage(page, body, (), source_digest(source), ("", "", truncate(" ".join(text.split()), BODY_CHARS)))
 
 
-def _parse(source: SourceFile, config: Config, md=None) -> tuple[ParsedPage | None, list[Diagnostic]]:
-    """parse_source() for a page within the bounds."""
-    text, problems = decode_source(source.src_path, source.raw)
-    if text is None:
-        return None, problems
+def _parse(source: SourceFile, config: Config, text: str, problems: list[Diagnostic],
+           md=None) -> tuple[ParsedPage, list[Diagnostic]]:
+    """parse_source() for a page within the bounds, from its decoded text (and the decoding's problems)."""
     page, page_problems = parse_page(source.src_path, text, config)
     front_text = "\n".join(text.split("\n")[: page.body_line - 1])  # the front matter, as parse_page found it
     body = render_body(md or make_markdown(), page.body)
