@@ -1,7 +1,5 @@
-"""python -m generator -> cli.main()."""
+"""python -m generator -> cli.run()."""
 
-import sys
+from generator.cli import run
 
-from generator.cli import main
-
-sys.exit(main())
+run()

@@ -18,6 +18,7 @@ from generator import __version__
 from generator.config import CONFIG_FILE, Config, ConfigError, load_config, read_codes
 from generator.serve.devserver import ServeError
 from generator.diagnostics import Diagnostic
+from generator.build.cache import default_cache_dir
 from generator.build.fingerprint import read_inputs, up_to_date
 from generator.build.progress import progress_factory
 from generator.build.writer import OutputError, check_out_dir
@@ -100,6 +101,19 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def run() -> None:
+    """The `kbwiki` console script and `python -m generator`: main(), then exit at once. A build leaves a
+    wiki's worth of objects behind; freeing them one by one at exit took seconds, and nothing is left
+    to flush but the standard streams (every file is written and closed by then)."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`kbwiki check | head`) or stream
+            pass
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `kbwiki` console script and `python -m generator`."""
     parser = make_parser()
@@ -148,7 +162,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"kbwiki: removing {len(paths)} file(s) from {config.out_dir} that this build does not write: {shown}", file=sys.stderr)
 
     started = time.perf_counter()
-    inputs = read_inputs(config)
+    inputs = read_inputs(config, None if args.no_cache else args.cache_dir or default_cache_dir(config))
     current = up_to_date(config.out_dir, inputs)
     if current is not None:
         report(current.diagnostics, verbose=config.verbose)

@@ -178,12 +178,26 @@ def test_a_cli_build_after_a_body_edit_starts_from_the_saved_state(wiki, tmp_pat
         Config(content_dir=wiki, out_dir=tmp_path / "other"), use_cache=False).diagnostics]
 
 
+@pytest.mark.parametrize("settings", [{}, PAGED])
+def test_ten_body_edits_in_a_row_each_render_one_page_and_equal_a_cold_build(wiki, tmp_path, settings):
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site", **settings)
+    run_build(config, cache_dir=tmp_path / "cache")
+    pages = sorted(wiki.rglob("*.md"))
+    rng = random.Random(10)
+    for step in range(10):
+        page = rng.choice(pages)
+        page.write_text(page.read_text().rstrip("\n") + f"\n\nEdit {step}: one more sentence.\n")
+        result = run_build(config, cache_dir=tmp_path / "cache")  # a new session each time, as the CLI starts
+        assert (result.parsed, result.rendered) == (1, 1), f"step {step} ({page.name})"
+        assert tree(tmp_path / "site") == cold(wiki, tmp_path, f"cold-{step}", **settings), f"after step {step}"
+
+
 def test_a_damaged_saved_state_means_a_full_build(wiki, tmp_path):
     from generator.build.state import load_state, state_path
     config = Config(content_dir=wiki, out_dir=tmp_path / "site")
     run_build(config, cache_dir=tmp_path / "cache")
     saved = state_path(tmp_path / "cache", tmp_path / "site")
-    saved.write_bytes(b"not a pickle at all")
+    (saved / "head.pickle").write_bytes(b"not a pickle at all")
     page = wiki / "concepts" / "full-duplex-interaction.md"
     page.write_text(page.read_text() + "\nMore.\n")
     result = run_build(config, cache_dir=tmp_path / "cache")
@@ -253,3 +267,25 @@ def test_a_changed_attachment_is_copied_again(make_vault, tmp_path):
     result = run_build(config, cache_dir=tmp_path / "cache")
     assert not result.unchanged
     assert (tmp_path / "site" / "files" / "pic.png").read_bytes() == b"\x89PNG other"
+
+
+def test_a_no_change_build_reads_no_page_whose_stat_it_recorded(wiki, tmp_path, monkeypatch):
+    import pickle
+    from generator.build.fingerprint import stats_path
+    from generator.parse import sources
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    path = stats_path(tmp_path / "cache", wiki)
+    schema, recorded_ns, table = pickle.loads(path.read_bytes())
+    assert set(table) == {p.relative_to(wiki).as_posix() for p in wiki.rglob("*.md")}
+    # as if recorded long after the pages were last written (a test writes them within the racy window)
+    path.write_bytes(pickle.dumps((schema, recorded_ns + 10 * sources.RACY_NS, table)))
+    read = []
+    real = sources.read_source
+    monkeypatch.setattr(sources, "read_source", lambda content, src: read.append(src) or real(content, src))
+    assert run_build(config, cache_dir=tmp_path / "cache").unchanged and read == []
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text() + "\nMore.\n")
+    result = run_build(config, cache_dir=tmp_path / "cache")
+    assert read == ["concepts/full-duplex-interaction.md"] and (result.parsed, result.rendered) == (1, 1)
+    assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")

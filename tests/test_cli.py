@@ -104,8 +104,7 @@ def test_a_no_change_build_does_not_load_the_engine(tmp_path):
     out = tmp_path / "site"
     build = [sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out)]
     assert subprocess.run(build, capture_output=True).returncode == 0
-    probe = ("import sys, runpy; sys.argv = " + repr(["kbwiki", *build[3:]]) + "\n"
-             "try:\n    runpy.run_module('generator', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    probe = ("import sys\nfrom generator.cli import main\nmain(" + repr(build[3:]) + ")\n"
              "print(sorted(m for m in ('markdown', 'jinja2', 'networkx') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert "Nothing changed" in done.stdout and done.stdout.strip().endswith("[]")

@@ -19,7 +19,7 @@ def _state(site):
 
 def test_a_saved_state_loads_back_with_entries_decoded_on_demand(tmp_path):
     site = build(DEMO)
-    path = tmp_path / "state.pickle"
+    path = tmp_path / "state"
     assert st.save_state(path, _state(site)) == ""
     loaded = st.load_state(path)
     entries = loaded.wiki.entries
@@ -37,7 +37,7 @@ def test_a_saved_state_loads_back_with_entries_decoded_on_demand(tmp_path):
 
 def test_replacing_entries_keeps_the_order_and_the_rest_undecoded(tmp_path):
     site = build(DEMO)
-    path = tmp_path / "state.pickle"
+    path = tmp_path / "state"
     st.save_state(path, _state(site))
     entries = st.load_state(path).wiki.entries
     slugs = list(entries)
@@ -50,28 +50,59 @@ def test_replacing_entries_keeps_the_order_and_the_rest_undecoded(tmp_path):
 
 def test_a_state_of_another_version_or_schema_or_damaged_is_ignored(tmp_path):
     site = build(DEMO)
-    path = tmp_path / "state.pickle"
+    path = tmp_path / "state"
     st.save_state(path, _state(site))
-    with open(path, "rb") as handle:
-        head, rest = pickle.load(handle), handle.read()
+    head = pickle.loads((path / st.HEAD).read_bytes())
     for change in ({"version": "0.0.0"}, {"schema": st.SCHEMA + 1}):
-        path.write_bytes(pickle.dumps({**head, **change}) + rest)
+        (path / st.HEAD).write_bytes(pickle.dumps({**head, **change}))
         assert st.load_state(path) is None
-    path.write_bytes(pickle.dumps(head) + rest[: len(rest) // 2])  # cut short
+    (path / st.HEAD).write_bytes(pickle.dumps(head))
+    assert st.load_state(path) is not None
+    graph = path / head["parts"]["graph"]
+    whole = graph.read_bytes()
+    graph.write_bytes(whole[: len(whole) // 2])  # cut short
     assert st.load_state(path) is None
-    path.write_bytes(b"\x80\x05 damaged")
+    graph.unlink()  # gone
     assert st.load_state(path) is None
-    assert st.load_state(tmp_path / "missing.pickle") is None
+    (path / st.HEAD).write_bytes(b"\x80\x05 damaged")
+    assert st.load_state(path) is None
+    assert st.load_state(tmp_path / "missing") is None
 
 
 def test_a_state_that_cannot_be_written_is_a_note_not_an_error(tmp_path):
     site = build(DEMO)
     blocked = tmp_path / "file"
     blocked.write_text("a file where the cache folder should be")
-    problem = st.save_state(blocked / "state.pickle", _state(site))
+    problem = st.save_state(blocked / "state", _state(site))
     assert "not saved" in problem
 
 
 def test_each_output_folder_has_its_own_state(tmp_path):
     assert st.state_path(tmp_path, tmp_path / "a") != st.state_path(tmp_path, tmp_path / "b")
     assert st.state_path(tmp_path, tmp_path / "a") == st.state_path(tmp_path, tmp_path / "x" / ".." / "a")
+
+
+def test_a_part_the_state_still_holds_is_not_written_again(tmp_path):
+    site = build(DEMO)
+    path = tmp_path / "state"
+    st.save_state(path, _state(site))
+    loaded = st.load_state(path)
+    parts = pickle.loads((path / st.HEAD).read_bytes())["parts"]
+    loaded.diagnostics = []  # what an edit changes: the fields; the graph, related lists, resolver stay the same objects
+    assert st.save_state(path, loaded) == ""
+    again = pickle.loads((path / st.HEAD).read_bytes())["parts"]
+    assert {name for name in parts if again[name] == parts[name]} == set(st.KEPT_PARTS)
+    assert sorted(p.name for p in path.iterdir()) == sorted([st.HEAD, *again.values()])  # older parts removed
+    reloaded = st.load_state(path)
+    assert reloaded.diagnostics == [] and list(reloaded.wiki.related) == list(site.wiki.related)
+    slug = next(s for s in site.wiki.related if site.wiki.related[s])
+    assert reloaded.wiki.related[slug] == site.wiki.related[slug]
+
+
+def test_suggestions_made_are_kept_with_the_resolver_and_need_no_index(tmp_path):
+    site = build(DEMO)
+    suggester = site.wiki.resolver.suggester()
+    suggester.learn({"Some Missing Page": ("A Title",)})
+    copy = pickle.loads(pickle.dumps(site.wiki.resolver)).suggester()
+    assert copy.known(["some missing page", "other"]) == {"some missing page": ("A Title",)}
+    assert copy._index is None

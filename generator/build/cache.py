@@ -14,6 +14,11 @@ CACHE_DIR = ".kbwiki-cache"
 SCHEMA = 13  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked; 5: ParsedPage.search; 6: UTF-8 bodies; 7: packed HTML, tags as rendered, headings need a space; 8: classes moved into stage folders; 9: fenced code highlighted, Mermaid placeholders; 10: math, RenderedBody.bad_math; 11: pages past a bound shown as text, folder and root .md links; 12: raw HTML sanitized by default; 13: Page.front, Diagnostic.subject)
 
 
+def default_cache_dir(config: Config) -> Path:
+    """Where the cache lives unless configured: beside the output folder, in a folder kbwiki owns."""
+    return config.out_dir.resolve().parent / CACHE_DIR
+
+
 def parse_key(config: Config, src_path: str, raw: bytes) -> str:
     """The cache key of one file's parse: its path and bytes, kbwiki's version and the shaping config."""
     digest = hashlib.blake2b(digest_size=20)

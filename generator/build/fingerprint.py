@@ -7,12 +7,15 @@ compares one hash with the output folder's manifest and stops, without loading t
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Config
 from generator.diagnostics import Diagnostic
-from generator.parse.sources import SourceFile, attachment_stats, read_pages, source_digest
+from generator.parse.sources import SourceFile, attachment_stats, read_changed_pages, read_pages, source_digest
 from generator.emit.theme import theme_fingerprint
 from generator.build.writer import interrupted_update, read_manifest
 
@@ -41,6 +44,7 @@ class Inputs:
     attachments: dict[str, tuple[int, int]]
     fingerprint: str
     manifest: dict
+    complete: bool = True  # every page was read (else `sources` holds only those whose stat changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +56,64 @@ class UpToDate:
     diagnostics: list[Diagnostic]
 
 
-def read_inputs(config: Config) -> Inputs:
-    """Read every page and the theme, stat every attachment, read the output folder's manifest."""
-    sources, problems = read_pages(config.content_dir)
+def read_inputs(config: Config, cache_dir: Path | None = None) -> Inputs:
+    """Read the pages and the theme, stat every attachment, read the output folder's manifest.
+
+    With a cache folder, a page whose stat is the one recorded there last time keeps its recorded digest
+    unread (parse/sources.read_changed_pages): `sources` then holds only the pages read, and
+    `complete` is False. Without one, every page is read."""
+    if cache_dir is None:
+        sources, problems = read_pages(config.content_dir)
+        digests = {s.src_path: source_digest(s) for s in sources}
+        complete = True
+    else:
+        path = stats_path(cache_dir, config.content_dir)
+        recorded_ns, known = _load_stats(path)
+        started_ns = time.time_ns()
+        sources, digests, table, problems = read_changed_pages(config.content_dir, known, recorded_ns)
+        complete = len(sources) == len(digests)
+        if sources or table != known:  # something was read, or a page went
+            _save_stats(path, started_ns, table)
     theme = theme_fingerprint(config)
-    digests = {s.src_path: source_digest(s) for s in sources}
     attachments = attachment_stats(config.content_dir)
     return Inputs(sources, problems, theme, digests, attachments, site_fingerprint(theme, digests, attachments),
-                  read_manifest(config.out_dir))
+                  read_manifest(config.out_dir), complete)
+
+
+STATS_SCHEMA = 1
+
+
+def stats_path(cache_dir: Path, content_dir: Path) -> Path:
+    """Where the stat table of one content folder is kept in the cache folder."""
+    name = hashlib.blake2b(os.fsencode(os.path.realpath(content_dir)), digest_size=8).hexdigest()
+    return cache_dir / f"stats-{name}.pickle"
+
+
+def _load_stats(path: Path) -> tuple[int, dict]:
+    """(when the table was recorded, src_path -> (stat, digest)); (0, {}) when there is none or it is damaged."""
+    try:
+        with open(path, "rb") as handle:
+            schema, recorded_ns, table = pickle.load(handle)
+        if schema == STATS_SCHEMA and isinstance(recorded_ns, int) and isinstance(table, dict):
+            return recorded_ns, table
+    except Exception:  # noqa: BLE001 - a damaged cache file only means every page is read
+        pass
+    return 0, {}
+
+
+def _save_stats(path: Path, recorded_ns: int, table: dict) -> None:
+    """Record the stat table (atomically); a cache folder that cannot be written only means reading every page."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            pickle.dump((STATS_SCHEMA, recorded_ns, table), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            temporary.unlink()
+        except OSError:
+            pass
 
 
 def up_to_date(out_dir: Path, inputs: Inputs) -> UpToDate | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from generator.build.cache import CACHE_DIR, ParseCache, parse_key
+from generator.build.cache import ParseCache, default_cache_dir, parse_key
 from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.build.fingerprint import Inputs, UpToDate, read_inputs, site_fingerprint, up_to_date
@@ -62,11 +62,6 @@ def unchanged_result(current: UpToDate, sources: int) -> BuildResult:
                        unchanged=True)
 
 
-def default_cache_dir(config: Config) -> Path:
-    """Where the cache lives unless configured: beside the output folder, in a folder kbwiki owns."""
-    return config.out_dir.resolve().parent / CACHE_DIR
-
-
 def run_build(config: Config, cache_dir: Path | None = None, use_cache: bool = True,
               progress: ProgressFactory | None = None, write: bool = True,
               on_stray: Callable[[list[str]], None] | None = None, inputs: Inputs | None = None) -> BuildResult:
@@ -112,16 +107,19 @@ class Session:
 
     def _full(self, write: bool, inputs: Inputs | None = None) -> BuildResult:
         config, progress = self.config, self.progress
-        inputs = inputs or read_inputs(config)
-        sources, problems, theme, digests = inputs.sources, list(inputs.problems), inputs.theme, inputs.digests
-        attachments, fingerprint, manifest = inputs.attachments, inputs.fingerprint, inputs.manifest
+        inputs = inputs or read_inputs(config, self.cache_dir if self.use_cache else None)
         current = up_to_date(config.out_dir, inputs) if write and not self.remember else None
         if current is not None:
-            return unchanged_result(current, len(sources))
+            return unchanged_result(current, len(inputs.digests))
         if write and not self.remember and self._last is None and self.use_cache:
-            result = self._from_saved_state(theme, digests, attachments, manifest, {s.src_path: s for s in sources})
+            result = self._from_saved_state(inputs.theme, inputs.digests, inputs.attachments, inputs.manifest,
+                                            {s.src_path: s for s in inputs.sources})
             if result is not None:
                 return result
+        if not inputs.complete:  # a full build parses every page: read them all
+            inputs = read_inputs(config)
+        sources, problems, theme, digests = inputs.sources, list(inputs.problems), inputs.theme, inputs.digests
+        attachments, fingerprint = inputs.attachments, inputs.fingerprint
         cache = ParseCache(self.cache_dir) if self.use_cache else None
         notes = [cache.problem] if cache and cache.problem else []
         inputs.sources = []  # the files' bytes go with `sources` once parsed
@@ -188,9 +186,11 @@ class Session:
         """Hand the items to the writer; the manifest records the diagnostics as they are once every item is made
         (a page that could not be rendered or written adds its own to `diagnostics`, in place)."""
         manifest = {"fingerprint": fingerprint, "page_count": pages, "diagnostics": []}
-        sources = {entry.out_path: entry.page.src_path for entry in result.wiki.entries.values()} if result.wiki else {}
+        sources: dict[str, str] = {}  # out_path -> src_path, made the first time a file cannot be written
 
         def unwritable(out_path: str, reason: str) -> None:
+            if not sources and result.wiki:
+                sources.update({entry.out_path: entry.page.src_path for entry in result.wiki.entries.values()})
             diagnostics.append(diag.error(sources.get(out_path, out_path), "unwritable",
                                           f"cannot write {out_path}: {reason}; the rest of the site is written"))
 
@@ -265,18 +265,19 @@ class Session:
                              rendered=len(changed_slugs), kept=len(wiki.entries) - len(changed_slugs), wiki=new_wiki)
         parse_problems = {**last.parse_problems, **{src: problems[src] for src in fresh}}
         fingerprint = site_fingerprint(last.theme, digests, last.attachments)
-        if self.remember:  # serve: replace the few files where they are
-            manifest = {"fingerprint": fingerprint, "page_count": len(wiki.entries),
-                        "diagnostics": [d.as_fields() for d in diagnostics]}
-            with build_lock(config.out_dir):
-                update_in_place(outputs, config.out_dir, manifest, last.files, keys)
-            result.files, result.written = len(last.files), True
-        else:  # a CLI build: a whole new folder, unchanged files hard-linked, swapped in at once
-            done = {o.out_path for o in outputs}
-            items = outputs + [Kept(path, last.keys.get(path, "")) for path in last.files if path not in done]
-            self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
+        known = set(last.files)
+        if any(o.out_path not in known for o in outputs):
+            return None  # a file the last build could not write: a full build reports it again
+        # Every file of the site stays and a few get new bytes: they are replaced where they are, each atomically
+        # (a journal until the manifest is written), for serve and the CLI alike.
+        manifest = {"fingerprint": fingerprint, "page_count": len(wiki.entries),
+                    "diagnostics": [d.as_fields() for d in diagnostics]}
+        with build_lock(config.out_dir):
+            update_in_place(outputs, config.out_dir, manifest, last.files, keys)
+        result.files, result.written = len(last.files), True
         self._remember(BuildState(last.theme, fingerprint, digests, last.attachments, new_wiki, diagnostics, parse_problems,
-                                  last.files, keys, last.search_types, rows, last.embedded), result)  # same shape: same embeds
+                                  last.files, keys, last.search_types, rows, last.embedded, last.stored),
+                       result)  # same shape: same embeds
         return result
 
 

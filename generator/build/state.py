@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import os
 import pickle
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 8  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject)
+SCHEMA = 9  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept)
 
 
 @dataclass(slots=True)
@@ -46,10 +47,12 @@ class BuildState:
     search_types: list[str]  # the page types search-index.js lists
     search_rows: dict[str, bytes]  # slug -> the page's row in search-index.js, as UTF-8 JSON
     embedded: set[str]  # source paths of the pages some page embeds
+    # part name -> (its file in the state folder, the object saved there): what save_state need not write again
+    stored: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 class StoredEntries(Mapping):
-    """A wiki's entries as stored: each decoded from its pickled bytes the first time it is asked for."""
+    """A wiki's entries (or related lists) as stored: each decoded from its pickled bytes the first time it is asked for."""
 
     def __init__(self, blobs: dict[Slug, bytes], decoded: dict[Slug, Entry] | None = None):
         self._blobs = blobs
@@ -76,6 +79,10 @@ class StoredEntries(Mapping):
         for slug in changed:
             blobs[slug] = b""  # never decoded: the new entry is in `decoded`
         return StoredEntries(blobs, {**self._decoded, **changed})
+
+    def stored_bytes(self) -> dict[Slug, bytes]:
+        """Every value's stored bytes (none replaced)."""
+        return dict(self._blobs)
 
     def blob(self, slug: Slug, keep_html: bool) -> bytes:
         """The stored bytes of one entry (re-encoded when it was replaced)."""
@@ -127,14 +134,24 @@ def entry_blob(entry: Entry, keep_html: bool) -> bytes:
 
 
 def state_path(cache_dir: Path, out_dir: Path) -> Path:
-    """Where the state of builds into `out_dir` is kept."""
+    """The folder where the state of builds into `out_dir` is kept."""
     name = hashlib.blake2b(os.fsencode(os.path.realpath(out_dir)), digest_size=8).hexdigest()
-    return cache_dir / f"state-{name}.pickle"
+    return cache_dir / f"state-{name}"
+
+
+HEAD = "head.pickle"
+# Parts a rebuild that keeps every page's shape hands on unchanged: saved again only when they are new objects.
+KEPT_PARTS = frozenset({"graph", "related", "resolver", "by_src", "attachments", "home_slug"})
 
 
 def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = None) -> str:
-    """Write the state (atomically); "" when done, else why not (the next build is then a full one).
-    `blobs`: the stored bytes of every page, when the build made them already (PageRecords)."""
+    """Write the state into its folder; "" when done, else why not (the next build is then a full one).
+    `blobs`: the stored bytes of every page, when the build made them already (PageRecords).
+
+    One file per part, each its own pickle with its own memo (pickling the whole state at once would
+    hold a memo entry for every object of the wiki: hundreds of MB at 10,000 pages), and a head file
+    naming them, replaced last and atomically. A part the state was loaded with and still holds (the
+    graph, related lists, resolver… after a body edit) keeps its file: only what changed is written."""
     wiki = state.wiki
     entries = wiki.entries
     keep = {wiki.by_src[src] for src in state.embedded if src in wiki.by_src}
@@ -144,36 +161,70 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
         blobs = {slug: entries.blob(slug, slug in keep) for slug in entries}
     else:
         blobs = {slug: entry_blob(entry, slug in keep) for slug, entry in entries.items()}
-    fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state) if f.name != "wiki"}
-    # One pickle after another, each with its own memo: pickling the whole state at once would hold a memo
-    # entry for every object of the wiki (hundreds of MB at 10,000 pages).
-    parts = [{"schema": SCHEMA, "version": __version__}, fields, blobs]
-    parts += [getattr(wiki, f.name) for f in dataclasses.fields(wiki) if f.name != "entries"]
+    fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state) if f.name not in ("wiki", "stored")}
+    parts: dict[str, object] = {"fields": fields, "entries": blobs}
+    parts.update({f.name: getattr(wiki, f.name) for f in dataclasses.fields(wiki) if f.name != "entries"})
+    stored: dict[str, tuple[str, object]] = {}
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        for name, value in parts.items():
+            known = state.stored.get(name)
+            if name in KEPT_PARTS and known is not None and known[1] is value and (path / known[0]).is_file():
+                stored[name] = known
+                continue
+            if name == "related":  # each page's list its own pickle, decoded on demand
+                value = value.stored_bytes() if isinstance(value, StoredEntries) else {
+                    slug: pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL) for slug, found in value.items()}
+            file_name = f"{name}-{os.getpid()}-{time.time_ns()}.pickle"
+            _dump(path / file_name, value)
+            stored[name] = (file_name, parts[name])
+        _dump(path / HEAD, {"schema": SCHEMA, "version": __version__, "parts": {n: f for n, (f, _) in stored.items()}})
+    except (OSError, pickle.PicklingError) as exc:
+        return f"build state not saved ({exc}); the next build parses every page again"
+    state.stored = stored
+    live = {HEAD, *(f for f, _ in stored.values())}
+    legacy = path.with_name(path.name + ".pickle")  # the one-file state of kbwiki before schema 9
+    for old in [*path.iterdir(), *([legacy] if legacy.exists() else [])]:  # parts of earlier states
+        if old.name not in live:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+    return ""
+
+
+def _dump(path: Path, value: object) -> None:
+    """One pickle into `path`, atomically."""
     temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as handle:
-            for part in parts:
-                pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
-    except (OSError, pickle.PicklingError) as exc:
+    except BaseException:
         try:
             temporary.unlink()
         except OSError:
             pass
-        return f"build state not saved ({exc}); the next build parses every page again"
-    return ""
+        raise
 
 
 def load_state(path: Path) -> BuildState | None:
     """The saved state, or None when there is none or it cannot be used (damaged, another version)."""
     try:
-        with open(path, "rb") as handle:
+        with open(path / HEAD, "rb") as handle:
             head = pickle.load(handle)
-            if not isinstance(head, dict) or head.get("schema") != SCHEMA or head.get("version") != __version__:
-                return None
-            fields, blobs = pickle.load(handle), pickle.load(handle)
-            rest = {f.name: pickle.load(handle) for f in dataclasses.fields(Wiki) if f.name != "entries"}
-        return BuildState(wiki=Wiki(entries=StoredEntries(blobs), **rest), **fields)
+        if not isinstance(head, dict) or head.get("schema") != SCHEMA or head.get("version") != __version__:
+            return None
+        names: dict[str, str] = head["parts"]
+        loaded = {}
+        for name, file_name in names.items():
+            with open(path / file_name, "rb") as handle:
+                loaded[name] = pickle.load(handle)
+        fields, blobs = loaded.pop("fields"), loaded.pop("entries")
+        stored = {name: (names[name], value) for name, value in loaded.items()}
+        related = StoredEntries(loaded["related"])  # each page's list decoded when a rebuild asks for it
+        loaded["related"], stored["related"] = related, (names["related"], related)
+        wiki = Wiki(entries=StoredEntries(blobs), **{f.name: loaded[f.name] for f in dataclasses.fields(Wiki) if f.name != "entries"})
+        return BuildState(wiki=wiki, stored=stored, **fields)
     except Exception:  # noqa: BLE001 - any damage to a cache file only means a full build
         return None

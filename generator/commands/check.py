@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator.build.cache import ParseCache
 from generator.build.pipeline import analyse, parse_all
-from generator.build.session import default_cache_dir
+from generator.build.cache import default_cache_dir
 from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.parse.sources import read_pages

@@ -89,6 +89,49 @@ def read_pages(content_dir: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
     return sources, problems
 
 
+# A file's identity on disk (size, mtime_ns, ctime_ns, inode) and the digest of its bytes when it had it.
+Stat = tuple[int, int, int, int]
+RACY_NS = 2_000_000_000  # a file changed this close before its stat was recorded may change again unseen
+
+
+def stat_of(content_dir: Path, src_path: SourcePath) -> Stat | None:
+    try:
+        info = os.stat(content_dir / src_path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
+def read_changed_pages(content_dir: Path, known: dict[SourcePath, tuple[Stat, str]], recorded_ns: int
+                       ) -> tuple[list[SourceFile], dict[SourcePath, str], dict[SourcePath, tuple[Stat, str]], list[Diagnostic]]:
+    """Discover every page, and read only those whose stat differs from `known` (recorded at `recorded_ns`).
+
+    Returns (the files read, every page's digest, the stat table to record next, problems). A page whose
+    size, modification and change times and inode all match, and which had not changed within RACY_NS
+    before its stat was recorded, keeps its recorded digest unread (the rule git's index uses: the
+    change time cannot be set by hand, and a file changed in the same instant as its stat was taken is
+    read again next time)."""
+    src_paths, problems = discover(content_dir)
+    sources: list[SourceFile] = []
+    digests: dict[SourcePath, str] = {}
+    table: dict[SourcePath, tuple[Stat, str]] = {}
+    for src_path in src_paths:
+        stat = stat_of(content_dir, src_path)
+        record = known.get(src_path)
+        if stat is not None and record is not None and record[0] == stat and stat[1] < recorded_ns - RACY_NS:
+            digests[src_path] = record[1]
+            table[src_path] = record
+            continue
+        source, read_problems = read_source(content_dir, src_path)
+        problems += read_problems
+        if source is not None:
+            sources.append(source)
+            digests[src_path] = source_digest(source)
+            if stat is not None:
+                table[src_path] = (stat, digests[src_path])
+    return sources, digests, table, problems
+
+
 def discover_attachments(content_dir: Path) -> list[SourcePath]:
     """Every file under the content folder that is not Markdown (dot-folders and dot-files skipped), sorted."""
     found: list[SourcePath] = []

@@ -155,9 +155,14 @@ def _suggest(problems: list[Diagnostic], broken: list[tuple[int, str]], resolver
     if not broken:
         return
     suggester = resolver.suggester()
-    suggester.prepare()  # built here: forked workers share it
     targets = list(dict.fromkeys(target for _, target in broken))
-    close = dict(zip(targets, map_chunks(lambda chunk: [suggester.suggest(t) for t in chunk], targets)))
+    close = suggester.known(targets)  # a rebuild after an edit asks again for the same targets
+    todo = [t for t in targets if t not in close]
+    if todo:
+        suggester.prepare()  # built here: forked workers share it
+        found = dict(zip(todo, map_chunks(lambda chunk: [suggester.suggest(t) for t in chunk], todo)))
+        suggester.learn(found)  # kept in the parent (and the build state), not only in the workers
+        close.update(found)
     for at, target in broken:
         if close[target]:
             problems[at] = dataclasses.replace(problems[at], hint="Did you mean " + " or ".join(f'"{t}"' for t in close[target]) + "?")

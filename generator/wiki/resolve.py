@@ -167,7 +167,7 @@ class Resolver:
     def __getstate__(self):
         """Pickled without its memos (the build state): they refill as links are resolved."""
         state = {name: getattr(self, name) for name in self.__dict__}
-        state["_memo"], state["_names"], state["_suggester"] = {}, None, None
+        state["_memo"], state["_names"] = {}, None  # the suggester keeps only the suggestions it made
         return state
 
     def suggester(self) -> "Suggester":
@@ -219,6 +219,26 @@ class Suggester:
             for gram in grams:
                 index[gram].append(i)
         return index
+
+    def __getstate__(self):
+        """Pickled with the suggestions made (a rebuild asks for the same ones) but not its index, rebuilt when needed."""
+        return {"_resolver": self._resolver, "_index": None, "_grams": [], "_cache": self._cache}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def known(self, targets: list[str]) -> dict[str, tuple[str, ...]]:
+        """The suggestions already made for some of `targets` (target -> titles)."""
+        found = {}
+        for target in targets:
+            titles = self._cache.get(normalize(target))
+            if titles is not None:
+                found[target] = titles
+        return found
+
+    def learn(self, found: dict[str, tuple[str, ...]]) -> None:
+        """Keep suggestions made elsewhere (by forked workers) as this suggester's own."""
+        self._cache.update({normalize(target): titles for target, titles in found.items()})
 
     def prepare(self) -> None:
         """Build the index now (else on the first suggestion)."""
