@@ -68,7 +68,9 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", default=None, metavar="CODE,...", help="report only these codes (replaces lint.select)")
     check.add_argument("--ignore", default=None, metavar="CODE,...", help="never report these codes (replaces lint.ignore)")
     check.add_argument("--verbose", "-v", action="store_true", help="show every finding, not only the first few of each code")
-    check.add_argument("--cache-dir", type=Path, default=None, help="the parse cache folder, shared with build (default: ./.kbwiki-cache)")
+    check.add_argument("--out", type=Path, default=None,
+                       help="the output folder of the build whose saved state check reuses (default: ./site)")
+    check.add_argument("--cache-dir", type=Path, default=None, help="the cache folder, shared with build (default: .kbwiki-cache beside the output folder)")
     check.add_argument("--no-cache", action="store_true", help="parse every page again and keep no cache")
     new = commands.add_parser("new", help="create a page from its type's archetype",
                               description="Write <content>/<type folder>/<slug>.md from the type's archetype. Never overwrites.")

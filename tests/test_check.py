@@ -294,3 +294,70 @@ def test_every_code_is_documented():
     import re
     documented = set(re.findall(r"^\| `([a-z][a-z0-9-]*)` \| (?:warning|error)", (ROOT / "docs" / "check.md").read_text(), re.M))
     assert documented == CODES
+
+
+STATE_VAULT = {
+    **CLEAN,
+    "a.md": "---\ntitle: Alpha\n---\n# Alpha\n\n[[Gone]] and [[Ada Lovelac]]. Ada Lovelace is named here.\n\n## Part\n\nText.\n",
+    "b.md": "---\ntitle: Beta\n---\nNo links. Alpha is named.\n",
+}
+
+
+@pytest.mark.parametrize("options", [[], ["--select", "broken-link,unlinked-mention"], ["--ignore", "orphan"]])
+def test_check_after_a_build_answers_from_its_state_as_a_fresh_check_does(make_vault, capsys, tmp_path, monkeypatch, options):
+    from generator.build import session
+    content = make_vault(STATE_VAULT)
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--content", str(content)]) == 0
+    capsys.readouterr()
+    asked = []
+    real = session.check_from_state
+    monkeypatch.setattr("generator.commands.check.check_from_state",
+                        lambda config, cache: asked.append(found := real(config, cache)) or found)
+    for edit in ("", "\nMore text. Beta is named too.\n"):  # nothing changed since the build; then a body edit
+        page = content / "a.md"
+        page.write_text(page.read_text() + edit)
+        warm = _check_json(capsys, content, *options)
+        assert asked[-1] is not None  # answered from the build's state
+        assert warm == _check_json(capsys, content, "--no-cache", *options)
+
+
+def test_check_asks_for_a_fresh_analysis_when_the_state_cannot_answer(make_vault, capsys, tmp_path, monkeypatch):
+    content = make_vault(STATE_VAULT)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "kbwiki.yaml").write_text("lint:\n  ignore: [orphan]\n")
+    assert main(["build", "--content", str(content)]) == 0
+    capsys.readouterr()
+    from generator.build.session import check_from_state
+    from generator.config import load_config
+    config = load_config(content_dir=content)
+    assert check_from_state(config, tmp_path / ".kbwiki-cache") is not None
+    wider = load_config(content_dir=content).__class__(content_dir=content)  # no `lint:`: asks for orphans too
+    assert check_from_state(wider, tmp_path / ".kbwiki-cache") is None
+    (content / "a.md").write_text((content / "a.md").read_text().replace("[[Gone]]", "[[Beta]]"))  # a new link
+    assert check_from_state(config, tmp_path / ".kbwiki-cache") is None
+    (content / "c.md").write_text("# New page\n")
+    assert check_from_state(config, tmp_path / ".kbwiki-cache") is None
+    code, report = _check_json(capsys, content)
+    assert any(d["file"] == "c.md" for d in report["diagnostics"])  # the fresh analysis sees the new page
+
+
+def test_a_build_after_a_check_of_an_edit_still_renders_that_page_alone(make_vault, capsys, tmp_path, monkeypatch):
+    import pickle
+    from generator.build.fingerprint import stats_path
+    from generator.build.session import run_build
+    from generator.config import Config
+    from generator.parse.sources import RACY_NS
+    content = make_vault(STATE_VAULT)
+    monkeypatch.chdir(tmp_path)
+    config = Config(content_dir=content, out_dir=tmp_path / "site")
+    run_build(config)
+    page = content / "a.md"
+    page.write_text(page.read_text() + "\nMore text.\n")
+    _check_json(capsys, content)  # reads the edited page and records its stat
+    path = stats_path(tmp_path / ".kbwiki-cache", content)
+    schema, recorded_ns, table = pickle.loads(path.read_bytes())
+    path.write_bytes(pickle.dumps((schema, recorded_ns + 10 * RACY_NS, table)))  # trusted: the build will not read it
+    result = run_build(config)
+    assert (result.parsed, result.rendered) == (1, 1)
+    assert "More text." in (tmp_path / "site" / "a.html").read_text()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from generator.build.cache import ParseCache, default_cache_dir, parse_key
-from generator.config import Config
+from generator.config import Config, LintConfig
 from generator.diagnostics import Diagnostic
 from generator.build.fingerprint import Inputs, UpToDate, read_inputs, site_fingerprint, up_to_date
 from generator.parse.sources import source_digest
@@ -33,6 +33,7 @@ from generator.parse.page import parse_source
 from generator.wiki.gather import resolve_links
 from generator.parse.sources import SourceFile, read_source
 from generator.build.state import BuildState, PageRecords, load_state, save_state, state_path, with_entries
+from generator.paths import Slug
 from generator.build.writer import build_lock, interrupted_update, reusable_keys, update_in_place, write_site
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -143,6 +144,7 @@ class Session:
         result = BuildResult(diagnostics, pages=len(wiki.entries), parsed=fresh, cached=count - fresh,
                              notes=notes, wiki=wiki)
         if write and not (config.strict and diagnostics):
+            checked = list(diagnostics)  # rendering and writing add theirs to `diagnostics`
             tick = progress("Rendering", len(wiki.entries)) if progress else None
             embedded = _embedded(wiki)
             records = PageRecords(search_types(wiki), {wiki.by_src[src] for src in embedded if src in wiki.by_src},
@@ -155,7 +157,7 @@ class Session:
                 by_file.setdefault(problem.src_path, []).append(problem)
             self._remember(BuildState(theme, fingerprint, digests, attachments, wiki, diagnostics, by_file, sorted(written),
                                       {path: key for path, key in written.items() if key}, records.types, records.rows,
-                                      embedded), result, records.blobs)
+                                      embedded, config.lint, checked), result, records.blobs)
         return result
 
     def _from_saved_state(self, theme: str, digests: dict[str, str], attachments: dict, manifest: dict,
@@ -214,57 +216,25 @@ class Session:
         wiki = last.wiki
         if changed & last.embedded:
             return None  # pages that embed them show their text: a full build re-renders those too
-        fresh: dict[str, ParsedPage] = {}
-        problems: dict[str, list[Diagnostic]] = {}
-        digests = dict(last.digests)
-        md = make_markdown()
-        for src in sorted(changed):
-            if src not in wiki.by_src:
-                return None  # a new page, a deleted one, or not a page
-            if sources is not None:
-                source, read_problems = sources.get(src), []
-            else:
-                source, read_problems = read_source(config.content_dir, src)
-            if source is None or read_problems:
-                return None
-            digest = source_digest(source)
-            if digest == last.digests[src]:
-                continue  # saved without a change (or changed back)
-            digests[src] = digest
-            item, item_problems = parse_source(source, config, md)
-            old = wiki.entries[wiki.by_src[src]].parsed
-            if item is None or _shape(item) != _shape(old):
-                return None
-            fresh[src], problems[src] = item, item_problems
-        if not fresh:
+        edit = relint(last, config, changed, sources)
+        if edit is None:
+            return None
+        if not edit.fresh:
             return BuildResult(last.diagnostics, pages=len(wiki.entries), files=len(last.files), cached=len(wiki.entries),
                                kept=len(wiki.entries), unchanged=True, wiki=wiki)
-        resolved, wanted_new, link_problems = resolve_links(list(fresh.values()), wiki.by_src, wiki.resolver, map_forked)
-        changed_entries = {}
-        for src, item in fresh.items():
-            old = wiki.entries[wiki.by_src[src]]
-            changed_entries[old.slug] = Entry(item, old.slug, old.out_path, resolved[src])
-        wanted = _merge_wanted(wiki.wanted, set(fresh), wanted_new)
-        new_wiki = dataclasses.replace(wiki, entries=with_entries(wiki.entries, changed_entries), wanted=wanted)
-        changed_slugs = [wiki.by_src[src] for src in sorted(fresh)]
-        diagnostics = sorted([d for d in last.diagnostics if d.src_path not in fresh or d.code in _SHAPE_CODES]
-                             + [d for d in [p for src in sorted(fresh) for p in problems[src]] + link_problems
-                                + (unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked,
-                                                     max_share=config.lint.mention_max_share)
-                                   if config.lint.wants("unlinked-mention") else [])
-                                if config.lint.wants(d.code)], key=diag.sort_key)
+        new_wiki, changed_slugs = edit.wiki, edit.slugs
         renderer = Renderer(config, new_wiki)
         outputs: list[Output] = [render_page(new_wiki, renderer, new_wiki.entries[slug]) for slug in changed_slugs]
-        diagnostics = sorted(diagnostics + [o.problem for o in outputs if o.problem], key=diag.sort_key)
+        diagnostics = sorted(edit.diagnostics + [o.problem for o in outputs if o.problem], key=diag.sort_key)
         rows = {**last.search_rows, **search_row_texts(new_wiki, changed_slugs, last.search_types)}
         outputs.append(search_index(new_wiki, rows, last.search_types))
-        if wanted != wiki.wanted:
+        if new_wiki.wanted != wiki.wanted:
             outputs += [wanted_page(new_wiki, renderer), graph_json(new_wiki, config.summary_length)]
         keys = {**last.keys, **{o.out_path: o.key for o in outputs if o.key}}
+        fresh = edit.fresh
         result = BuildResult(diagnostics, pages=len(wiki.entries), parsed=len(fresh), cached=len(wiki.entries) - len(fresh),
                              rendered=len(changed_slugs), kept=len(wiki.entries) - len(changed_slugs), wiki=new_wiki)
-        parse_problems = {**last.parse_problems, **{src: problems[src] for src in fresh}}
-        fingerprint = site_fingerprint(last.theme, digests, last.attachments)
+        fingerprint = site_fingerprint(last.theme, edit.digests, last.attachments)
         known = set(last.files)
         if any(o.out_path not in known for o in outputs):
             return None  # a file the last build could not write: a full build reports it again
@@ -275,10 +245,102 @@ class Session:
         with build_lock(config.out_dir):
             update_in_place(outputs, config.out_dir, manifest, last.files, keys)
         result.files, result.written = len(last.files), True
-        self._remember(BuildState(last.theme, fingerprint, digests, last.attachments, new_wiki, diagnostics, parse_problems,
-                                  last.files, keys, last.search_types, rows, last.embedded, last.stored),
-                       result)  # same shape: same embeds
+        self._remember(BuildState(last.theme, fingerprint, edit.digests, last.attachments, new_wiki, diagnostics,
+                                  edit.parse_problems, last.files, keys, last.search_types, rows, last.embedded, last.lint,
+                                  edit.diagnostics, last.stored), result)  # same shape: same embeds
         return result
+
+
+@dataclass(slots=True)
+class Relinted:
+    """The wiki after edits that keep its shape, and its diagnostics (relint())."""
+
+    wiki: Wiki
+    diagnostics: list[Diagnostic]
+    fresh: dict[str, ParsedPage]  # the edited pages, parsed again (none: every file is as the state has it)
+    slugs: list[Slug]  # theirs, in source order
+    digests: dict[str, str]
+    parse_problems: dict[str, list[Diagnostic]]
+
+
+def relint(last: BuildState, config: Config, changed: set[str], sources: dict[str, SourceFile] | None = None,
+           found: list[Diagnostic] | None = None) -> Relinted | None:
+    """Parse the changed pages again and lint the wiki the state describes with them (nothing rendered or
+    written); None when an edit changes some page's shape (a new or deleted page, another title, link,
+    heading…) or a changed file cannot be read: a full build or check is needed then. `found`: the
+    diagnostics to start from (default: the state's own, rendering's included)."""
+    wiki = last.wiki
+    found = last.diagnostics if found is None else found
+    fresh: dict[str, ParsedPage] = {}
+    problems: dict[str, list[Diagnostic]] = {}
+    digests = dict(last.digests)
+    md = make_markdown()
+    for src in sorted(changed):
+        if src not in wiki.by_src:
+            return None  # a new page, a deleted one, or not a page
+        if sources is not None and src in sources:
+            source, read_problems = sources[src], []
+        else:  # not read yet (a file whose stat another command recorded since the state was saved)
+            source, read_problems = read_source(config.content_dir, src)
+        if source is None or read_problems:
+            return None
+        digest = source_digest(source)
+        if digest == last.digests[src]:
+            continue  # saved without a change (or changed back)
+        digests[src] = digest
+        item, item_problems = parse_source(source, config, md)
+        old = wiki.entries[wiki.by_src[src]].parsed
+        if item is None or _shape(item) != _shape(old):
+            return None
+        fresh[src], problems[src] = item, item_problems
+    if not fresh:
+        return Relinted(wiki, list(found), {}, [], digests, last.parse_problems)
+    resolved, wanted_new, link_problems = resolve_links(list(fresh.values()), wiki.by_src, wiki.resolver, map_forked)
+    changed_entries = {}
+    for src, item in fresh.items():
+        old = wiki.entries[wiki.by_src[src]]
+        changed_entries[old.slug] = Entry(item, old.slug, old.out_path, resolved[src])
+    wanted = _merge_wanted(wiki.wanted, set(fresh), wanted_new)
+    new_wiki = dataclasses.replace(wiki, entries=with_entries(wiki.entries, changed_entries), wanted=wanted)
+    changed_slugs = [wiki.by_src[src] for src in sorted(fresh)]
+    diagnostics = sorted([d for d in found if d.src_path not in fresh or d.code in _SHAPE_CODES]
+                         + [d for d in [p for src in sorted(fresh) for p in problems[src]] + link_problems
+                            + (unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked,
+                                                 max_share=config.lint.mention_max_share)
+                               if config.lint.wants("unlinked-mention") else [])
+                            if config.lint.wants(d.code)], key=diag.sort_key)
+    parse_problems = {**last.parse_problems, **{src: problems[src] for src in fresh}}
+    return Relinted(new_wiki, diagnostics, fresh, changed_slugs, digests, parse_problems)
+
+
+def check_from_state(config: Config, cache_dir: Path) -> tuple[Wiki, list[Diagnostic]] | None:
+    """What `kbwiki check` finds, from the state the last build into config.out_dir saved: its diagnostics
+    as they were when nothing changed since, else with the edited pages parsed and linted again (relint).
+    None when the state cannot answer: none saved, another theme or shaping setting, files added,
+    removed or reshaped, or findings asked for (`--select`) that the build did not look for."""
+    state = load_state(state_path(cache_dir, config.out_dir))
+    if state is None or not _covers(state.lint, config.lint):
+        return None
+    if theme_fingerprint(dataclasses.replace(config, lint=state.lint)) != state.theme:
+        return None
+    inputs = read_inputs(config, cache_dir)
+    if state.attachments != inputs.attachments or set(state.digests) != set(inputs.digests):
+        return None
+    changed = {src for src, digest in inputs.digests.items() if state.digests[src] != digest}
+    edit = relint(state, config, changed, {s.src_path: s for s in inputs.sources}, state.checked)
+    if edit is None:
+        return None
+    return edit.wiki, [d for d in edit.diagnostics if config.lint.wants(d.code)]
+
+
+def _covers(built: LintConfig, asked: LintConfig) -> bool:
+    """Whether findings made under `built` hold every finding `asked` wants: the same settings, and no code
+    selected that `built` left out."""
+    if asked.stale_after_days:
+        return False  # `stale` by age depends on today: found afresh
+    if dataclasses.replace(built, select=(), ignore=(), per_code=0) != dataclasses.replace(asked, select=(), ignore=(), per_code=0):
+        return False
+    return all(built.wants(code) for code in diag.CODES if asked.wants(code))
 
 
 def _embedded(wiki: Wiki) -> set[str]:

@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Iterator
 
 from generator import __version__
+from generator.config import LintConfig
 from generator.diagnostics import Diagnostic
 from generator.emit.search_index import search_row_texts
 from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 9  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept)
+SCHEMA = 10  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked)
 
 
 @dataclass(slots=True)
@@ -47,6 +48,8 @@ class BuildState:
     search_types: list[str]  # the page types search-index.js lists
     search_rows: dict[str, bytes]  # slug -> the page's row in search-index.js, as UTF-8 JSON
     embedded: set[str]  # source paths of the pages some page embeds
+    lint: LintConfig = LintConfig()  # what the diagnostics were found under (kbwiki check reuses them when it may)
+    checked: list[Diagnostic] = field(default_factory=list)  # the diagnostics but rendering's and writing's: what check finds
     # part name -> (its file in the state folder, the object saved there): what save_state need not write again
     stored: dict = field(default_factory=dict, compare=False, repr=False)
 

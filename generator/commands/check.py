@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
-from generator.build.cache import ParseCache
+from generator.build.cache import ParseCache, default_cache_dir
 from generator.build.pipeline import analyse, parse_all
-from generator.build.cache import default_cache_dir
+from generator.build.session import check_from_state
 from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.parse.sources import read_pages
@@ -83,10 +83,18 @@ class CheckResult:
 
 
 def run_check(config: Config, cache_dir: Path | None = None, use_cache: bool = True) -> CheckResult:
-    """Check the content folder: read it, parse what the parse cache (shared with `kbwiki build`) lacks,
-    analyse; write nothing outside the cache folder."""
+    """Check the content folder: from the state the last `kbwiki build` into config.out_dir saved when it can
+    answer (build/session.check_from_state: the edited pages parsed and linted again), else read every page,
+    parse what the parse cache (shared with `kbwiki build`) lacks, and analyse; write nothing outside the
+    cache folder."""
+    cache_dir = cache_dir or default_cache_dir(config)
+    if use_cache:
+        found = check_from_state(config, cache_dir)
+        if found is not None:
+            wiki, diagnostics = found
+            return CheckResult(len(wiki.entries), diagnostics, *rankings(wiki, diagnostics, config))
     sources, problems = read_pages(config.content_dir)
-    cache = ParseCache(cache_dir or default_cache_dir(config)) if use_cache else None
+    cache = ParseCache(cache_dir) if use_cache else None
     try:
         parsed, parse_problems = parse_all(config, sources, cache if cache and cache.enabled else None)
     finally:
