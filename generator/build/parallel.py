@@ -96,14 +96,15 @@ def can_fork(count: int, least: int = MIN_PARALLEL * 4) -> bool:
             and "fork" in multiprocessing.get_all_start_methods())
 
 
-def map_forked(work: Callable[[list], list], items: list, least: int = MIN_PARALLEL * 4, wave: int = WAVE) -> Iterator:
-    """work(chunk) over chunks of `items` on every core; the results of all chunks, in order.
+def map_forked(work: Callable[[list], list], items: list, least: int = MIN_PARALLEL * 4, wave: int = WAVE,
+               chunk: int = CHUNK) -> Iterator:
+    """work(chunk) over chunks of `items` (`chunk` items each) on every core; the results of all chunks, in order.
 
     The workers are forked, so `work` may close over the whole gathered wiki: only items and results
     are pickled. In-process when can_fork() says no.
     """
     global _forked_work
-    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
     if not can_fork(len(items), least):
         for chunk in chunks:
             yield from work(chunk)

@@ -19,7 +19,7 @@ from generator.emit.attachments import attachment_outputs
 from generator.emit.exports import export_outputs
 from generator.emit.graph_json import graph_json
 from generator.emit.graph_view import graph_outputs
-from generator.emit.listings import listing_outputs
+from generator.emit.listings import listing_jobs
 from generator.emit.recent import recent_changes
 from generator.emit.render import Renderer
 from generator.emit.search_index import search_index
@@ -41,6 +41,7 @@ class Site:
     keys: dict[str, str] = field(default_factory=dict)  # render key of every content page, for the next build
 
 
+TAIL_PARALLEL = 1000  # pages from which the generated pages are made on every core (below: forking costs more)
 CACHE_BATCH = 256  # parsed pages written to the parse cache per transaction
 FREEZE_EVERY = 1000  # parsed pages between gc.freeze() calls while they arrive
 
@@ -126,14 +127,17 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
         if progress:
             progress(1)
     search_rows = records.rows if records is not None else None
-    yield from listing_outputs(wiki, renderer)
-    yield graph_json(wiki, config.summary_length)
-    yield search_index(wiki, search_rows)
-    yield from graph_outputs(wiki, renderer)
+    # The generated pages and site-wide files, each job independent of the others: on every core too (the
+    # full backlinks lists of hubs alone draw ~100,000 cards at 10,000 pages).
+    jobs = listing_jobs(wiki, renderer) + [lambda: [graph_json(wiki, config.summary_length)],
+                                           lambda: graph_outputs(wiki, renderer), lambda: list(export_outputs(config, wiki)),
+                                           lambda: list(recent_changes(wiki, renderer))]
+    least = 1 if len(wiki.entries) >= TAIL_PARALLEL else len(jobs) + 1
+    for outputs in map_forked(lambda chunk: [jobs[i]() for i in chunk], list(range(len(jobs))), least=least, chunk=1):
+        yield from outputs
+    yield search_index(wiki, search_rows)  # the rows came with the pages, in this process
     yield from asset_outputs(config)
     yield from attachment_outputs(config, wiki)
-    yield from export_outputs(config, wiki)
-    yield from recent_changes(wiki, renderer)
 
 
 def build_site(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None,

@@ -5,6 +5,8 @@ and the full list of what links to each page that has more backlinks than it sho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import Callable
 
 from generator import paths
 from generator.config import Config
@@ -93,11 +95,13 @@ def type_pages(wiki: Wiki, renderer: Renderer) -> list[Output]:
 
 def tag_pages(wiki: Wiki, renderer: Renderer) -> list[Output]:
     """One listing per tag."""
-    outs = []
-    for tag, slugs in wiki.tags().items():
-        outs += paged_listing(renderer, paths.tag_out_path(tag), f"Tag: {tag}", "tag", slugs,
-                              intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} tagged {tag}.")
-    return outs
+    return [output for tag, slugs in wiki.tags().items() for output in paged_tag(wiki, renderer, tag, slugs)]
+
+
+def paged_tag(wiki: Wiki, renderer: Renderer, tag: str, slugs: list[str]) -> list[Output]:
+    """The listing of one tag."""
+    return paged_listing(renderer, paths.tag_out_path(tag), f"Tag: {tag}", "tag", slugs,
+                         intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} tagged {tag}.")
 
 
 def backlink_listings(wiki: Wiki, config: Config) -> list[tuple[str, int]]:
@@ -186,11 +190,19 @@ def not_found(renderer: Renderer) -> Output:
     return html_output(out, renderer.render("404.html", out, title="Page not found"))
 
 
+def listing_jobs(wiki: Wiki, renderer: Renderer) -> list[Callable[[], list[Output]]]:
+    """Every generated page, as jobs that each make some of them (independent: a build runs them on every core)."""
+    jobs: list[Callable[[], list[Output]]] = [lambda: type_pages(wiki, renderer)]
+    jobs += [partial(paged_tag, wiki, renderer, tag, slugs) for tag, slugs in wiki.tags().items()]
+    jobs += [partial(lambda slug, number: [backlink_page(wiki, renderer, slug, number)], slug, number)
+             for slug, number in backlink_listings(wiki, renderer.config)]
+    jobs += [lambda: all_pages(wiki, renderer), lambda: orphans(wiki, renderer),
+             lambda: [wanted(wiki, renderer), not_found(renderer)]]
+    if wiki.home_slug is None:
+        jobs.append(lambda: [home(wiki, renderer)])
+    return jobs
+
+
 def listing_outputs(wiki: Wiki, renderer: Renderer) -> list[Output]:
     """Every generated page."""
-    outs = [*type_pages(wiki, renderer), *tag_pages(wiki, renderer),
-            *(backlink_page(wiki, renderer, slug, number) for slug, number in backlink_listings(wiki, renderer.config)),
-            *all_pages(wiki, renderer), *orphans(wiki, renderer), wanted(wiki, renderer), not_found(renderer)]
-    if wiki.home_slug is None:
-        outs.append(home(wiki, renderer))
-    return outs
+    return [output for job in listing_jobs(wiki, renderer) for output in job()]
