@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.parse.limits import MAX_NESTING, PageTooSlow, as_text_html, time_limit, too_costly
+from generator.parse.limits import MAX_NESTING, PageTooSlow, _depth, as_text_html, time_limit, too_costly
 
 
 def nested_list(levels: int) -> str:
@@ -48,3 +48,17 @@ def test_as_text_escapes_the_source():
     html = as_text_html("<script>alert(1)</script> & [[x]]", "why <b>")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; [[x]]" in html
     assert "why &lt;b&gt;" in html and "shown as its source text" in html
+
+
+@pytest.mark.parametrize("line", [">" * 50, "\t" * 30 + "- x", "- " * 40, "> - " * 30, "1. " * 30 + "x", " " * 99 + "-",
+                                  "\t \t  1) >>- * + 2." * 8, "-" * 200, ">" * 200, "\t" * 101])
+def test_a_line_nests_no_deeper_than_its_length(line):
+    """too_costly() looks only at lines longer than MAX_NESTING: each level takes a character at least."""
+    assert _depth(line) <= len(line)
+
+
+def test_nesting_found_on_its_line_among_others():
+    deep = "\t" * (MAX_NESTING + 1) + "- deep"
+    text = "\n".join(["intro", "- " * 10, "x" * 500, "", deep, "after"])
+    assert too_costly(len(text), text)[0::2] == ("page-too-deep", 5)
+    assert too_costly(10, "\n".join(["x", "\t" * (MAX_NESTING - 1) + "- at the bound", ">" * MAX_NESTING])) is None

@@ -1,6 +1,9 @@
 """The Markdown instance and our extension."""
 
-from generator.parse.markdown import LinkTarget, fill_links, heading_id, make_markdown, render_body
+import pytest
+
+from generator.parse.markdown import (SAFE_URL_STARTS, LinkTarget, fill_links, heading_id, make_markdown, render_body,
+                                      rendered_placeholders, url_is_unsafe)
 
 
 def render(text):
@@ -49,3 +52,29 @@ def test_label_of_heading_link():
 
 def test_reading_text_leaves_out_permalinks():
     assert render("## Title\n\nSome *text*.\n").text == "Title Some text."
+
+
+@pytest.mark.parametrize("html, expected", [
+    ("", ()),
+    ('<a class="wikilink" href="kbref:w:A#">A</a> <a class="wikilink" href="kbref:w:A#">again</a>', (("w", "A", ""),)),
+    ('<a class="wikilink" href="kbref:w:A%20B#x">1</a><a class="wikilink" href="kbref:m:b.md#">2</a>'
+     '<a class="wikilink" href="kbref:w:A B#x">same, written unquoted</a><a class="wikilink" href="kbref:t:tag#">3</a>',
+     (("w", "A B", "x"), ("m", "b.md", ""), ("t", "tag", ""))),
+])
+def test_rendered_placeholders_are_distinct_unquoted_and_in_order(html, expected):
+    assert rendered_placeholders(html) == expected
+
+
+def test_render_body_keeps_what_clean_returns_and_the_placeholders_it_rendered():
+    text = "[[A]] and [[B]]\n\n![[c.png]]"
+    plain = render(text)
+    cleaned = render_body(make_markdown(), text, clean=lambda html: html.replace("kbref:e:", "x:"))
+    assert cleaned.placeholders == plain.placeholders and cleaned.text == plain.text
+    assert cleaned.html == plain.html.replace("kbref:e:", "x:") and plain.embeds and not cleaned.embeds
+
+
+@pytest.mark.parametrize("start", SAFE_URL_STARTS)
+@pytest.mark.parametrize("rest", ["", "x", "javascript:alert(1)", "&#106;avascript:1", "\x00\tdata:text/html,x",
+                                  "\x02wzxhzdk:0\x03", "%0ajavascript:"])
+def test_a_url_with_a_safe_start_is_never_unsafe(start, rest):
+    assert not url_is_unsafe(start + rest) and not url_is_unsafe(start + rest, image=True)

@@ -8,6 +8,7 @@ import pytest
 
 from generator import cli
 from generator.parse.markdown import url_is_unsafe
+from generator.parse import sanitize as sanitize_module
 from generator.parse.sanitize import TAGS, css_is_unsafe, sanitize, tag_names
 from tests.helpers import build, elements, output
 
@@ -311,3 +312,11 @@ def test_sanitize_false_in_kbwiki_yaml_keeps_raw_html(tmp_path, make_vault):
     (tmp_path / "kbwiki.yaml").write_text("sanitize: false\n")
     assert cli.main(["build", "--content", str(content), "--out", str(out), "--config", str(tmp_path / "kbwiki.yaml")]) == 0
     assert '<b onclick="x()">b</b><script>alert(1)</script>' in (out / "notes.html").read_text()
+
+
+@pytest.mark.parametrize("tag", ["a", "img", "iframe", "div", "blockquote"])
+@pytest.mark.parametrize("attr", ["class", "href", "src", "cite", "id", "style", "sandbox"])
+@pytest.mark.parametrize("value", ["x", "kbref:w:A#", "#top", "https://example.com/", "http://a", "javascript:x()",
+                                   "https://a\x00", "content", "expression(x)", "allow-scripts", ""])
+def test_the_attribute_filter_keeps_what_keeps_keeps(tag, attr, value):
+    assert sanitize_module._filter(tag, attr, value) == (value if sanitize_module._keeps(tag, attr, value) else None)

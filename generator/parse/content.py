@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -96,7 +97,11 @@ def decode_source(src_path: str, raw: bytes) -> tuple[str | None, list[Diagnosti
 
 def split_front_matter(src_path: str, text: str) -> tuple[FrontMatter, list[Diagnostic]]:
     """Find and parse a leading `---` YAML block; a broken one is reported and treated as absent."""
-    lines = text.split("\n")
+    return _split_lines(src_path, text.split("\n"))
+
+
+def _split_lines(src_path: str, lines: list[str]) -> tuple[FrontMatter, list[Diagnostic]]:
+    """split_front_matter() of a text already split into lines."""
     if not lines or lines[0].rstrip() != "---":
         return FrontMatter({}, 0), []
     for end in range(1, len(lines)):
@@ -153,9 +158,10 @@ def _ours(lines: list[str]) -> tuple[list[str], int]:
 def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, list[Diagnostic]]:
     """A Page from a file's text: front-matter fields, else the documented defaults. Its tags are the declared
     ones: the body's #tags are read from the rendered body (site.parse_source)."""
-    front, diagnostics = split_front_matter(src_path, text)
+    every_line = text.split("\n")  # once: the front matter, its keys' lines and the body are read from these
+    front, diagnostics = _split_lines(src_path, every_line)
     data = dict(front.data)
-    lines = text.split("\n")[front.body_start:]
+    lines = every_line[front.body_start:]
     fields = _Fields(src_path, data, diagnostics)
 
     title = fields.text("title")
@@ -188,20 +194,20 @@ def parse_page(src_path: SourcePath, text: str, config: Config) -> tuple[Page, l
     page = Page(src_path=src_path, title=title.strip(), type=page_type.strip().casefold(), summary=summary,
                 body=body, body_line=front.body_start + 1, tags=tags, aliases=aliases, declared_id=declared_id,
                 links=links, sources=sources, created=created, updated=updated, meta=meta,
-                front=front_keys(text, front.data))
+                front=front_keys(every_line, front.data))
     return page, diagnostics
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([ T][\d:.+\-Z]*)?$")
 
 
-def front_keys(text: str, data: dict) -> tuple[tuple[str, str, int], ...]:
+def front_keys(text_lines: list[str], data: dict) -> tuple[tuple[str, str, int], ...]:
     """Each top-level front-matter key, the kind of its value (config.KINDS, or "null") and its 1-based line
-    (0 when it cannot be found as written, e.g. a quoted key)."""
+    (0 when it cannot be found as written, e.g. a quoted key); `text_lines` is the page's text split at "\\n"."""
     if not data:
         return ()
     lines: dict[str, int] = {}
-    for number, line in enumerate(text.split("\n")[1:], 2):
+    for number, line in enumerate(itertools.islice(text_lines, 1, None), 2):
         if _FENCE.match(line):
             break
         key = line.split(":", 1)[0].rstrip()

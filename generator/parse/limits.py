@@ -29,14 +29,17 @@ def too_costly(raw_size: int, text: str) -> tuple[str, str, int] | None:
     if raw_size > MAX_PAGE_BYTES:
         return ("page-too-large", f"page is {raw_size / 1048576:.1f} MB, over the {MAX_PAGE_BYTES // 1048576} MB a page "
                 "may have to be rendered; shown as text", 0)
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line or line[0] not in " \t>-*+0123456789":
-            continue
-        depth = _depth(line)
+    for found in _DEEP_ENOUGH.finditer(text):
+        depth = _depth(found.group(0))
         if depth > MAX_NESTING:
             return ("page-too-deep", f"lists or quotes nest {depth} levels deep here, past the {MAX_NESTING} a page "
-                    "may have; shown as text", number)
+                    "may have; shown as text", text.count("\n", 0, found.start()) + 1)
     return None
+
+
+# The lines _depth() is asked about: each level takes at least one character (a tab or four spaces, a marker),
+# so only a line longer than MAX_NESTING can nest deeper, and only one starting as an indent, quote or list does.
+_DEEP_ENOUGH = re.compile(r"^[ \t>\-*+0-9][^\n]{%d,}" % MAX_NESTING, re.MULTILINE)
 
 
 def _depth(line: str) -> int:

@@ -96,12 +96,17 @@ def extract_links(body: str, body_line: int = 1, src_path: str = "") -> tuple[Li
         line_no = body_line + offset
         found: list[tuple[int, LinkRef]] = []
         for m in _WIKI.finditer(masked) if "[[" in line else ():
-            if masked[m.start(2):m.end(2)] != line[m.start(2):m.end(2)]:
+            start, end = m.span(2)
+            inner = line[start:end]
+            if masked is not line and masked[start:end] != inner:
                 continue  # a code span inside: not a link (the Markdown renderer agrees)
-            target, fragment, label = split_wiki_target(line[m.start(2):m.end(2)])
+            target, fragment, label = split_wiki_target(inner)
             syntax: Syntax = "embed" if m.group(1) else "wiki"
             found.append((m.start(), LinkRef(target, fragment, label, line_no, m.start() + 1, syntax)))
-        for m in _MD.finditer(masked) if "](" in line else ():  # an inline link needs "]("
+        if "](" not in line:  # wiki links alone: found in order
+            refs.extend(ref for _, ref in found)
+            continue
+        for m in _MD.finditer(masked):  # an inline link needs "]("
             href = line[m.start(3):m.end(3)].strip("<>")
             if m.group(1):
                 if is_local_file_href(href):

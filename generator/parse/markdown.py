@@ -8,6 +8,7 @@ as a red link. That keeps the expensive step cacheable per page and runnable in 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 import xml.etree.ElementTree as etree
@@ -108,6 +109,12 @@ class LinkTarget:
     css: str = "wikilink"
 
 
+@functools.lru_cache(maxsize=4096)
+def _quoted(name: str) -> str:
+    """A placeholder's target or fragment, %-quoted (remembered: pages of a wiki link to the same few names)."""
+    return quote(name, safe="")
+
+
 class _WikiLinkProcessor(InlineProcessor):
     """`[[Target]]`, `[[Target|label]]`, `[[Target#Heading]]`, `![[Embed]]` -> placeholder links."""
 
@@ -118,7 +125,7 @@ class _WikiLinkProcessor(InlineProcessor):
         if not label:
             label = target if not fragment else (f"{target} › {fragment.lstrip('^')}" if target else fragment.lstrip("^"))
         el = etree.Element("a")
-        el.set("href", f"kbref:w:{quote(target, safe='')}#{quote(fragment, safe='')}")
+        el.set("href", f"kbref:w:{_quoted(target)}#{_quoted(fragment)}")
         el.set("class", "wikilink")
         el.text = AtomicString(label)  # a page name is text: no Markdown or raw HTML inside a wiki link
         return el, m.start(0), m.end(0)
@@ -127,7 +134,7 @@ class _WikiLinkProcessor(InlineProcessor):
     def _embed(target: str, fragment: str, label: str) -> etree.Element:
         """`![[Note#Heading]]`, `![[image.png|300]]` -> an embed placeholder (filled by fill_embeds)."""
         el = etree.Element("a")
-        el.set("href", f"kbref:e:{quote(target, safe='')}#{quote(fragment, safe='')}")
+        el.set("href", f"kbref:e:{_quoted(target)}#{_quoted(fragment)}")
         el.set("class", "kbembed")
         if _SIZE.fullmatch(label):
             el.set("data-size", label)
@@ -155,6 +162,11 @@ _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")  # browsers drop tabs/newlines inside a scheme; we drop all of it
 
 
+# URLs that start as no script-running URL can: nothing before their ':' or '#' that url_is_unsafe() would
+# read through (an entity, a space or control character) or that Python-Markdown's stash would stand for.
+SAFE_URL_STARTS = ("kbref:", "#", "https://", "http://")
+
+
 def url_is_unsafe(url: str, image: bool = False) -> bool:
     """A `javascript:`, `vbscript:` or `data:` URL, however disguised (entities, case, control characters).
 
@@ -176,7 +188,7 @@ class _SafeUrlTreeprocessor(Treeprocessor):
                 continue
             for attr, image in (("href", False), ("src", el.tag == "img")):
                 value = el.get(attr)
-                if value is not None and (url_is_unsafe(self._unstash(value), image) or url_is_unsafe(_STASH.sub("", value), image)):
+                if value is not None and not value.startswith(SAFE_URL_STARTS) and (url_is_unsafe(self._unstash(value), image) or url_is_unsafe(_STASH.sub("", value), image)):
                     blocked.append(self._unstash(value))
                     del el.attrib[attr]
                     if el.tag == "a":
@@ -280,18 +292,27 @@ def _flatten(tokens: list[dict]) -> list[Heading]:
     return out
 
 
-def render_body(md: markdown.Markdown, body: str) -> RenderedBody:
-    """Render one body; links are placeholders until fill_links()."""
+def render_body(md: markdown.Markdown, body: str, clean: Callable[[str], str] | None = None) -> RenderedBody:
+    """Render one body; links are placeholders until fill_links(). `clean` (the sanitizer, say) is given the
+    HTML before it is packed, and its result is what the body keeps: the placeholders are the rendered ones."""
     md.reset()
     md.kb_text, md.kb_prose, md.kb_blocked = "", "", []  # an empty body skips the tree processors: not the last page's
     md.kb_source = body  # processors that need some text (`^`, `![`, `[TOC]`) skip pages without it
     html = md.convert(body)
     headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
     text = " ".join(getattr(md, "kb_text", "").split())
-    placeholders = tuple(dict.fromkeys((m.group(1), unquote(m.group(2)), unquote(m.group(3))) for m in _PLACEHOLDER.finditer(html)))
+    placeholders = rendered_placeholders(html)
+    if clean is not None:
+        html = clean(html)
     return RenderedBody(**packed_html(html), headings=headings, text=text,
                         prose_utf8=getattr(md, "kb_prose", "").encode("utf-8"), placeholders=placeholders,
                         blocked=tuple(getattr(md, "kb_blocked", ())), bad_math=tuple(md.kb_math))
+
+
+def rendered_placeholders(html: str) -> tuple[tuple[str, str, str], ...]:
+    """Every distinct (syntax, target, fragment) of the link placeholders in `html`, unquoted, in order."""
+    written = dict.fromkeys(m.groups() for m in _PLACEHOLDER.finditer(html))  # a target is often linked again
+    return tuple(dict.fromkeys((syntax, unquote(target), unquote(fragment)) for syntax, target, fragment in written))
 
 
 def fill_links(html: str, lookup: Callable[[str, str, str], LinkTarget]) -> str:

@@ -79,20 +79,21 @@ def _parse(source: SourceFile, config: Config, text: str, problems: list[Diagnos
            md=None) -> tuple[ParsedPage, list[Diagnostic]]:
     """parse_source() for a page within the bounds, from its decoded text (and the decoding's problems)."""
     page, page_problems = parse_page(source.src_path, text, config)
-    front_text = "\n".join(text.split("\n")[: page.body_line - 1])  # the front matter, as parse_page found it
-    body = render_body(md or make_markdown(), page.body)
+    front_text = first_lines(text, page.body_line - 1)  # the front matter, as parse_page found it
+    removed: tuple[Removal, ...] = ()
+
+    def clean(html: str) -> str:  # the page's own HTML, before any placeholder is filled
+        nonlocal removed
+        cleaned = sanitize(html)
+        removed = cleaned.removed
+        return cleaned.html
+    body = render_body(md or make_markdown(), page.body, clean if config.sanitize else None)
     # The body's #tags are the ones the renderer made links of (one rule: a tag page for every tag link)
     inline = [target for syntax, target, _ in body.placeholders if syntax == "t"]
     if inline:
         page = dataclasses.replace(page, tags=tuple(dict.fromkeys((*page.tags, *inline))))
     scanned = extract_links(page.body, page.body_line, page.src_path)
     refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.folder)
-    removed: tuple[Removal, ...] = ()
-    if config.sanitize:  # the page's own HTML, before any placeholder is filled
-        cleaned = sanitize(body.html)
-        if cleaned.html != body.html:
-            body = body.with_html(cleaned.html)
-        removed = cleaned.removed
     digest = source_digest(source)
     search = search_text(body)
     body = dataclasses.replace(body, text="")  # what search needs of it is in `search`
@@ -102,8 +103,21 @@ def _parse(source: SourceFile, config: Config, text: str, problems: list[Diagnos
     return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, markdown), problems
 
 
+def first_lines(text: str, count: int) -> str:
+    """The first `count` lines of `text` (none for count <= 0): "\n".join(text.split("\n")[:count]), without
+    splitting the rest."""
+    end = -1
+    for _ in range(max(count, 0)):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[:end] if count > 0 else ""
+
+
 def unsafe_url_problems(page: Page, blocked: tuple[str, ...]) -> list[Diagnostic]:
     """A warning per script-running URL removed from a page's links and images (with its line when found)."""
+    if not blocked:
+        return []
     lines = page.body.split("\n")
     problems = []
     for url in blocked:
@@ -116,6 +130,8 @@ def unsafe_url_problems(page: Page, blocked: tuple[str, ...]) -> list[Diagnostic
 
 def math_problems(page: Page, bad: tuple[tuple[str, str], ...]) -> list[Diagnostic]:
     """A warning per formula KaTeX cannot read (the page shows its source), with the line its TeX starts on."""
+    if not bad:
+        return []
     lines = page.body.split("\n")
     problems = []
     for tex, problem in bad:
@@ -131,6 +147,8 @@ def math_problems(page: Page, bad: tuple[tuple[str, str], ...]) -> list[Diagnost
 
 def unsafe_html_problems(page: Page, removed: tuple[Removal, ...]) -> list[Diagnostic]:
     """A warning per kind of raw HTML the sanitizer took out of a page, at the first line holding it."""
+    if not removed:
+        return []
     lines = page.body.casefold().split("\n")
     problems = []
     for removal in removed:
