@@ -28,6 +28,8 @@ class Run:
     tail: str = ""
     timed_out: bool = False
     cpu_seconds: float = 0.0  # user + system time of the command and the children it waited for
+    largest_rss: int = 0  # the largest single process's peak RSS (wait4's ru_maxrss: what /usr/bin/time reports)
+    tree_pss: int = 0  # the peak of the process tree's summed PSS (sampled)
 
     @property
     def ok(self) -> bool:
@@ -196,13 +198,13 @@ def run_command(cmd: list[str], log: Path, cwd: Path | None = None, timeout: flo
         timer.cancel()
         sampler.stop()
         _kill_group(proc.pid)  # leftovers of a killed or careless process tree
-    peak, cpu = sampler.peak, 0.0
+    peak, cpu, largest = sampler.peak, 0.0, 0
     try:
         measured, maxrss, cpu_text = report.read_text().split()
-        seconds, peak, cpu = float(measured), max(peak, int(maxrss)), float(cpu_text)
+        seconds, largest, cpu = float(measured), int(maxrss), float(cpu_text)
     except (OSError, ValueError):
         pass  # killed before the command ended: the runner's own clock and the samples stand
-    return Run(seconds, peak, proc.returncode, _tail(log), timed_out.is_set(), cpu)
+    return Run(seconds, max(peak, largest), proc.returncode, _tail(log), timed_out.is_set(), cpu, largest, sampler.peak)
 
 
 def _tail(log: Path, size: int = 2000) -> str:

@@ -30,7 +30,7 @@ import corpus as corpus_mod  # noqa: E402  (benchmarks/ is not a package on the 
 import measure  # noqa: E402
 from full_wiki import ARCHIVE, full_wiki  # noqa: E402
 import report  # noqa: E402
-from report import COLD, EDIT_CLI, EDIT_SERVE, FLOOR, NO_CHANGE, Result  # noqa: E402
+from report import CHECK_WARM, COLD, EDIT_CLI, EDIT_SERVE, FLOOR, MD_FLOOR, NO_CHANGE, SERVE_START, Result  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent  # this checkout: the one measured unless --repo names another
@@ -63,6 +63,19 @@ def _fetch(url: str) -> tuple[int, str]:
         return exc.code, ""
     except (OSError, ValueError):
         return 0, ""
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End a served process group: politely, then not."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(wait)
+            break
+        except ProcessLookupError:
+            break
+        except subprocess.TimeoutExpired:
+            continue
 
 
 class Bench:
@@ -99,6 +112,8 @@ class Bench:
         if run.cpu_seconds:
             result.cpu.append(run.cpu_seconds)
         result.peak_rss = max(result.peak_rss, run.peak_rss)
+        result.largest_rss = max(result.largest_rss, run.largest_rss)
+        result.tree_pss = max(result.tree_pss, run.tree_pss)
         return True
 
     def new(self, corpus: str, tool: str, what: str) -> Result:
@@ -206,15 +221,7 @@ class Bench:
                 if not self.record(result, run, i):
                     return
         finally:
-            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-                try:
-                    os.killpg(proc.pid, sig)
-                    proc.wait(wait)
-                    break
-                except ProcessLookupError:
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            _stop(proc)
 
     # -- other tools ----------------------------------------------------------------------
     def floor(self, label: str, content: Path, out: Path, repeat: int) -> None:
@@ -225,6 +232,65 @@ class Bench:
                 _rm(out)
                 if not self.record(result, self.run([PY, str(HERE / "floor.py"), "--content", str(content),
                                                      "--out", str(out)]), i):
+                    return
+        self.guarded(result, body)
+
+    def md_floor(self, label: str, content: Path, repeat: int) -> None:
+        """Stock Python-Markdown alone over the same pages, on as many processes as the build uses."""
+        result = self.new(label, "floor", MD_FLOOR)
+
+        def body():
+            for i in range(repeat):
+                if not self.record(result, self.run([PY, str(HERE / "md_floor.py"), "--content", str(content),
+                                                     "--jobs", str(os.cpu_count() or 1)]), i):
+                    return
+        self.guarded(result, body)
+
+    def kbwiki_check_edit(self, label: str, content: Path, out: Path, cache: Path, page: Path, repeat: int) -> None:
+        """`kbwiki check` right after a one-page edit (no build between), from the build's saved state."""
+        result = self.new(label, "kbwiki", CHECK_WARM)
+        cmd = [PY, "-m", "generator", "check", "--content", str(content), "--out", str(out), "--cache-dir", str(cache)]
+
+        def body():
+            for i in range(repeat):
+                with open(page, "a", encoding="utf-8") as handle:
+                    handle.write(f"\nA benchmark check edit, number {i + 1}.\n")
+                run = self.run(cmd)
+                if run.returncode == 1:  # findings with errors: still a finished check
+                    run = measure.Run(run.seconds, run.peak_rss, 0, run.tail, run.timed_out, run.cpu_seconds,
+                                      run.largest_rss, run.tree_pss)
+                if not self.record(result, run, i):
+                    return
+        self.guarded(result, body)
+
+    def kbwiki_serve_start(self, label: str, content: Path, out: Path, repeat: int) -> None:
+        """Time from starting `kbwiki serve` on an up-to-date site (and cache) until it answers 200 for index.html."""
+        result = self.new(label, "kbwiki", SERVE_START)
+        if "--port" not in self.serve_help:
+            result.status = "n/a (serve has no --port option)"
+            return
+
+        def body():
+            for i in range(repeat):
+                port = _free_port()
+                cmd = [PY, "-m", "generator", "serve", "--content", str(content), "--out", str(out), "--port", str(port)]
+                with open(self.log, "ab") as log:
+                    log.write(f"\n$ {shlex.join(cmd)}\n".encode())
+                    log.flush()
+                    started = time.perf_counter()
+                    proc = subprocess.Popen(cmd, cwd=self.repo, stdout=log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
+                try:
+                    status, limit = 0, time.monotonic() + self.args.timeout
+                    while status != 200 and time.monotonic() < limit and proc.poll() is None:
+                        status = _fetch(f"http://127.0.0.1:{port}/index.html")[0]
+                        if status != 200:
+                            time.sleep(0.05)
+                    seconds = time.perf_counter() - started
+                    run = measure.Run(seconds, 0, 0 if status == 200 else 1, "" if status == 200 else f"HTTP {status}")
+                finally:
+                    _stop(proc)
+                if not self.record(result, run, i):
                     return
         self.guarded(result, body)
 
@@ -277,13 +343,17 @@ class Bench:
         corpus_mod.write_kbwiki(corpus, content)
         out, cache = root / "site", self.cache_for(content)
         self.floor(label, content, root / "floor-site", repeat)
+        self.md_floor(label, content, repeat)
         cold = self.kbwiki_cold(label, content, out, cache, repeat)
         if full:
             if cold.status == "ok":
                 mid = corpus.mid_ranked()
                 self.kbwiki_builds(label, NO_CHANGE, content, out, cache, repeat)
                 self.kbwiki_edit(label, content, out, cache, content / mid.src_path, repeat)
-                self.kbwiki_serve_edit(label, content, root, content / mid.src_path, f"{corpus_mod.slugify(mid.title)}.html", repeat)
+                if self.serve_help:  # the edit's build left the site and the cache up to date
+                    self.kbwiki_serve_start(label, content, out, repeat)
+                self.kbwiki_check_edit(label, content, out, cache, content / mid.src_path, repeat)
+                self.kbwiki_serve_edit(label, content, root, content / mid.src_path, mid.src_path[:-3].lower() + ".html", repeat)
             else:
                 for what in (NO_CHANGE, EDIT_CLI, EDIT_SERVE):
                     self.new(label, "kbwiki", what).status = "skipped (cold build failed)"
@@ -309,6 +379,7 @@ class Bench:
             cache = tmp_path / ".kbwiki-cache" if "--cache-dir" in self.build_help else self.cache_for(vault)
             self.say(f"{label}: {len(pages)} pages, read in place")
             repeat = repeat or self.args.sample_repeat or self.args.repeat
+            self.md_floor(label, vault, repeat)
             cold = self.kbwiki_cold(label, vault, out, cache, repeat)
             if cold.status != "ok":
                 for what in (NO_CHANGE, EDIT_CLI):
@@ -325,6 +396,9 @@ class Bench:
                 return
             page = copy / pages[len(pages) // 2].relative_to(vault)
             self.kbwiki_edit(label, copy, copy_out, copy_cache, page, repeat)
+            if self.serve_help and copy_cache == tmp_path / ".kbwiki-cache":  # serve's cache: beside its output folder
+                self.kbwiki_serve_start(label, copy, copy_out, repeat)
+            self.kbwiki_check_edit(label, copy, copy_out, copy_cache, page, repeat)
 
 
 def versions(bench: Bench) -> dict[str, str]:
