@@ -20,9 +20,13 @@ CODES = frozenset({
 
 
 @compact_pickle
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Diagnostic:
-    """One problem in one file (line and column are 1-based; 0 when unknown)."""
+    """One problem in one file (line and column are 1-based; 0 when unknown).
+
+    A value like the frozen records elsewhere, never changed once made (dataclasses.replace() makes a
+    changed copy), but not declared frozen: a frozen dataclass takes six times as long to construct, and
+    the build state and the manifest of a 32,000-page wiki hold 100,000 of them."""
 
     src_path: str
     level: Level
@@ -53,6 +57,10 @@ class Diagnostic:
         """The fields by name: Diagnostic(**d.as_fields()) is d again."""
         return {"src_path": self.src_path, "level": self.level, "code": self.code, "message": self.message,
                 "line": self.line, "column": self.column, "hint": self.hint, "subject": self.subject}
+
+    def as_row(self) -> list:
+        """The fields in order, as the output folder's manifest keeps them: Diagnostic(*d.as_row()) is d again."""
+        return [self.src_path, self.level, self.code, self.message, self.line, self.column, self.hint, self.subject]
 
     def as_json(self) -> dict:
         """The JSON form (schema in docs/check.md)."""

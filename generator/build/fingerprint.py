@@ -17,7 +17,7 @@ from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.parse.sources import SourceFile, attachment_stats, read_changed_pages, read_pages, source_digest
 from generator.emit.theme import theme_fingerprint
-from generator.build.writer import interrupted_update, read_manifest
+from generator.build.writer import all_files_there, interrupted_update, read_manifest
 
 
 def site_fingerprint(theme: str, digests: dict[str, str], attachments: dict[str, tuple[int, int]] | None = None) -> str:
@@ -122,10 +122,13 @@ def up_to_date(out_dir: Path, inputs: Inputs) -> UpToDate | None:
     manifest = inputs.manifest
     files = manifest.get("files")
     if (manifest.get("fingerprint") != inputs.fingerprint or not isinstance(files, list)
-            or interrupted_update(out_dir) is not None or not all((out_dir / name).is_file() for name in files)):
+            or interrupted_update(out_dir) is not None or not all_files_there(out_dir, files)):
         return None
+    rows = manifest.get("diagnostics", [])
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        return None  # not a manifest this version wrote (its diagnostics were objects once): build again
     try:
-        diagnostics = [Diagnostic(**d) for d in manifest.get("diagnostics", [])]
-    except (TypeError, AttributeError):
+        diagnostics = [Diagnostic(*row) for row in rows]
+    except TypeError:
         return None
     return UpToDate(int(manifest.get("page_count", 0)), len(files), diagnostics)

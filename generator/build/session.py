@@ -34,7 +34,7 @@ from generator.wiki.gather import resolve_links
 from generator.parse.sources import SourceFile, read_source
 from generator.build.state import BuildState, PageRecords, load_state, save_state, state_path, with_entries
 from generator.paths import Slug
-from generator.build.writer import build_lock, interrupted_update, reusable_keys, update_in_place, write_site
+from generator.build.writer import all_files_there, build_lock, interrupted_update, reusable_keys, update_in_place, write_site
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
@@ -168,7 +168,7 @@ class Session:
         if (state is None or state.theme != theme or state.fingerprint != manifest.get("fingerprint")
                 or state.attachments != attachments or set(state.digests) != set(digests)
                 or interrupted_update(self.config.out_dir) is not None
-                or not all((self.config.out_dir / name).is_file() for name in state.files)):
+                or not all_files_there(self.config.out_dir, state.files)):
             return None
         self._last = state
         result = self._fast({src for src, digest in digests.items() if state.digests[src] != digest}, sources)
@@ -199,7 +199,7 @@ class Session:
         def then_record() -> Iterator:
             yield from items
             diagnostics.sort(key=diag.sort_key)
-            manifest["diagnostics"] = [d.as_fields() for d in diagnostics]
+            manifest["diagnostics"] = [d.as_row() for d in diagnostics]
 
         with build_lock(self.config.out_dir):
             result.files = write_site(then_record(), self.config.out_dir, manifest, before_swap=self.on_stray,
@@ -241,7 +241,7 @@ class Session:
         # Every file of the site stays and a few get new bytes: they are replaced where they are, each atomically
         # (a journal until the manifest is written), for serve and the CLI alike.
         manifest = {"fingerprint": fingerprint, "page_count": len(wiki.entries),
-                    "diagnostics": [d.as_fields() for d in diagnostics]}
+                    "diagnostics": [d.as_row() for d in diagnostics]}
         with build_lock(config.out_dir):
             update_in_place(outputs, config.out_dir, manifest, last.files, keys)
         result.files, result.written = len(last.files), True

@@ -97,6 +97,13 @@ def read_manifest(out_dir: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def all_files_there(out_dir: Path, files: list[str]) -> bool:
+    """Whether every one of `files` (paths relative to `out_dir`) is a file there (one stat each, no Path objects)."""
+    root = os.fspath(out_dir) + os.sep
+    isfile = os.path.isfile
+    return all(isfile(root + name) for name in files)
+
+
 def reusable_keys(out_dir: Path) -> dict[str, str]:
     """Render keys of the pages of the current site whose files are still there (a key per out_path)."""
     keys = read_manifest(out_dir).get("pages", {})

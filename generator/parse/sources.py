@@ -94,9 +94,9 @@ Stat = tuple[int, int, int, int]
 RACY_NS = 2_000_000_000  # a file changed this close before its stat was recorded may change again unseen
 
 
-def stat_of(content_dir: Path, src_path: SourcePath) -> Stat | None:
+def stat_of(content_dir: Path | str, src_path: SourcePath) -> Stat | None:
     try:
-        info = os.stat(content_dir / src_path)
+        info = os.stat(os.path.join(content_dir, src_path))
     except OSError:
         return None
     return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
@@ -115,8 +115,9 @@ def read_changed_pages(content_dir: Path, known: dict[SourcePath, tuple[Stat, st
     sources: list[SourceFile] = []
     digests: dict[SourcePath, str] = {}
     table: dict[SourcePath, tuple[Stat, str]] = {}
+    root = os.fspath(content_dir)
     for src_path in src_paths:
-        stat = stat_of(content_dir, src_path)
+        stat = stat_of(root, src_path)
         record = known.get(src_path)
         if stat is not None and record is not None and record[0] == stat and stat[1] < recorded_ns - RACY_NS:
             digests[src_path] = record[1]
