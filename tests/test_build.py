@@ -223,6 +223,23 @@ def test_serve_writes_a_body_edit_in_place_and_equals_a_cold_build(wiki, tmp_pat
     assert tree(out) == cold(wiki, tmp_path, "cold")
 
 
+def test_serve_knows_a_site_already_up_to_date_without_writing_it_again(wiki, tmp_path):
+    from generator.build.session import Session
+    out = tmp_path / "site"
+    config = Config(content_dir=wiki, out_dir=out)
+    run_build(config, cache_dir=tmp_path / "cache")
+    before, inodes = tree(out), {p: p.stat().st_ino for p in out.rglob("*")}
+    session = Session(config, cache_dir=tmp_path / "cache", remember=True)
+    first = session.build()
+    assert (first.unchanged, first.written, first.files) == (True, False, len(before) - 1)  # all but the manifest
+    assert tree(out) == before and {p: p.stat().st_ino for p in out.rglob("*")} == inodes  # not a file rewritten
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text() + "\nAn edit after serve started.\n")
+    edit = session.build({"concepts/full-duplex-interaction.md"})
+    assert (edit.written, edit.parsed, edit.rendered) == (True, 1, 1)  # in place, from what the first build knew
+    assert tree(out) == cold(wiki, tmp_path, "cold")
+
+
 def test_an_update_in_place_cut_short_is_redone_by_the_next_build(wiki, tmp_path):
     import json
     config = Config(content_dir=wiki, out_dir=tmp_path / "site")

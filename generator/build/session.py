@@ -94,7 +94,8 @@ class Session:
                  progress: ProgressFactory | None = None, on_stray: Callable[[list[str]], None] | None = None,
                  remember: bool = False):
         self.config = config
-        # serve: keep state in memory, never skip the first build, write fast rebuilds in place
+        # serve: keep state in memory, never skip building it (a site already up to date is not rewritten),
+        # write fast rebuilds in place
         self.remember = remember
         self.cache_dir = cache_dir or default_cache_dir(config)
         self.use_cache, self.progress, self.on_stray = use_cache, progress, on_stray
@@ -115,8 +116,8 @@ class Session:
         inputs = inputs or read_inputs(config)
         sources, problems, theme, digests = inputs.sources, list(inputs.problems), inputs.theme, inputs.digests
         attachments, fingerprint, manifest = inputs.attachments, inputs.fingerprint, inputs.manifest
-        current = up_to_date(config.out_dir, inputs) if write and not self.remember else None
-        if current is not None:
+        current = up_to_date(config.out_dir, inputs) if write else None
+        if current is not None and not self.remember:
             return unchanged_result(current, len(sources))
         if write and not self.remember and self._last is None and self.use_cache:
             result = self._from_saved_state(theme, digests, attachments, manifest, {s.src_path: s for s in sources})
@@ -151,7 +152,11 @@ class Session:
                                   blobs_too=not self.remember and self.use_cache)
             written: dict[str, str] = {}
             items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, records), result, written)
-            self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
+            if current is None:
+                self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
+            else:  # serve's memory of the site already in the folder: made to know it, not written again
+                result.files, result.unchanged = sum(1 for _ in items), True
+                diagnostics.sort(key=diag.sort_key)
             by_file: dict[str, list[Diagnostic]] = {}
             for problem in parse_problems:
                 by_file.setdefault(problem.src_path, []).append(problem)
