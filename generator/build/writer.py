@@ -97,6 +97,11 @@ def read_manifest(out_dir: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def holds_site(out_dir: Path) -> bool:
+    """Whether `out_dir` holds a site kbwiki wrote (a manifest listing its files): one `serve` can answer from."""
+    return isinstance(read_manifest(out_dir).get("files"), list)
+
+
 def reusable_keys(out_dir: Path) -> dict[str, str]:
     """Render keys of the pages of the current site whose files are still there (a key per out_path)."""
     keys = read_manifest(out_dir).get("pages", {})
