@@ -79,8 +79,9 @@ def make_parser() -> argparse.ArgumentParser:
     _common(new)
     new.add_argument("--templates", type=Path, default=None, help="a theme folder whose archetypes/ override the defaults (default: ./templates when present)")
     new.add_argument("--link", action="append", default=[], metavar="PAGE", help="a page to list in the front-matter links (repeatable)")
-    serve = commands.add_parser("serve", help="build, serve locally and rebuild on every change",
-                                description="Build the site, serve it at http://127.0.0.1:8000/, rebuild and reload open pages on every change.")
+    serve = commands.add_parser("serve", help="serve locally (a site already built at once), rebuild on every change",
+                                description="Serve the site at http://127.0.0.1:8000/ (one already in --out at once, brought up to date behind it; "
+                                            "else built first), rebuild and reload open pages on every change.")
     _common(serve)
     serve.add_argument("--out", type=Path, default=Path("site"), help="the output folder (default: ./site)")
     serve.add_argument("--templates", type=Path, default=None, help="a theme folder overriding the default theme (default: ./templates when present)")
@@ -245,7 +246,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """kbwiki serve: build, serve, watch and rebuild until Ctrl-C."""
+    """kbwiki serve: serve the site on disk at once (or build first when there is none), watch and rebuild until Ctrl-C."""
     config = content_config(args)
     check_out_dir(config.out_dir, config.content_dir, config.templates_dir, force=args.force)
     shown: set[Diagnostic] = set()
@@ -258,8 +259,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             new = [d for d in result.diagnostics if d not in shown]  # only what this change brought
             shown.clear()
             shown.update(result.diagnostics)
-            done = "Up to date:" if result.unchanged else "Built"
-            print(f"[{stamp}] {done} {result.pages} pages ({result.files} files, {result.reparsed} parsed) in {result.seconds:.2f} s", flush=True)
+            counts = f"{result.pages} pages ({result.files} files, {result.reparsed} parsed) in {result.seconds:.2f} s"
+            if result.catch_up:
+                then = "the site on disk was up to date" if result.unchanged else "the site is rebuilt; open pages reload"
+                print(f"[{stamp}] Caught up: {counts}; {then}", flush=True)
+            else:
+                print(f"[{stamp}] {'Up to date:' if result.unchanged else 'Built'} {counts}", flush=True)
             report(new, verbose=config.verbose)
             return
         print(f"[{stamp}] Not rebuilt: the last good site is still served.", file=sys.stderr)
@@ -277,18 +282,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config_file = args.config or Path(CONFIG_FILE)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     from generator.serve.rebuild import start_serving
-    serving = start_serving(lambda: make_config(args), args.host, args.port, config_file, on_result, on_watch_error)
-    try:
-        print(f"Serving {config.out_dir} at {serving.url} (Ctrl-C to stop)", flush=True)
+    serving = start_serving(lambda: make_config(args), args.host, args.port, config_file, on_result, on_watch_error,
+                            progress=progress_factory())
+    try:  # from here on Ctrl-C stops serving cleanly (exit 0), so the URL is printed only now
+        if serving.from_disk:
+            print(f"Serving the site on disk ({config.out_dir}) at {serving.url} while it catches up with the content "
+                  "(Ctrl-C to stop)", flush=True)
+        else:
+            print(f"Serving {config.out_dir} at {serving.url} (Ctrl-C to stop)", flush=True)
+        serving.start_rebuilding()
         if args.open:
             webbrowser.open(serving.url)
         serving.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        serving.stop()
+        building = serving.stop()
         signal.signal(signal.SIGTERM, previous)
     print("Stopped.", flush=True)
+    if building:  # abandoned (the catch-up of a large wiki, a long rebuild): its pool would hold up or hang a normal exit
+        from generator.build.parallel import stop_workers
+        stop_workers()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_OK)
     return EXIT_OK
 
 

@@ -239,6 +239,23 @@ def test_serve_writes_a_body_edit_in_place_and_equals_a_cold_build(wiki, tmp_pat
     assert tree(out) == cold(wiki, tmp_path, "cold")
 
 
+def test_serve_knows_a_site_already_up_to_date_without_writing_it_again(wiki, tmp_path):
+    from generator.build.session import Session
+    out = tmp_path / "site"
+    config = Config(content_dir=wiki, out_dir=out)
+    run_build(config, cache_dir=tmp_path / "cache")
+    before, inodes = tree(out), {p: p.stat().st_ino for p in out.rglob("*")}
+    session = Session(config, cache_dir=tmp_path / "cache", remember=True)
+    first = session.build()
+    assert (first.unchanged, first.written, first.files) == (True, False, len(before) - 1)  # all but the manifest
+    assert tree(out) == before and {p: p.stat().st_ino for p in out.rglob("*")} == inodes  # not a file rewritten
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text() + "\nAn edit after serve started.\n")
+    edit = session.build({"concepts/full-duplex-interaction.md"})
+    assert (edit.written, edit.parsed, edit.rendered) == (True, 1, 1)  # in place, from what the first build knew
+    assert tree(out) == cold(wiki, tmp_path, "cold")
+
+
 def test_an_update_in_place_cut_short_is_redone_by_the_next_build(wiki, tmp_path):
     import json
     config = Config(content_dir=wiki, out_dir=tmp_path / "site")
@@ -290,4 +307,22 @@ def test_a_no_change_build_reads_no_page_whose_stat_it_recorded(wiki, tmp_path, 
     page.write_text(page.read_text() + "\nMore.\n")
     result = run_build(config, cache_dir=tmp_path / "cache")
     assert read == ["concepts/full-duplex-interaction.md"] and (result.parsed, result.rendered) == (1, 1)
+    assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")
+
+
+def test_serve_on_a_site_the_cli_left_up_to_date_starts_from_its_saved_state(wiki, tmp_path, monkeypatch):
+    from generator.build import pipeline
+    from generator.build.session import Session
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    parsed = []
+    real = pipeline.parse_all
+    monkeypatch.setattr("generator.build.session.parse_all", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    session = Session(config, cache_dir=tmp_path / "cache", remember=True)
+    first = session.build()
+    assert first.unchanged and parsed == []  # nothing parsed, gathered or rendered: the saved state is the site's
+    page = wiki / "concepts" / "full-duplex-interaction.md"
+    page.write_text(page.read_text() + "\nMore.\n")
+    result = session.build({"concepts/full-duplex-interaction.md"})
+    assert (result.parsed, result.rendered) == (1, 1) and parsed == []
     assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import queue
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from generator import cli
+from generator.build import session
+from generator.build.session import run_build
 from generator.serve import rebuild as serve
+from generator.serve.devserver import inject
 from generator.config import Config, load_config
 from tests.conftest import DEMO
+from tests.serving import DEADLINE, EventStream, fetch, page_text, wait_for
 
 BROKEN_FRONT = "---\ntitle: B\ntags: [open\n---\nbroken\n"
 
@@ -188,3 +194,128 @@ def test_reverting_a_broken_edit_clears_the_overlay_without_a_new_build(vault):
     (vault / "b.md").write_text(good, encoding="utf-8")
     result = builder.rebuild([vault / "b.md"])
     assert (result.ok, result.unchanged, result.build_id, result.overlay()) == (True, True, 1, None)
+
+
+# --- serving the site on disk at once, the first build catching up behind it ------------------
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """The first build held once it has read the files, until the test sets `release`: (read, release)."""
+    read, release = threading.Event(), threading.Event()
+    real = session.read_inputs
+
+    def read_then_wait(config, *rest):
+        inputs = real(config, *rest)
+        read.set()
+        release.wait(DEADLINE)
+        return inputs
+    monkeypatch.setattr(session, "read_inputs", read_then_wait)
+    yield read, release
+    release.set()
+
+
+@contextmanager
+def serving(config: Config):
+    """start_serving on 127.0.0.1 at a free port, rebuilding: (the Serving, a queue of its results, the results
+    there were before rebuilding started)."""
+    results: queue.Queue[serve.RebuildResult] = queue.Queue()
+    watch_errors: list[Exception] = []
+    running = serve.start_serving(lambda: config, "127.0.0.1", 0, None, results.put, watch_errors.append)
+    try:
+        before = results.qsize()
+        running.start_rebuilding()
+        yield running, results, before
+    finally:
+        running.stop()
+    assert not watch_errors
+
+
+@pytest.fixture
+def built(vault, tmp_path):
+    """The vault built by `kbwiki build` (site and cache up to date): its config."""
+    config = Config(content_dir=vault, out_dir=tmp_path / "site")
+    run_build(config)
+    return config
+
+
+def test_the_site_on_disk_is_served_while_the_catch_up_runs_and_stays_byte_identical(built, held):
+    read, release = held
+    site = built.out_dir
+    before = tree(site)
+    with serving(built) as (running, results, before_rebuilding):
+        assert (running.from_disk, before_rebuilding) == (True, 0)
+        assert read.wait(DEADLINE)  # the catch-up is running, and held
+        status, _, body = fetch(running.url, "/a.html")
+        assert (status, body) == (200, inject(before["a.html"], 1))  # the file on disk, as build 1
+        stream = EventStream(running.url)
+        assert stream.wait_for("hello") == {"build": 1}
+        assert results.empty()
+        release.set()
+        caught_up = results.get(timeout=DEADLINE)
+        assert (caught_up.ok, caught_up.catch_up, caught_up.unchanged, caught_up.build_id) == (True, True, True, 1)
+        assert tree(site) == before  # the catch-up of a site up to date writes nothing: every byte as it was
+        (built.content_dir / "a.md").write_text("# A\n\nsecond a\n", encoding="utf-8")
+        assert stream.wait_for("reload") == {"build": 2}  # the first reload is the edit's: the catch-up's was none
+        assert "second a" in page_text(running.url, "/a.html")
+        assert not results.get(timeout=DEADLINE).catch_up
+        stream.close()
+
+
+def test_an_edit_made_while_the_catch_up_runs_is_built_after_it(built, held, tmp_path):
+    read, release = held
+    with serving(built) as (running, results, _):
+        assert read.wait(DEADLINE)  # the catch-up has read the files: this edit comes after
+        (built.content_dir / "a.md").write_text("# A\n\nedited during the catch-up\n", encoding="utf-8")
+        wait_for(lambda: running.loop.changes.qsize(), "the watcher to queue the edit")
+        assert "first a" in page_text(running.url, "/a.html")
+        release.set()
+        assert results.get(timeout=DEADLINE).catch_up
+        wait_for(lambda: "edited during the catch-up" in page_text(running.url, "/a.html"), "the edit to be served")
+        edit = results.get(timeout=DEADLINE)
+        assert (edit.ok, edit.reparsed, edit.build_id) == (True, 1, 2)
+    cold = Config(content_dir=built.content_dir, out_dir=tmp_path / "cold")
+    run_build(cold, cache_dir=tmp_path / "cold-cache")
+    assert tree(built.out_dir) == tree(cold.out_dir)
+
+
+def test_a_site_on_disk_behind_the_content_is_served_then_rebuilt_and_reloaded(built, held):
+    read, release = held
+    old = tree(built.out_dir)["b.html"]
+    (built.content_dir / "b.md").write_text("# B\n\nwritten while serve was not running\n", encoding="utf-8")
+    with serving(built) as (running, results, _):
+        assert read.wait(DEADLINE)
+        assert fetch(running.url, "/b.html")[2] == inject(old, 1)  # what is on disk, until the catch-up is done
+        stream = EventStream(running.url)
+        assert stream.wait_for("hello") == {"build": 1}
+        release.set()
+        assert stream.wait_for("reload") == {"build": 2}
+        caught_up = results.get(timeout=DEADLINE)
+        assert (caught_up.ok, caught_up.catch_up, caught_up.unchanged) == (True, True, False)
+        assert "written while serve was not running" in page_text(running.url, "/b.html")
+        stream.close()
+
+
+def test_without_a_site_on_disk_serve_builds_first(vault, tmp_path):
+    config = Config(content_dir=vault, out_dir=tmp_path / "site")
+    with serving(config) as (running, results, before_rebuilding):
+        assert (running.from_disk, before_rebuilding) == (False, 1)
+        first = results.get_nowait()  # built before serving began
+        assert (first.ok, first.catch_up, first.build_id) == (True, False, 1)
+        assert "first a" in page_text(running.url, "/a.html")
+
+
+def test_stopping_during_the_catch_up_does_not_wait_for_it_nor_report_it(built, held):
+    read, release = held
+    results: queue.Queue[serve.RebuildResult] = queue.Queue()
+    running = serve.start_serving(lambda: built, "127.0.0.1", 0, None, results.put, lambda exc: None)
+    running.start_rebuilding()
+    assert read.wait(DEADLINE)
+    assert running.stop() is True  # at once: the catch-up is still running (the CLI then ends the process)
+    release.set()
+    wait_for(lambda: not [t for t in threading.enumerate() if t.name == "kbwiki-rebuild"], "the catch-up to end")
+    assert results.empty()  # finished after stop: nobody is told

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from generator import cli
 from tests.conftest import ROOT, write_vault
 from tests.serving import EventStream, ServeProcess, fetch, page_text, wait_for
 
@@ -102,6 +103,23 @@ def test_config_and_template_changes_rebuild(tmp_path):
         stream.close()
     finally:
         assert server.stop() == 0
+
+
+def test_a_site_already_built_is_served_at_once_and_caught_up_in_one_line(tmp_path):
+    write_vault(tmp_path / "content", VAULT)
+    assert cli.main(["build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "site")]) == 0
+    server = ServeProcess(tmp_path, "--content", "content", "--out", "site")
+    try:
+        assert "First version of alpha." in page_text(server.url, "/alpha.html")
+        wait_for(lambda: "Caught up:" in server.output(), "the catch-up line")
+        (tmp_path / "content/alpha.md").write_text("---\ntitle: Alpha\n---\nEdited after the catch-up.\n", encoding="utf-8")
+        wait_for(lambda: "Edited after the catch-up." in page_text(server.url, "/alpha.html"), "the edit")
+    finally:
+        assert server.stop() == 0
+    lines = server.output().splitlines()
+    assert lines[0] == f"Serving the site on disk (site) at {server.url} while it catches up with the content (Ctrl-C to stop)"
+    [caught_up] = [line for line in lines if "Caught up:" in line]
+    assert caught_up.endswith("; the site on disk was up to date") and " 2 pages (" in caught_up
 
 
 def test_ctrl_c_stops_cleanly_with_an_event_stream_open(served):

@@ -205,6 +205,17 @@ def test_the_marker_lists_what_the_build_wrote(built):
     assert listed == sorted(p for p in before if p != MARKER)
 
 
+def test_holds_site_only_for_a_folder_kbwiki_wrote_a_site_into(built, tmp_path):
+    _, out, _ = built
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "index.html").write_text("not ours")
+    (tmp_path / "marker-only").mkdir()
+    (tmp_path / "marker-only" / MARKER).write_text("{damaged")
+    assert writer.holds_site(out)
+    assert not any(writer.holds_site(tmp_path / name) for name in ("missing", "empty", "foreign", "marker-only"))
+
+
 def test_an_empty_folder_and_a_kbwiki_folder_need_no_force(tmp_path, make_vault):
     content = make_vault(PAGES)
     (tmp_path / "empty").mkdir()

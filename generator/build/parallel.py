@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.util
 import os
 import pickle
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator, Mapping
@@ -36,6 +38,7 @@ def worker_count() -> int:
 
 def _init(config: Config) -> None:
     global _worker_config, _worker_md
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     from generator.parse.markdown import make_markdown
     _worker_config, _worker_md = config, make_markdown()
 
@@ -70,6 +73,16 @@ def parse_many(sources: list[SourceFile], config: Config, progress: Callable[[in
                 yield pickle.loads(data), data
             if progress:
                 progress(len(results))
+
+
+def stop_workers() -> None:
+    """Before os._exit with a build still running in another thread (serve quitting during its catch-up): kill
+    this process's pool workers (a forkserver pool's workers hold both ends of their queue, so they would wait
+    for work forever) and release the named semaphores of the pools' queues, as a normal exit would first (the
+    resource tracker would warn of them as leaked). A normal exit waits for the pool, or hangs on a broken one."""
+    for child in multiprocessing.active_children():
+        child.kill()
+    multiprocessing.util._run_finalizers(0)  # private; tests/test_parallel.py fails if it goes
 
 
 def settle() -> None:

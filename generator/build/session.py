@@ -90,7 +90,8 @@ class Session:
                  progress: ProgressFactory | None = None, on_stray: Callable[[list[str]], None] | None = None,
                  remember: bool = False):
         self.config = config
-        # serve: keep state in memory, never skip the first build, write fast rebuilds in place
+        # serve: keep state in memory, never skip building it (a site already up to date is not rewritten),
+        # write fast rebuilds in place
         self.remember = remember
         self.cache_dir = cache_dir or default_cache_dir(config)
         self.use_cache, self.progress, self.on_stray = use_cache, progress, on_stray
@@ -109,9 +110,11 @@ class Session:
     def _full(self, write: bool, inputs: Inputs | None = None) -> BuildResult:
         config, progress = self.config, self.progress
         inputs = inputs or read_inputs(config, self.cache_dir if self.use_cache else None)
-        current = up_to_date(config.out_dir, inputs) if write and not self.remember else None
-        if current is not None:
+        current = up_to_date(config.out_dir, inputs) if write else None
+        if current is not None and not self.remember:
             return unchanged_result(current, len(inputs.digests))
+        if current is not None and self._last is None and self.use_cache and self._adopt_saved_state(inputs):
+            return unchanged_result(current, len(inputs.digests))  # serve: the saved state is the site's, as it is
         if write and not self.remember and self._last is None and self.use_cache:
             result = self._from_saved_state(inputs.theme, inputs.digests, inputs.attachments, inputs.manifest,
                                             {s.src_path: s for s in inputs.sources})
@@ -151,7 +154,11 @@ class Session:
                                   blobs_too=not self.remember and self.use_cache)
             written: dict[str, str] = {}
             items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, records), result, written)
-            self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
+            if current is None:
+                self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
+            else:  # serve's memory of the site already in the folder: made to know it, not written again
+                result.files, result.unchanged = sum(1 for _ in items), True
+                diagnostics.sort(key=diag.sort_key)
             by_file: dict[str, list[Diagnostic]] = {}
             for problem in parse_problems:
                 by_file.setdefault(problem.src_path, []).append(problem)
@@ -175,6 +182,16 @@ class Session:
         if result is None:
             self._last = None
         return result
+
+    def _adopt_saved_state(self, inputs: Inputs) -> bool:
+        """Serve's first build on a site that is up to date: take the state the last CLI build saved as this
+        session's memory when it describes exactly these inputs (nothing to parse, gather or render)."""
+        state = load_state(state_path(self.cache_dir, self.config.out_dir))
+        if (state is None or state.theme != inputs.theme or state.fingerprint != inputs.fingerprint
+                or state.digests != inputs.digests or state.attachments != inputs.attachments):
+            return False
+        self._last = state
+        return True
 
     def _remember(self, state: BuildState, result: BuildResult, blobs: dict | None = None) -> None:
         """Keep the state of the site just written: in memory, and for the next CLI build in the cache folder."""

@@ -104,6 +104,11 @@ def all_files_there(out_dir: Path, files: list[str]) -> bool:
     return all(isfile(root + name) for name in files)
 
 
+def holds_site(out_dir: Path) -> bool:
+    """Whether `out_dir` holds a site kbwiki wrote (a manifest listing its files): one `serve` can answer from."""
+    return isinstance(read_manifest(out_dir).get("files"), list)
+
+
 def reusable_keys(out_dir: Path) -> dict[str, str]:
     """Render keys of the pages of the current site whose files are still there (a key per out_path)."""
     keys = read_manifest(out_dir).get("pages", {})

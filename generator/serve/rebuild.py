@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator import diagnostics as diag
-from generator.build.session import Session
+from generator.build.session import ProgressFactory, Session
 from generator.config import Config, ConfigError
 from generator.serve.devserver import DevServer, EventHub, bind_server
 from generator.diagnostics import Diagnostic
@@ -24,7 +24,7 @@ from generator.emit.theme import theme_dirs
 from generator.parse.page import parse_source
 from generator.parse.sources import read_source
 from generator.serve.watch import Watcher, WatchTargets
-from generator.build.writer import OutputError
+from generator.build.writer import OutputError, holds_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,7 @@ class RebuildResult:
     failure: str = ""  # an exception or config error that stopped the build
     detail: str = field(default="", compare=False)  # the traceback of `failure`, for --verbose
     notes: tuple[str, ...] = ()  # from the build engine (e.g. a cache that turned itself off)
+    catch_up: bool = False  # the first good build behind a site served from disk (unchanged: it was up to date)
 
     def overlay(self) -> dict | None:
         """The payload browsers show as an overlay; None when the site is good."""
@@ -59,14 +60,21 @@ class Rebuilder:
     links, duplicate titles) never block; the rebuilt pages show them. Everything else is the
     engine's (`build.run_build`: parse cache, parallel parsing, re-rendering only what changed,
     the atomic swap).
+
+    `on_disk`: the site already in the output folder is being served as build 1; the first build
+    catches up with it, and is a new build (open pages reload) only when it writes something.
+    `progress`: a progress factory for the first build only, the one that can take minutes.
     """
 
-    def __init__(self, make_config: Callable[[], Config], cache_dir: Path | None = None):
+    def __init__(self, make_config: Callable[[], Config], cache_dir: Path | None = None, on_disk: bool = False,
+                 progress: ProgressFactory | None = None):
         self._make_config = make_config
         self._cache_dir = cache_dir
+        self._progress = progress
         self._pending: set[Path] = set()  # paths changed since the last good build
         self._session: Session | None = None  # the engine's memory between rebuilds (same config only)
-        self.build_id = 0
+        self._catching_up = on_disk
+        self.build_id = 1 if on_disk else 0
 
     def rebuild(self, changed: Iterable[Path] = ()) -> RebuildResult:
         """Rebuild after `changed` (absolute paths; empty for the first build) and write unless blocked."""
@@ -83,8 +91,8 @@ class Rebuilder:
             if blocking:
                 return RebuildResult(False, self.build_id, blocking=blocking, seconds=time.perf_counter() - started)
             if self._session is None or self._session.config != config:
-                self._session = Session(config, cache_dir=self._cache_dir, remember=True)
-                changed_pages = None
+                self._session = Session(config, cache_dir=self._cache_dir, remember=True, progress=self._progress)
+                self._progress, changed_pages = None, None
             else:
                 changed_pages = self._changed_pages(config)
             built = self._session.build(changed_pages)
@@ -96,9 +104,10 @@ class Rebuilder:
         self._pending.clear()
         if built.written or self.build_id == 0:
             self.build_id += 1
+        catch_up, self._catching_up = self._catching_up, False
         return RebuildResult(True, self.build_id, unchanged=built.unchanged, pages=built.pages, files=built.files,
                              reparsed=built.parsed, seconds=time.perf_counter() - started,
-                             diagnostics=tuple(built.diagnostics), notes=tuple(built.notes))
+                             diagnostics=tuple(built.diagnostics), notes=tuple(built.notes), catch_up=catch_up)
 
 
     def _changed_pages(self, config: Config) -> set[str] | None:
@@ -142,25 +151,41 @@ class RebuildLoop:
         self.rebuilder, self.hub, self.on_result = rebuilder, hub, on_result
         self.changes: queue.Queue[set[Path]] = queue.Queue()
         self._stop = threading.Event()
+        self._catching_up = False
         self._thread = threading.Thread(target=self._run, name="kbwiki-rebuild", daemon=True)
 
     def run_once(self, changed: Iterable[Path] = ()) -> RebuildResult:
-        """Rebuild now, in this thread, and publish the result."""
+        """Rebuild now, in this thread, and publish the result (unless stopped meanwhile: nobody is listening)."""
         result = self.rebuilder.rebuild(changed)
-        self.hub.publish(result.build_id, result.overlay())
-        self.on_result(result)
+        if not self._stop.is_set():
+            self.hub.publish(result.build_id, result.overlay())
+            self.on_result(result)
         return result
 
-    def start(self) -> None:
+    def start(self, catch_up: bool = False) -> None:
+        """Rebuild on queued changes in a thread; with `catch_up`, the whole wiki first, and what was queued
+        meanwhile (edits made while it ran) right after it."""
+        self._catching_up = catch_up
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop after the current rebuild; give up waiting soon (the write is an atomic swap, safe to abandon)."""
+    def stop(self) -> bool:
+        """Stop after the current rebuild, giving up waiting soon (at once for the catch-up, which may have minutes
+        to go): its write is an atomic swap or a journalled update, safe to abandon. True when it is still running."""
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=0 if self._catching_up else 5)
+        return self._thread.is_alive()
 
     def _run(self) -> None:
+        try:
+            if self._catching_up:
+                self.run_once()
+                self._catching_up = False
+            self._follow()
+        except KeyboardInterrupt:  # Ctrl-C reached the build's worker processes too: serve is stopping
+            return
+
+    def _follow(self) -> None:
         while not self._stop.is_set():
             try:
                 batch = self.changes.get(timeout=0.2)
@@ -177,46 +202,64 @@ class RebuildLoop:
 class Serving:
     """A running `serve`: the HTTP server, the rebuild loop and the watcher, stopped together."""
 
-    def __init__(self, server: DevServer, loop: RebuildLoop, watcher: Watcher):
+    def __init__(self, server: DevServer, loop: RebuildLoop, watcher: Watcher, from_disk: bool = False):
         self.server, self.loop, self.watcher = server, loop, watcher
         self.url = server.url()
+        self.from_disk = from_disk  # a site was on disk when serving began: the first build catches up behind it
         self._done = threading.Event()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="kbwiki-http", daemon=True)
 
-    def start(self) -> None:
-        """Rebuild on queued changes and answer requests (the watcher is already running)."""
-        self.loop.start()
+    def serve(self) -> None:
+        """Answer requests, in a thread."""
         self._thread.start()
+
+    def start_rebuilding(self) -> None:
+        """Rebuild in a thread: first the catch-up when serving the site from disk, then on every queued change
+        (the watcher is already running, so none made since start_serving is lost)."""
+        self.loop.start(catch_up=self.from_disk)
 
     def wait(self) -> None:
         """Block until stop() (Ctrl-C interrupts it in the main thread)."""
         self._done.wait()
 
-    def stop(self) -> None:
-        """Stop watching, rebuilding and serving; end open event streams."""
+    def stop(self) -> bool:
+        """Stop watching, rebuilding and serving; end open event streams. True when a build is still running
+        (abandoned: the process may end without waiting for it, or for the worker pool it holds)."""
         self.watcher.stop()
-        self.loop.stop()
+        building = self.loop.stop()
         self.loop.hub.close()
         if self._thread.is_alive():  # shutdown() would wait forever for a loop that never started
             self.server.shutdown()
         self.server.server_close()
         self._done.set()
+        return building
 
 
 def start_serving(make_config: Callable[[], Config], host: str, port: int | None, config_file: Path | None,
-                  on_result: Callable[[RebuildResult], None], on_watch_error: Callable[[Exception], None]) -> Serving:
-    """Bind the port (ServeError when it cannot), build once, then serve, watch and rebuild in threads."""
+                  on_result: Callable[[RebuildResult], None], on_watch_error: Callable[[Exception], None],
+                  progress: ProgressFactory | None = None) -> Serving:
+    """Bind the port (ServeError when it cannot), watch, and answer requests in a thread; the caller then
+    says so and calls `start_rebuilding()` (so nothing a rebuild reports comes before what it says).
+
+    A site kbwiki wrote in the output folder is served at once, as it is, and the first build catches up
+    behind it once rebuilding starts (a large wiki's takes minutes); with none there, the first build
+    comes first, here."""
     config = make_config()
+    on_disk = holds_site(config.out_dir)
     hub = EventHub()
-    loop = RebuildLoop(Rebuilder(make_config), hub, on_result)
+    rebuilder = Rebuilder(make_config, on_disk=on_disk, progress=progress)
+    loop = RebuildLoop(rebuilder, hub, on_result)
     targets = WatchTargets.make([config.content_dir, *theme_dirs(config)], config_file, config.out_dir)
     watcher = Watcher(targets, loop.changes.put, on_watch_error)
-    serving = Serving(bind_server(host, port, config.out_dir, hub), loop, watcher)
+    serving = Serving(bind_server(host, port, config.out_dir, hub), loop, watcher, from_disk=on_disk)
     try:
         watcher.start()  # before the first build: a change made while it runs is queued, not lost
-        loop.run_once()
-        serving.start()
+        if on_disk:
+            hub.publish(rebuilder.build_id, None)  # pages served now carry this build: no reload unless it changes
+        else:
+            loop.run_once()
+        serving.serve()
     except BaseException:
         serving.stop()
         raise
