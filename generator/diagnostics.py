@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,9 +59,9 @@ class Diagnostic:
         return {"src_path": self.src_path, "level": self.level, "code": self.code, "message": self.message,
                 "line": self.line, "column": self.column, "hint": self.hint, "subject": self.subject}
 
-    def as_row(self) -> list:
-        """The fields in order, as the output folder's manifest keeps them: Diagnostic(*d.as_row()) is d again."""
-        return [self.src_path, self.level, self.code, self.message, self.line, self.column, self.hint, self.subject]
+    def as_row(self) -> tuple:
+        """The fields in order, as the manifest and the build state keep them: Diagnostic(*d.as_row()) is d again."""
+        return _row(self)
 
     def as_json(self) -> dict:
         """The JSON form (schema in docs/check.md)."""
@@ -74,6 +75,9 @@ class Diagnostic:
             "hint": self.hint,
             "subject": self.subject,
         }
+
+
+_row = operator.attrgetter("src_path", "level", "code", "message", "line", "column", "hint", "subject")
 
 
 def error(src_path: str, code: str, message: str, line: int = 0, column: int = 0, hint: str = "",

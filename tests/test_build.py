@@ -326,3 +326,22 @@ def test_serve_on_a_site_the_cli_left_up_to_date_starts_from_its_saved_state(wik
     result = session.build({"concepts/full-duplex-interaction.md"})
     assert (result.parsed, result.rendered) == (1, 1) and parsed == []
     assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")
+
+
+def test_file_diagnostics_are_replaced_in_place_and_the_list_stays_sorted():
+    import random
+    from generator import diagnostics as diag
+    from generator.build.session import with_file_diagnostics
+    rng = random.Random(3)
+    files = ["", "a.md", "b/c.md", "b/d.md", "z.md"]
+    codes = ["orphan", "broken-link", "unlinked-mention", "dead-end"]
+
+    def some(n, among=files):
+        return [diag.warning(rng.choice(among), rng.choice(codes), f"m{rng.randrange(9)}", rng.randrange(5)) for _ in range(n)]
+    for _ in range(200):
+        found = sorted(some(40), key=diag.sort_key)
+        replaced = set(rng.sample(files, rng.randrange(3)))
+        new = some(rng.randrange(6), sorted(replaced) or files)
+        keep = frozenset({"orphan"})
+        expected = sorted([d for d in found if d.src_path not in replaced or d.code in keep] + new, key=diag.sort_key)
+        assert with_file_diagnostics(found, new, replaced, keep) == expected

@@ -106,3 +106,19 @@ def test_suggestions_made_are_kept_with_the_resolver_and_need_no_index(tmp_path)
     copy = pickle.loads(pickle.dumps(site.wiki.resolver)).suggester()
     assert copy.known(["some missing page", "other"]) == {"some missing page": ("A Title",)}
     assert copy._index is None
+
+
+def test_diagnostics_pack_as_rows_and_checked_as_a_mask():
+    import dataclasses
+    from generator import diagnostics as diag
+    found = [diag.warning("a.md", "orphan", "m", 1, 2, "h", "s"), diag.error("b.md", "page-failed", "x"),
+             diag.warning("c.md", "broken-link", "y", 3)]
+    assert [f.name for f in dataclasses.fields(diag.Diagnostic)] == ["src_path", "level", "code", "message", "line",
+                                                                     "column", "hint", "subject"]  # as_row's order
+    assert all(diag.Diagnostic(*d.as_row()) == d for d in found)
+    rows, mask = st.pack_diagnostics(found, [found[0], found[2]])
+    assert mask == b"\x01\x00\x01"
+    assert st.unpack_diagnostics(rows, mask) == (found, [found[0], found[2]])
+    other = diag.warning("d.md", "dead-end", "z")  # not one of them: kept as rows of its own
+    rows, kept = st.unpack_diagnostics(*st.pack_diagnostics(found, [other]))
+    assert (rows, kept) == (found, [other])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import gc
 import time
@@ -242,7 +243,7 @@ class Session:
         new_wiki, changed_slugs = edit.wiki, edit.slugs
         renderer = Renderer(config, new_wiki)
         outputs: list[Output] = [render_page(new_wiki, renderer, new_wiki.entries[slug]) for slug in changed_slugs]
-        diagnostics = sorted(edit.diagnostics + [o.problem for o in outputs if o.problem], key=diag.sort_key)
+        diagnostics = with_file_diagnostics(edit.diagnostics, [o.problem for o in outputs if o.problem])
         rows = {**last.search_rows, **search_row_texts(new_wiki, changed_slugs, last.search_types)}
         outputs.append(search_index(new_wiki, rows, last.search_types))
         if new_wiki.wanted != wiki.wanted:
@@ -320,14 +321,38 @@ def relint(last: BuildState, config: Config, changed: set[str], sources: dict[st
     wanted = _merge_wanted(wiki.wanted, set(fresh), wanted_new)
     new_wiki = dataclasses.replace(wiki, entries=with_entries(wiki.entries, changed_entries), wanted=wanted)
     changed_slugs = [wiki.by_src[src] for src in sorted(fresh)]
-    diagnostics = sorted([d for d in found if d.src_path not in fresh or d.code in _SHAPE_CODES]
-                         + [d for d in [p for src in sorted(fresh) for p in problems[src]] + link_problems
-                            + (unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked,
-                                                 max_share=config.lint.mention_max_share)
-                               if config.lint.wants("unlinked-mention") else [])
-                            if config.lint.wants(d.code)], key=diag.sort_key)
+    new = [d for d in [p for src in sorted(fresh) for p in problems[src]] + link_problems
+           + (unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked, max_share=config.lint.mention_max_share)
+              if config.lint.wants("unlinked-mention") else [])
+           if config.lint.wants(d.code)]
+    diagnostics = with_file_diagnostics(found, new, replaced=set(fresh), keep=_SHAPE_CODES)
     parse_problems = {**last.parse_problems, **{src: problems[src] for src in fresh}}
     return Relinted(new_wiki, diagnostics, fresh, changed_slugs, digests, parse_problems)
+
+
+def with_file_diagnostics(found: list[Diagnostic], new: list[Diagnostic], replaced: set[str] = frozenset(),
+                          keep: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """`found` (sorted) with the diagnostics of the files in `replaced` dropped but those whose code is in `keep`,
+    and `new` added; sorted. Only the files concerned are sorted again: a wiki's 100,000 diagnostics are not."""
+    files = sorted(replaced | {d.src_path for d in new})
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in new:
+        by_file.setdefault(d.src_path, []).append(d)
+    out: list[Diagnostic] = []
+    start = 0
+    for src in files:
+        lo = bisect.bisect_left(found, src, lo=start, key=_src_of)
+        hi = bisect.bisect_right(found, src, lo=lo, key=_src_of)
+        out += found[start:lo]
+        old = found[lo:hi] if src not in replaced else [d for d in found[lo:hi] if d.code in keep]
+        out += sorted(old + by_file.get(src, []), key=diag.sort_key)
+        start = hi
+    out += found[start:]
+    return out
+
+
+def _src_of(d: Diagnostic) -> str:
+    return d.src_path
 
 
 def check_from_state(config: Config, cache_dir: Path) -> tuple[Wiki, list[Diagnostic]] | None:

@@ -29,7 +29,7 @@ from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 10  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked)
+SCHEMA = 11  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask)
 
 
 @dataclass(slots=True)
@@ -165,6 +165,7 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
     else:
         blobs = {slug: entry_blob(entry, slug in keep) for slug, entry in entries.items()}
     fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state) if f.name not in ("wiki", "stored")}
+    fields["diagnostics"], fields["checked"] = pack_diagnostics(state.diagnostics, state.checked)
     parts: dict[str, object] = {"fields": fields, "entries": blobs}
     parts.update({f.name: getattr(wiki, f.name) for f in dataclasses.fields(wiki) if f.name != "entries"})
     stored: dict[str, tuple[str, object]] = {}
@@ -196,6 +197,27 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
     return ""
 
 
+def pack_diagnostics(diagnostics: list[Diagnostic], checked: list[Diagnostic]) -> tuple[list[tuple], bytes | list[tuple]]:
+    """The diagnostics as rows of field values (pickled and rebuilt several times faster than the objects: a
+    32,000-page wiki has 100,000), and `checked`, most often the same objects less rendering's, as a mask over them."""
+    rows = [d.as_row() for d in diagnostics]
+    index = {id(d): i for i, d in enumerate(diagnostics)}
+    if all(id(d) in index for d in checked) and [index[id(d)] for d in checked] == sorted(index[id(d)] for d in checked):
+        mask = bytearray(len(diagnostics))
+        for d in checked:
+            mask[index[id(d)]] = 1
+        return rows, bytes(mask)
+    return rows, [d.as_row() for d in checked]
+
+
+def unpack_diagnostics(rows: list, checked: bytes | list) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """pack_diagnostics() undone."""
+    diagnostics = [Diagnostic(*row) for row in rows]
+    if isinstance(checked, bytes):
+        return diagnostics, [d for d, kept in zip(diagnostics, checked) if kept]
+    return diagnostics, [Diagnostic(*row) for row in checked]
+
+
 def _dump(path: Path, value: object) -> None:
     """One pickle into `path`, atomically."""
     temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
@@ -224,6 +246,7 @@ def load_state(path: Path) -> BuildState | None:
             with open(path / file_name, "rb") as handle:
                 loaded[name] = pickle.load(handle)
         fields, blobs = loaded.pop("fields"), loaded.pop("entries")
+        fields["diagnostics"], fields["checked"] = unpack_diagnostics(fields["diagnostics"], fields["checked"])
         stored = {name: (names[name], value) for name, value in loaded.items()}
         related = StoredEntries(loaded["related"])  # each page's list decoded when a rebuild asks for it
         loaded["related"], stored["related"] = related, (names["related"], related)
