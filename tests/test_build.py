@@ -345,3 +345,17 @@ def test_file_diagnostics_are_replaced_in_place_and_the_list_stays_sorted():
         keep = frozenset({"orphan"})
         expected = sorted([d for d in found if d.src_path not in replaced or d.code in keep] + new, key=diag.sort_key)
         assert with_file_diagnostics(found, new, replaced, keep) == expected
+
+
+def test_a_changed_lint_setting_shows_in_the_next_build_without_parsing_again(wiki, tmp_path):
+    import dataclasses
+    from generator.config import LintConfig
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site")
+    first = run_build(config, cache_dir=tmp_path / "cache")
+    code = first.diagnostics[0].code
+    quieter = dataclasses.replace(config, lint=LintConfig(ignore=(code,)))
+    second = run_build(quieter, cache_dir=tmp_path / "cache")
+    assert not second.unchanged and second.parsed == 0  # lint: changed the site's fingerprint, not the parse
+    assert not [d for d in second.diagnostics if d.code == code] and len(second.diagnostics) < len(first.diagnostics)
+    third = run_build(quieter, cache_dir=tmp_path / "cache")
+    assert third.unchanged and not [d for d in third.diagnostics if d.code == code]

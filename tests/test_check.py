@@ -267,7 +267,8 @@ def test_summary_on_a_generated_wiki(make_vault, capsys):
     assert summary["unlinked_names"] == [{"name": "lovelace", "pages": 8, "page": "ada.md"}]  # under 10 pages
     assert summary["link_opportunities"] == [{"file": "ada.md", "title": "Lovelace", "pages": 8}]
     assert summary["by_level"]["warning"]["unlinked-mention"] == 8 and not [d for d in report["diagnostics"] if "Marcus" in d["message"]]
-    assert summary["top_files"][0] == {"file": "logs/log-0.md", "count": 3}  # dead end, broken link, mention; then by path
+    assert summary["top_files"][0] == {"file": "logs/log-0.md", "count": 3,  # then by path
+                                       "by_code": {"broken-link": 1, "dead-end": 1, "unlinked-mention": 1}}
     assert main(["check", "--content", str(content), "--no-cache"]) == 0
     text = capsys.readouterr().out
     head = text[:text.index("Findings by file")]

@@ -35,6 +35,7 @@ class Ranked:
     count: int
     detail: str = ""
     file: str = ""
+    codes: tuple[tuple[str, int], ...] = ()  # a file's counts by code, by code
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,8 @@ class CheckResult:
         for d in self.diagnostics:
             by_file.setdefault(d.src_path, Counter())[d.code] += 1
         ranked = sorted(by_file.items(), key=lambda item: (-sum(item[1].values()), item[0]))[:limit]
-        return [Ranked(src or "<wiki>", sum(codes.values()), ", ".join(f"{c} {n}" for c, n in sorted(codes.items())), src)
-                for src, codes in ranked]
+        return [Ranked(src or "<wiki>", sum(codes.values()), ", ".join(f"{c} {n}" for c, n in sorted(codes.items())), src,
+                       tuple(sorted(codes.items()))) for src, codes in ranked]
 
     def summary(self, strict: bool = False) -> dict:
         """Counts by level and by code, and the ranked lists."""
@@ -74,7 +75,7 @@ class CheckResult:
                 "errors": errors, "warnings": len(self.diagnostics) - errors,
                 "by_code": dict(sorted(codes.items())),
                 "by_level": {level: dict(sorted(found.items())) for level, found in levels.items()},
-                "top_files": [{"file": r.file, "count": r.count} for r in self.top_files()],
+                "top_files": [{"file": r.file, "count": r.count, "by_code": dict(r.codes)} for r in self.top_files()],
                 "wanted": [{"target": r.name, "pages": r.count} for r in self.wanted],
                 "unlinked_names": [{"name": r.name, "pages": r.count, "page": r.file} for r in self.names],
                 "link_opportunities": [{"file": r.file, "title": r.name, "pages": r.count} for r in self.opportunities],
