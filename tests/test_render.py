@@ -61,3 +61,21 @@ def test_the_header_names_the_five_biggest_types_and_the_rest_under_a_menu(site)
 def test_few_types_need_no_menu(make_vault):
     page = output(build(make_vault({"A.md": "---\ntype: one\n---\n[[B]]\n", "B.md": "---\ntype: two\n---\n"})), "a.html")
     assert "nav-more" not in page and '<a href="types/one.html">One</a>' in page
+
+
+def test_the_theme_fingerprint_is_remembered_by_stat_and_follows_every_change(tmp_path):
+    import os
+    import time
+    from generator.config import Config
+    from generator.emit import theme
+    mine = tmp_path / "templates"
+    mine.mkdir()
+    (mine / "page.html").write_text("one")
+    old = time.time_ns() - 10 * theme.RACY_NS
+    os.utime(mine / "page.html", ns=(old, old))
+    config = Config(templates_dir=mine)
+    first = theme.theme_fingerprint(config)
+    assert theme.theme_fingerprint(config) == first and first in theme._fingerprints.values()  # remembered
+    (mine / "page.html").write_text("two")  # same size; its times move on
+    os.utime(mine / "page.html", ns=(old, old))  # even with the old modification time put back (ctime moves)
+    assert theme.theme_fingerprint(config) != first
