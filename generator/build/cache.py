@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sqlite3
 from pathlib import Path
@@ -12,6 +13,22 @@ from generator.config import Config
 
 CACHE_DIR = ".kbwiki-cache"
 SCHEMA = 13  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked; 5: ParsedPage.search; 6: UTF-8 bodies; 7: packed HTML, tags as rendered, headings need a space; 8: classes moved into stage folders; 9: fenced code highlighted, Mermaid placeholders; 10: math, RenderedBody.bad_math; 11: pages past a bound shown as text, folder and root .md links; 12: raw HTML sanitized by default; 13: Page.front, Diagnostic.subject)
+
+
+def dump_pickle(path: Path, value: object) -> None:
+    """One pickle into a file of the cache folder, atomically (a temporary file beside it, then a rename); raises
+    what the file system raises, leaving nothing behind."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            temporary.unlink()
+        except OSError:
+            pass
+        raise
 
 
 def default_cache_dir(config: Config) -> Path:

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.build.cache import dump_pickle
 from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.parse.sources import SourceFile, attachment_stats, read_changed_pages, read_pages, source_digest
@@ -103,17 +104,11 @@ def _load_stats(path: Path) -> tuple[int, dict]:
 
 def _save_stats(path: Path, recorded_ns: int, table: dict) -> None:
     """Record the stat table (atomically); a cache folder that cannot be written only means reading every page."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            pickle.dump((STATS_SCHEMA, recorded_ns, table), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
+        dump_pickle(path, (STATS_SCHEMA, recorded_ns, table))
     except OSError:
-        try:
-            temporary.unlink()
-        except OSError:
-            pass
+        pass
 
 
 def up_to_date(out_dir: Path, inputs: Inputs) -> UpToDate | None:

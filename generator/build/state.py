@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from generator import __version__
+from generator.build.cache import dump_pickle
 from generator.config import LintConfig
 from generator.diagnostics import Diagnostic
 from generator.emit.search_index import search_row_texts
@@ -180,9 +181,9 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
                 value = value.stored_bytes() if isinstance(value, StoredEntries) else {
                     slug: pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL) for slug, found in value.items()}
             file_name = f"{name}-{os.getpid()}-{time.time_ns()}.pickle"
-            _dump(path / file_name, value)
+            dump_pickle(path / file_name, value)
             stored[name] = (file_name, parts[name])
-        _dump(path / HEAD, {"schema": SCHEMA, "version": __version__, "parts": {n: f for n, (f, _) in stored.items()}})
+        dump_pickle(path / HEAD, {"schema": SCHEMA, "version": __version__, "parts": {n: f for n, (f, _) in stored.items()}})
     except (OSError, pickle.PicklingError) as exc:
         return f"build state not saved ({exc}); the next build parses every page again"
     state.stored = stored
@@ -216,21 +217,6 @@ def unpack_diagnostics(rows: list, checked: bytes | list) -> tuple[list[Diagnost
     if isinstance(checked, bytes):
         return diagnostics, [d for d, kept in zip(diagnostics, checked) if kept]
     return diagnostics, [Diagnostic(*row) for row in checked]
-
-
-def _dump(path: Path, value: object) -> None:
-    """One pickle into `path`, atomically."""
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            temporary.unlink()
-        except OSError:
-            pass
-        raise
 
 
 def load_state(path: Path) -> BuildState | None:

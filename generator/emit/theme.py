@@ -42,16 +42,18 @@ def theme_fingerprint(config: Config) -> str:
     for folder, path in files:
         info = path.stat()
         stats.append((str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
-    key = (__version__, config.fingerprint(), tuple(stats))
+    settings = config.fingerprint()
+    key = (__version__, settings, tuple(stats))
     found = _fingerprints.get(key)
     if found is not None:
         return found
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{__version__}\0{config.fingerprint()}\0".encode())
+    digest.update(f"{__version__}\0{settings}\0".encode())
     for folder, path in files:
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     found = digest.hexdigest()
-    if all(stat[2] < time.time_ns() - RACY_NS for stat in stats):  # else read again next time
+    settled = time.time_ns() - RACY_NS
+    if all(stat[2] < settled for stat in stats):  # else read again next time
         _fingerprints.clear()
         _fingerprints[key] = found
     return found
