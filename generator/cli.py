@@ -9,14 +9,13 @@ import os
 import signal
 import sys
 import time
-import webbrowser
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
 from generator import __version__
 from generator.config import CONFIG_FILE, Config, ConfigError, load_config, read_codes
-from generator.serve.devserver import ServeError
+from generator.serve import ServeError
 from generator.diagnostics import Diagnostic
 from generator.build.cache import default_cache_dir
 from generator.build.fingerprint import read_inputs, up_to_date
@@ -292,6 +291,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"Serving {config.out_dir} at {serving.url} (Ctrl-C to stop)", flush=True)
         serving.start_rebuilding()
         if args.open:
+            import webbrowser  # here: every other command starts without it
             webbrowser.open(serving.url)
         serving.wait()
     except KeyboardInterrupt:

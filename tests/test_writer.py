@@ -281,3 +281,20 @@ def test_an_update_in_place_replaces_only_files_of_the_site(built):
     with pytest.raises(OutputError):
         update_in_place([Output("not-in-the-site.html", b"x")], out, {}, files, {})
     assert not (out / "not-in-the-site.html").exists()
+
+
+def test_all_files_there_lists_each_folder_and_misses_nothing(tmp_path):
+    site = tmp_path / "site"
+    (site / "a" / "b").mkdir(parents=True)
+    for name in ("index.html", "a/x.html", "a/b/y.html", "a/b/z.js"):
+        (site / name).write_text("x")
+    (site / "a" / "link.html").symlink_to(site / "a" / "x.html")
+    (site / "a" / "dir.html").mkdir()
+    every = ["index.html", "a/x.html", "a/b/y.html", "a/b/z.js", "a/link.html"]
+    assert writer.all_files_there(site, every)
+    assert writer.all_files_there(site, [])
+    assert not writer.all_files_there(site, every + ["a/b/missing.html"])
+    assert not writer.all_files_there(site, ["a/dir.html"])  # a folder where a file should be
+    assert not writer.all_files_there(site, ["c/y.html"])  # a folder that is not there
+    (site / "a" / "b" / "y.html").unlink()
+    assert not writer.all_files_there(site, every)

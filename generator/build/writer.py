@@ -98,10 +98,24 @@ def read_manifest(out_dir: Path) -> dict:
 
 
 def all_files_there(out_dir: Path, files: list[str]) -> bool:
-    """Whether every one of `files` (paths relative to `out_dir`) is a file there (one stat each, no Path objects)."""
-    root = os.fspath(out_dir) + os.sep
-    isfile = os.path.isfile
-    return all(isfile(root + name) for name in files)
+    """Whether every one of `files` (paths relative to `out_dir`, "/"-separated) is a file there.
+
+    One directory listing per folder rather than a stat per file: a no-change build of 32,000 pages
+    asks this of ~40,000 files, and a listing returns hundreds of names per system call."""
+    by_folder: dict[str, list[str]] = {}
+    for name in files:
+        folder, _, leaf = name.rpartition("/")
+        by_folder.setdefault(folder, []).append(leaf)
+    root = os.fspath(out_dir)
+    for folder, leaves in by_folder.items():
+        try:
+            with os.scandir(os.path.join(root, folder) if folder else root) as listing:
+                present = {entry.name for entry in listing if entry.is_file()}
+        except OSError:
+            return False
+        if not present.issuperset(leaves):
+            return False
+    return True
 
 
 def holds_site(out_dir: Path) -> bool:

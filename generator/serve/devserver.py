@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from generator.serve import ServeError  # noqa: F401 - raised here, named by cli.py and the tests
+
 EVENTS_PATH = "/__kbwiki/events"
 SCRIPT_PATH = "/__kbwiki/livereload.js"
 SCRIPT_FILE = Path(__file__).with_name("livereload.js")
@@ -37,10 +39,6 @@ CONTENT_TYPES = {
 }
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 _HEAD_START = re.compile(rb"<head(\s[^>]*)?>", re.IGNORECASE)
-
-
-class ServeError(Exception):
-    """The server cannot start; the message says why in one line."""
 
 
 def content_type(name: str) -> str:
