@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from generator import __version__
 from generator.config import CONFIG_FILE, Config, ConfigError, load_config, read_codes
 from generator.serve import ServeError
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, error_count
 from generator.build.cache import default_cache_dir
 from generator.build.fingerprint import read_inputs, up_to_date
 from generator.build.progress import progress_factory
@@ -339,11 +340,11 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def report(diagnostics: list[Diagnostic], verbose: bool) -> None:
+def report(diagnostics: Sequence[Diagnostic], verbose: bool) -> None:
     """Print the count of problems and the first few (all with --verbose), to stderr."""
     if not diagnostics:
         return
-    errors = sum(1 for d in diagnostics if d.level == "error")
+    errors = error_count(diagnostics)
     warnings = len(diagnostics) - errors
     print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}:", file=sys.stderr)
     shown = diagnostics if verbose else diagnostics[:SHOWN_DIAGNOSTICS]

@@ -2,7 +2,8 @@
 
 import os
 
-from generator.parse.sources import RACY_NS, read_changed_pages, source_digest, stat_of, SourceFile
+from generator.parse.sources import (RACY_NS, SourceFile, attachment_stats, discover, discover_attachments, read_changed_pages,
+                                      scan, source_digest, stat_of)
 
 
 def vault(tmp_path, pages):
@@ -55,3 +56,31 @@ def test_a_deleted_page_leaves_the_table(tmp_path):
     (content / "b.md").unlink()
     _, digests, table, _ = read_changed_pages(content, table, 0)
     assert set(digests) == set(table) == {"a.md"}
+
+
+def test_one_scan_finds_what_discover_and_the_attachment_walk_found_with_their_stats(tmp_path):
+    content = tmp_path / "content"
+    (content / "notes" / "deep").mkdir(parents=True)
+    (content / ".hidden").mkdir()
+    (content / "index.md").write_text("# Home\n")
+    (content / "notes" / "a.md").write_text("# A\n")
+    (content / "notes" / "deep" / "b.MD").write_text("# B\n")
+    (content / "notes" / "picture.png").write_bytes(b"png")
+    (content / ".hidden" / "c.md").write_text("# hidden\n")
+    (content / ".dotfile.png").write_bytes(b"x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "linked.md").write_text("# Linked\n")
+    (outside / "linked.png").write_bytes(b"png")
+    (content / "elsewhere").symlink_to(outside)
+    (content / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    found = scan(content, stats=True)
+    assert found.pages == ["elsewhere/linked.md", "index.md", "notes/a.md", "notes/deep/b.MD"]
+    assert found.attachments == ["gone.png", "notes/picture.png"]  # none inside a linked folder, as before
+    assert [(d.src_path, d.code) for d in found.problems] == [("gone.png", "broken-symlink")]
+    assert found.page_stats == {p: stat_of(content, p) for p in found.pages}
+    info = (content / "notes" / "picture.png").stat()
+    assert attachment_stats(content, found) == {"gone.png": (-1, -1), "notes/picture.png": (info.st_size, info.st_mtime_ns)}
+    assert attachment_stats(content) == attachment_stats(content, found)
+    assert discover(content) == (found.pages, found.problems) and discover_attachments(content) == found.attachments
+    assert scan(content).page_stats == {}

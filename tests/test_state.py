@@ -14,7 +14,7 @@ def _state(site):
     return st.BuildState(theme="t", fingerprint="f", digests={e.page.src_path: "d" for e in wiki.entries.values()},
                          attachments={}, wiki=wiki, diagnostics=list(site.diagnostics), parse_problems={},
                          files=sorted(o.out_path for o in site.outputs), keys=dict(site.keys), search_types=["concept"],
-                         search_rows={}, embedded=set())
+                         search_rows={slug: f'["{slug}"]'.encode() for slug in wiki.entries}, embedded=set())
 
 
 def test_a_saved_state_loads_back_with_entries_decoded_on_demand(tmp_path):
@@ -58,7 +58,7 @@ def test_a_state_of_another_version_or_schema_or_damaged_is_ignored(tmp_path):
         assert st.load_state(path) is None
     (path / st.HEAD).write_bytes(pickle.dumps(head))
     assert st.load_state(path) is not None
-    graph = path / head["parts"]["graph"]
+    graph = path / head["parts"]["graph"][0]
     whole = graph.read_bytes()
     graph.write_bytes(whole[: len(whole) // 2])  # cut short
     assert st.load_state(path) is None
@@ -91,12 +91,43 @@ def test_a_part_the_state_still_holds_is_not_written_again(tmp_path):
     loaded.diagnostics = []  # what an edit changes: the fields; the graph, related lists, resolver stay the same objects
     assert st.save_state(path, loaded) == ""
     again = pickle.loads((path / st.HEAD).read_bytes())["parts"]
-    assert {name for name in parts if again[name] == parts[name]} == set(st.KEPT_PARTS)
-    assert sorted(p.name for p in path.iterdir()) == sorted([st.HEAD, *again.values()])  # older parts removed
+    assert {name for name in parts if again[name] == parts[name]} == set(st.KEPT_PARTS) | set(st.DELTA_PARTS)
+    assert sorted(p.name for p in path.iterdir()) == sorted([st.HEAD, *(f for files in again.values() for f in files)])  # older parts removed
     reloaded = st.load_state(path)
     assert reloaded.diagnostics == [] and list(reloaded.wiki.related) == list(site.wiki.related)
     slug = next(s for s in site.wiki.related if site.wiki.related[s])
     assert reloaded.wiki.related[slug] == site.wiki.related[slug]
+
+
+def test_an_edit_saves_the_values_it_changed_beside_the_whole_and_many_changes_write_the_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(st, "DELTA_MIN", 1)  # the demo's ~30 pages: deltas of one value, more is the whole
+    site = build(DEMO)
+    path = tmp_path / "state"
+    st.save_state(path, _state(site))
+    first = pickle.loads((path / st.HEAD).read_bytes())["parts"]
+    loaded = st.load_state(path)
+    slugs = list(loaded.wiki.entries)
+    edited = slugs[len(slugs) // 2]
+    loaded.search_rows = {**loaded.search_rows, edited: b'["edited row"]'}
+    loaded.digests = {**loaded.digests, loaded.wiki.entries[edited].page.src_path: "new digest"}
+    loaded.keys = {**loaded.keys, "extra.html": "a key"}  # a new key: the whole is written again
+    assert st.save_state(path, loaded) == ""
+    second = pickle.loads((path / st.HEAD).read_bytes())["parts"]
+    for name in ("search_rows", "digests"):
+        assert second[name][0] == first[name][0] and len(second[name]) == 2  # the whole kept, a delta beside it
+        delta = pickle.loads((path / second[name][1]).read_bytes())
+        assert len(delta) == 1
+    assert len(second["keys"]) == 1 and second["keys"] != first["keys"]
+    again = st.load_state(path)
+    assert list(again.search_rows) == list(site.wiki.entries) and again.search_rows[edited] == b'["edited row"]'
+    assert again.digests[again.wiki.entries[edited].page.src_path] == "new digest"
+    assert again.keys["extra.html"] == "a key" and list(again.keys)[:-1] == list(loaded.keys)[:-1]
+    again.search_rows = {slug: bytes(b"[]") for slug in again.search_rows}  # every value: the whole again
+    assert st.save_state(path, again) == ""
+    third = pickle.loads((path / st.HEAD).read_bytes())["parts"]
+    assert len(third["search_rows"]) == 1 and third["search_rows"][0] != first["search_rows"][0]
+    assert set(st.load_state(path).search_rows.values()) == {b"[]"}
+    assert sorted(p.name for p in path.iterdir()) == sorted([st.HEAD, *(f for files in third.values() for f in files)])
 
 
 def test_suggestions_made_are_kept_with_the_resolver_and_need_no_index(tmp_path):

@@ -298,3 +298,19 @@ def test_all_files_there_lists_each_folder_and_misses_nothing(tmp_path):
     assert not writer.all_files_there(site, ["c/y.html"])  # a folder that is not there
     (site / "a" / "b" / "y.html").unlink()
     assert not writer.all_files_there(site, every)
+
+
+def test_the_manifest_keeps_diagnostics_as_text_read_back_lazily_and_whole(tmp_path):
+    from generator.diagnostics import DiagnosticRows, error, error_count, warning
+    found = [error("a.md", "broken-link", 'link "x" -> no page, [a],[b]', 3, 4, "hint", "x"),
+             warning("b.md", "orphan", "no other page links here"), warning("c/ü.md", "stale", "年 old\n", 9)]
+    site = tmp_path / "site"
+    write_site([Output("index.html", b"x")], site, {"fingerprint": "f", "diagnostics": [d.as_row() for d in found]})
+    manifest = writer.read_manifest(site)
+    rows = DiagnosticRows.read(manifest)
+    assert len(rows) == 3 and error_count(rows) == 1
+    assert rows[:2] == found[:2]  # decoded from the start of the text, one by one
+    assert rows[:0] == [] and rows[1] == found[1] and list(rows) == found and rows[-1:] == found[-1:]
+    assert DiagnosticRows.read({**manifest, "diagnostics": [d.as_row() for d in found]}) is None  # an older form
+    write_site([Output("index.html", b"x")], site, {"fingerprint": "f", "diagnostics": []})
+    assert list(DiagnosticRows.read(writer.read_manifest(site))) == []

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from generator.build.cache import dump_pickle
 from generator.config import Config
-from generator.diagnostics import Diagnostic
-from generator.parse.sources import SourceFile, attachment_stats, read_changed_pages, read_pages, source_digest
+from generator.diagnostics import Diagnostic, DiagnosticRows
+from generator.parse.sources import SourceFile, attachment_stats, read_changed_pages, read_pages, scan, source_digest
 from generator.emit.theme import theme_fingerprint
 from generator.build.writer import all_files_there, interrupted_update, read_manifest
 
@@ -54,7 +54,7 @@ class UpToDate:
 
     pages: int
     files: int
-    diagnostics: list[Diagnostic]
+    diagnostics: DiagnosticRows  # a Sequence of Diagnostic, each made when read
 
 
 def read_inputs(config: Config, cache_dir: Path | None = None) -> Inputs:
@@ -67,16 +67,18 @@ def read_inputs(config: Config, cache_dir: Path | None = None) -> Inputs:
         sources, problems = read_pages(config.content_dir)
         digests = {s.src_path: source_digest(s) for s in sources}
         complete = True
+        attachments = attachment_stats(config.content_dir)
     else:
         path = stats_path(cache_dir, config.content_dir)
         recorded_ns, known = _load_stats(path)
         started_ns = time.time_ns()
-        sources, digests, table, problems = read_changed_pages(config.content_dir, known, recorded_ns)
+        scanned = scan(config.content_dir, stats=True)  # one walk: the pages' stats and the attachments'
+        sources, digests, table, problems = read_changed_pages(config.content_dir, known, recorded_ns, scanned)
         complete = len(sources) == len(digests)
         if sources or table != known:  # something was read, or a page went
             _save_stats(path, started_ns, table)
+        attachments = attachment_stats(config.content_dir, scanned)
     theme = theme_fingerprint(config)
-    attachments = attachment_stats(config.content_dir)
     return Inputs(sources, problems, theme, digests, attachments, site_fingerprint(theme, digests, attachments),
                   read_manifest(config.out_dir), complete)
 
@@ -119,11 +121,7 @@ def up_to_date(out_dir: Path, inputs: Inputs) -> UpToDate | None:
     if (manifest.get("fingerprint") != inputs.fingerprint or not isinstance(files, list)
             or interrupted_update(out_dir) is not None or not all_files_there(out_dir, files)):
         return None
-    rows = manifest.get("diagnostics", [])
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        return None  # not a manifest this version wrote (its diagnostics were objects once): build again
-    try:
-        diagnostics = [Diagnostic(*row) for row in rows]
-    except TypeError:
-        return None
+    diagnostics = DiagnosticRows.read(manifest)
+    if diagnostics is None:
+        return None  # not a manifest this version wrote: build again
     return UpToDate(int(manifest.get("page_count", 0)), len(files), diagnostics)

@@ -60,7 +60,7 @@ class BuildResult:
 
 def unchanged_result(current: UpToDate, sources: int) -> BuildResult:
     """What a build that found nothing changed did: nothing."""
-    return BuildResult(current.diagnostics, pages=current.pages, files=current.files, cached=sources, kept=current.pages,
+    return BuildResult(list(current.diagnostics), pages=current.pages, files=current.files, cached=sources, kept=current.pages,
                        unchanged=True)
 
 

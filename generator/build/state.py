@@ -30,7 +30,7 @@ from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 11  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask)
+SCHEMA = 12  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas)
 
 
 @dataclass(slots=True)
@@ -51,7 +51,7 @@ class BuildState:
     embedded: set[str]  # source paths of the pages some page embeds
     lint: LintConfig = LintConfig()  # what the diagnostics were found under (kbwiki check reuses them when it may)
     checked: list[Diagnostic] = field(default_factory=list)  # the diagnostics but rendering's and writing's: what check finds
-    # part name -> (its file in the state folder, the object saved there): what save_state need not write again
+    # part name -> (its files in the state folder, the object saved there, its delta): what save_state need not write again
     stored: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -146,6 +146,12 @@ def state_path(cache_dir: Path, out_dir: Path) -> Path:
 HEAD = "head.pickle"
 # Parts a rebuild that keeps every page's shape hands on unchanged: saved again only when they are new objects.
 KEPT_PARTS = frozenset({"graph", "related", "resolver", "by_src", "attachments", "home_slug"})
+# Parts that are one value per page (or file): after an edit, the values that changed are saved beside the
+# file of the whole (a delta, every change since the whole was written), not the whole again: at 10,000 pages
+# the entries and search rows are ~45 MB, which every one-page edit used to write.
+DELTA_PARTS = ("entries", "digests", "keys", "search_rows")
+DELTA_SHARE = 20  # a delta of more than 1/20 of the values (and more than DELTA_MIN) means writing the whole again
+DELTA_MIN = 64
 
 
 def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = None) -> str:
@@ -155,7 +161,8 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
     One file per part, each its own pickle with its own memo (pickling the whole state at once would
     hold a memo entry for every object of the wiki: hundreds of MB at 10,000 pages), and a head file
     naming them, replaced last and atomically. A part the state was loaded with and still holds (the
-    graph, related lists, resolver… after a body edit) keeps its file: only what changed is written."""
+    graph, related lists, resolver… after a body edit) keeps its file, and of a part of DELTA_PARTS only
+    the values that changed are written (`_delta`)."""
     wiki = state.wiki
     entries = wiki.entries
     keep = {wiki.by_src[src] for src in state.embedded if src in wiki.by_src}
@@ -165,29 +172,43 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
         blobs = {slug: entries.blob(slug, slug in keep) for slug in entries}
     else:
         blobs = {slug: entry_blob(entry, slug in keep) for slug, entry in entries.items()}
-    fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state) if f.name not in ("wiki", "stored")}
+    fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)
+              if f.name not in ("wiki", "stored") and f.name not in DELTA_PARTS}
     fields["diagnostics"], fields["checked"] = pack_diagnostics(state.diagnostics, state.checked)
     parts: dict[str, object] = {"fields": fields, "entries": blobs}
+    parts.update({name: getattr(state, name) for name in DELTA_PARTS if name != "entries"})
     parts.update({f.name: getattr(wiki, f.name) for f in dataclasses.fields(wiki) if f.name != "entries"})
-    stored: dict[str, tuple[str, object]] = {}
+    stored: dict[str, tuple[tuple[str, ...], object, dict | None]] = {}
     try:
         path.mkdir(parents=True, exist_ok=True)
         for name, value in parts.items():
             known = state.stored.get(name)
-            if name in KEPT_PARTS and known is not None and known[1] is value and (path / known[0]).is_file():
+            if known is not None and not all((path / f).is_file() for f in known[0]):
+                known = None
+            if name in KEPT_PARTS and known is not None and known[1] is value:
                 stored[name] = known
                 continue
+            if name in DELTA_PARTS and known is not None:
+                delta = _delta(known[1], known[2], value)
+                if delta is not None and delta.keys() == known[2].keys() and all(delta[k] is known[2][k] for k in delta):
+                    stored[name] = (known[0], value, known[2])  # nothing new since the delta on disk
+                    continue
+                if delta is not None:
+                    file_name = _part_file(name + "+")
+                    dump_pickle(path / file_name, delta)
+                    stored[name] = ((known[0][0], file_name), value, delta)
+                    continue
             if name == "related":  # each page's list its own pickle, decoded on demand
                 value = value.stored_bytes() if isinstance(value, StoredEntries) else {
                     slug: pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL) for slug, found in value.items()}
-            file_name = f"{name}-{os.getpid()}-{time.time_ns()}.pickle"
+            file_name = _part_file(name)
             dump_pickle(path / file_name, value)
-            stored[name] = (file_name, parts[name])
-        dump_pickle(path / HEAD, {"schema": SCHEMA, "version": __version__, "parts": {n: f for n, (f, _) in stored.items()}})
+            stored[name] = ((file_name,), parts[name], {} if name in DELTA_PARTS else None)
+        dump_pickle(path / HEAD, {"schema": SCHEMA, "version": __version__, "parts": {n: f for n, (f, _, _) in stored.items()}})
     except (OSError, pickle.PicklingError) as exc:
         return f"build state not saved ({exc}); the next build parses every page again"
     state.stored = stored
-    live = {HEAD, *(f for f, _ in stored.values())}
+    live = {HEAD, *(f for files, _, _ in stored.values() for f in files)}
     legacy = path.with_name(path.name + ".pickle")  # the one-file state of kbwiki before schema 9
     for old in [*path.iterdir(), *([legacy] if legacy.exists() else [])]:  # parts of earlier states
         if old.name not in live:
@@ -196,6 +217,28 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
             except OSError:
                 pass
     return ""
+
+
+def _part_file(name: str) -> str:
+    """A new file name for a part (never one a reader of the previous head may be opening)."""
+    return f"{name}-{os.getpid()}-{time.time_ns()}.pickle"
+
+
+def _delta(before: object, delta: dict | None, after: object) -> dict | None:
+    """Every value of `after` that differs from the whole file's `before` (`delta`: the changes saved since it was
+    written, which `before` includes), when `after` has the same keys in the same order and the changes stay
+    few; None when the whole must be written. Values are compared by identity: an edit hands the others on."""
+    if not isinstance(before, dict) or not isinstance(after, dict) or delta is None or len(before) != len(after):
+        return None
+    changed = dict(delta)
+    for (key, value), old_key in zip(after.items(), before):
+        if key != old_key:
+            return None
+        if value is not before[key]:
+            changed[key] = value
+    if len(changed) > max(DELTA_MIN, len(after) // DELTA_SHARE):
+        return None
+    return changed
 
 
 def pack_diagnostics(diagnostics: list[Diagnostic], checked: list[Diagnostic]) -> tuple[list[tuple], bytes | list[tuple]]:
@@ -226,16 +269,23 @@ def load_state(path: Path) -> BuildState | None:
             head = pickle.load(handle)
         if not isinstance(head, dict) or head.get("schema") != SCHEMA or head.get("version") != __version__:
             return None
-        names: dict[str, str] = head["parts"]
-        loaded = {}
-        for name, file_name in names.items():
-            with open(path / file_name, "rb") as handle:
+        names: dict[str, tuple[str, ...]] = head["parts"]
+        loaded, deltas = {}, {}
+        for name, files in names.items():
+            with open(path / files[0], "rb") as handle:
                 loaded[name] = pickle.load(handle)
+            if name in DELTA_PARTS:
+                deltas[name] = {}
+                if len(files) > 1:
+                    with open(path / files[1], "rb") as handle:
+                        deltas[name] = pickle.load(handle)
+                    loaded[name].update(deltas[name])  # same keys: the order stays the whole's
+        stored = {name: (names[name], value, deltas.get(name)) for name, value in loaded.items()}
         fields, blobs = loaded.pop("fields"), loaded.pop("entries")
+        fields.update({name: loaded.pop(name) for name in DELTA_PARTS if name != "entries"})
         fields["diagnostics"], fields["checked"] = unpack_diagnostics(fields["diagnostics"], fields["checked"])
-        stored = {name: (names[name], value) for name, value in loaded.items()}
         related = StoredEntries(loaded["related"])  # each page's list decoded when a rebuild asks for it
-        loaded["related"], stored["related"] = related, (names["related"], related)
+        loaded["related"], stored["related"] = related, (names["related"], related, None)
         wiki = Wiki(entries=StoredEntries(blobs), **{f.name: loaded[f.name] for f in dataclasses.fields(Wiki) if f.name != "entries"})
         return BuildState(wiki=wiki, stored=stored, **fields)
     except Exception:  # noqa: BLE001 - any damage to a cache file only means a full build

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from generator.diagnostics import DiagnosticRows
 from generator.emit import Kept, Output
 from generator.libc import function
 
@@ -191,6 +192,8 @@ def _write_one(item: Output | Kept, target: str, reused: str, made: set[str]) ->
 def _write_manifest(folder: Path, manifest: dict | None, files: list[str], keys: dict[str, str]) -> None:
     body = {"generator": "kbwiki", "note": "This folder is written by kbwiki; it is replaced on every build.",
             **(manifest or {}), "files": files, "pages": keys}
+    if "diagnostics" in body:  # rows, kept as the text of their JSON (diagnostics.DiagnosticRows)
+        body.update(DiagnosticRows.encode(body.pop("diagnostics")))
     text = json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n"
     temporary = folder / (MARKER + ".tmp")
     temporary.write_text(text, encoding="utf-8")

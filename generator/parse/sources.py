@@ -22,22 +22,34 @@ class SourceFile:
 MAX_PAGE_BYTES = 64 * 1024 * 1024  # larger files are reported, not read
 
 
-def discover(content_dir: Path) -> tuple[list[SourcePath], list[Diagnostic]]:
-    """Every .md file under the content folder (dot-folders and dot-files skipped), sorted; symlink loops reported."""
-    found: list[SourcePath] = []
-    diagnostics: list[Diagnostic] = []
+@dataclass(slots=True)
+class Scan:
+    """What one walk of the content folder finds: the pages, the attachments, and with `stats` their stats."""
+
+    pages: list[SourcePath]  # sorted
+    attachments: list[SourcePath]  # every other file, sorted (none inside a folder reached by a symbolic link)
+    problems: list[Diagnostic]
+    page_stats: dict[SourcePath, "Stat"]  # with stats: every page whose stat could be taken
+    attachment_stats: dict[SourcePath, tuple[int, int]]  # with stats: (size, mtime_ns), (-1, -1) when none
+
+
+def scan(content_dir: Path, stats: bool = False) -> Scan:
+    """Walk the content folder once: every .md file (dot-folders and dot-files skipped; folders reached by a
+    symbolic link followed, loops reported) and every other file (not inside linked folders), sorted; with
+    `stats`, the stat of each from the walk's own directory entries (what tells a build a file changed, unread)."""
+    found = Scan([], [], [], {}, {})
     seen_dirs: set[str] = set()
 
-    def walk(folder: Path, rel: str) -> None:
+    def walk(folder: Path, rel: str, linked: bool) -> None:
         real = os.path.realpath(folder)
         if real in seen_dirs:
-            diagnostics.append(warning(rel or ".", "symlink-loop", "folder is a symbolic link back into the content folder; skipped"))
+            found.problems.append(warning(rel or ".", "symlink-loop", "folder is a symbolic link back into the content folder; skipped"))
             return
         seen_dirs.add(real)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            diagnostics.append(error(rel or ".", "unreadable", f"cannot read folder: {exc.strerror or exc}"))
+            found.problems.append(error(rel or ".", "unreadable", f"cannot read folder: {exc.strerror or exc}"))
             return
         for item in entries:
             if item.name.startswith("."):
@@ -47,19 +59,44 @@ def discover(content_dir: Path) -> tuple[list[SourcePath], list[Diagnostic]]:
                 is_dir = item.is_dir()
                 is_file = item.is_file()
             except OSError as exc:
-                diagnostics.append(error(child, "unreadable", f"cannot read: {exc.strerror or exc}"))
+                found.problems.append(error(child, "unreadable", f"cannot read: {exc.strerror or exc}"))
                 continue
             if is_dir:
-                walk(Path(item.path), child)
+                walk(Path(item.path), child, linked or item.is_symlink())
             elif is_file and item.name.casefold().endswith(".md"):
-                found.append(SourcePath(child))
-            elif item.is_symlink() and not os.path.exists(item.path):
-                diagnostics.append(warning(child, "broken-symlink", "symbolic link points nowhere; skipped"))
+                found.pages.append(SourcePath(child))
+                if stats:
+                    try:
+                        info = item.stat()
+                    except OSError:
+                        continue
+                    found.page_stats[child] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+            else:
+                if item.is_symlink() and not os.path.exists(item.path):
+                    found.problems.append(warning(child, "broken-symlink", "symbolic link points nowhere; skipped"))
+                if linked or item.name.casefold().endswith(".md"):
+                    continue
+                found.attachments.append(SourcePath(child))
+                if stats:
+                    try:
+                        info = item.stat()
+                        found.attachment_stats[child] = (info.st_size, info.st_mtime_ns)
+                    except OSError:
+                        found.attachment_stats[child] = (-1, -1)
 
     if not content_dir.is_dir():
-        return [], [error(str(content_dir), "no-content", "content folder does not exist")]
-    walk(content_dir, "")
-    return sorted(found), diagnostics
+        found.problems.append(error(str(content_dir), "no-content", "content folder does not exist"))
+        return found
+    walk(content_dir, "", False)
+    found.pages.sort()
+    found.attachments.sort()
+    return found
+
+
+def discover(content_dir: Path) -> tuple[list[SourcePath], list[Diagnostic]]:
+    """Every .md file under the content folder, sorted, and the problems met finding them (scan())."""
+    found = scan(content_dir)
+    return found.pages, found.problems
 
 
 def read_source(content_dir: Path, src_path: SourcePath) -> tuple[SourceFile | None, list[Diagnostic]]:
@@ -102,7 +139,8 @@ def stat_of(content_dir: Path | str, src_path: SourcePath) -> Stat | None:
     return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
-def read_changed_pages(content_dir: Path, known: dict[SourcePath, tuple[Stat, str]], recorded_ns: int
+def read_changed_pages(content_dir: Path, known: dict[SourcePath, tuple[Stat, str]], recorded_ns: int,
+                       scanned: Scan | None = None
                        ) -> tuple[list[SourceFile], dict[SourcePath, str], dict[SourcePath, tuple[Stat, str]], list[Diagnostic]]:
     """Discover every page, and read only those whose stat differs from `known` (recorded at `recorded_ns`).
 
@@ -110,14 +148,14 @@ def read_changed_pages(content_dir: Path, known: dict[SourcePath, tuple[Stat, st
     size, modification and change times and inode all match, and which had not changed within RACY_NS
     before its stat was recorded, keeps its recorded digest unread (the rule git's index uses: the
     change time cannot be set by hand, and a file changed in the same instant as its stat was taken is
-    read again next time)."""
-    src_paths, problems = discover(content_dir)
+    read again next time). `scanned`: a scan(stats=True) of the folder made already."""
+    scanned = scanned or scan(content_dir, stats=True)
+    problems = list(scanned.problems)
     sources: list[SourceFile] = []
     digests: dict[SourcePath, str] = {}
     table: dict[SourcePath, tuple[Stat, str]] = {}
-    root = os.fspath(content_dir)
-    for src_path in src_paths:
-        stat = stat_of(root, src_path)
+    for src_path in scanned.pages:
+        stat = scanned.page_stats.get(src_path)
         record = known.get(src_path)
         if stat is not None and record is not None and record[0] == stat and stat[1] < recorded_ns - RACY_NS:
             digests[src_path] = record[1]
@@ -135,29 +173,14 @@ def read_changed_pages(content_dir: Path, known: dict[SourcePath, tuple[Stat, st
 
 def discover_attachments(content_dir: Path) -> list[SourcePath]:
     """Every file under the content folder that is not Markdown (dot-folders and dot-files skipped), sorted."""
-    found: list[SourcePath] = []
-    if not content_dir.is_dir():
-        return found
-    for folder, dirs, files in os.walk(content_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel = Path(folder).relative_to(content_dir).as_posix()
-        for name in files:
-            if not name.startswith(".") and not name.casefold().endswith(".md"):
-                found.append(SourcePath(name if rel == "." else f"{rel}/{name}"))
-    return sorted(found)
+    return scan(content_dir).attachments
 
 
-def attachment_stats(content_dir: Path) -> dict[SourcePath, tuple[int, int]]:
-    """Every attachment's size and modification time (what tells a build that one changed, unread)."""
-    found = {}
-    for src_path in discover_attachments(content_dir):
-        try:
-            info = os.stat(content_dir / src_path)
-        except OSError:
-            found[src_path] = (-1, -1)
-            continue
-        found[src_path] = (info.st_size, info.st_mtime_ns)
-    return found
+def attachment_stats(content_dir: Path, scanned: Scan | None = None) -> dict[SourcePath, tuple[int, int]]:
+    """Every attachment's size and modification time (what tells a build that one changed, unread);
+    `scanned`: a scan(stats=True) of the folder made already."""
+    scanned = scanned or scan(content_dir, stats=True)
+    return {src_path: scanned.attachment_stats.get(src_path, (-1, -1)) for src_path in scanned.attachments}
 
 
 def read_attachment(content_dir: Path, src_path: SourcePath) -> tuple[bytes | None, list[Diagnostic]]:
