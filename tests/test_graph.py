@@ -1,6 +1,7 @@
 """WikiGraph on small hand-computed graphs."""
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,40 @@ def test_orphans_dead_ends_most_linked(small):
     assert small.orphans() == ["d"]
     assert small.dead_ends() == ["c"]
     assert small.most_linked(2) == ["b", "c"]
+
+
+def _random_graph(seed: int, pages: int = 300):
+    import random
+    rng = random.Random(seed)
+    names = [f"p{i:03d}" for i in range(pages)]
+    edges = [(rng.choice(names), rng.choice(names[: rng.randint(1, pages)])) for _ in range(pages * 6)]
+    tags = {n: [f"t{rng.randint(0, 30)}" for _ in range(rng.randint(0, 3))] for n in names}
+    return WikiGraph({n: f"Title {rng.randint(0, 99)}" for n in names}, edges, tags)
+
+
+def test_a_pickled_graph_answers_everything_as_the_one_it_was_made_from():
+    import pickle
+    for seed in range(5):
+        made = _random_graph(seed)
+        loaded = pickle.loads(pickle.dumps(made))
+        nodes = list(made.titles)
+        assert [loaded.backlinks(n) for n in nodes] == [made.backlinks(n) for n in nodes]
+        assert [loaded.related(n, 5) for n in nodes] == [made.related(n, 5) for n in nodes]  # same sums, same order
+        assert list(loaded._pred["p000"]) == list(made._pred["p000"]) and list(loaded._succ) == list(made._succ)
+        assert loaded.orphans() == made.orphans() and loaded.dead_ends() == made.dead_ends()
+        assert loaded.most_linked(7) == made.most_linked(7) and loaded.edges() == made.edges()
+        assert [loaded.in_degree(n) for n in nodes] == [made.in_degree(n) for n in nodes]
+        assert list(loaded.graph.edges()) == list(made.graph.edges())
+        again = pickle.loads(pickle.dumps(loaded))  # pickled again after use
+        assert again.related("p001", 5) == made.related("p001", 5)
+
+
+def test_a_pickled_graph_reads_backlinks_without_importing_networkx(tmp_path):
+    import pickle
+    import subprocess
+    import sys
+    blob = tmp_path / "graph.pickle"
+    blob.write_bytes(pickle.dumps(_random_graph(1)))
+    code = ("import pickle, sys; g = pickle.loads(open(sys.argv[1], 'rb').read()); g.backlinks('p002'); g.related('p002', 5); "
+            "assert 'networkx' not in sys.modules; g.orphans(); assert 'networkx' in sys.modules")
+    subprocess.run([sys.executable, "-c", code, str(blob)], check=True, cwd=Path(__file__).parent.parent)
