@@ -133,3 +133,17 @@ def test_orphans_are_paginated(make_vault):
     site = build(make_vault({f"p{i}.md": f"# Lonely {i}\n\nNo links.\n" for i in range(5)}), listing_page_size=2)
     assert [_cards(output(site, path)) for path in ("special/orphans.html", "special/orphans/2.html", "special/orphans/3.html")] == [
         ["Lonely 0", "Lonely 1"], ["Lonely 2", "Lonely 3"], ["Lonely 4"]]
+
+
+def test_backlink_lists_are_drawn_in_batches_that_cover_each_page_once(make_vault, monkeypatch):
+    from generator.config import Config
+    from generator.emit import listings
+    from generator.wiki.gather import gather
+    from generator.build.pipeline import load
+    monkeypatch.setattr(listings, "BATCH_CARDS", 3)
+    content = make_vault(_vault(7))
+    config = Config(content_dir=content, listing_page_size=2)
+    wiki, _ = gather(config, load(config)[0])
+    batches = listings.backlink_batches(wiki, config)
+    assert [page for batch in batches for page in batch] == listings.backlink_listings(wiki, config)
+    assert batches == [[("hub", 1)], [("hub", 2)], [("hub", 3), ("hub", 4)]]  # 2, 2, then 2 + 1 cards: 3 at most

@@ -117,6 +117,26 @@ def backlink_listings(wiki: Wiki, config: Config) -> list[tuple[str, int]]:
     return found
 
 
+BATCH_CARDS = 2000  # cards of links-here/ pages drawn by one job: every linked page has a list, most of them short
+
+
+def backlink_batches(wiki: Wiki, config: Config) -> list[list[tuple[str, int]]]:
+    """backlink_listings() in batches of about BATCH_CARDS cards (a job each: thousands of one-card jobs would
+    cost more to hand out than to run)."""
+    batches: list[list[tuple[str, int]]] = []
+    cards = BATCH_CARDS
+    size = config.listing_page_size
+    for slug, number in backlink_listings(wiki, config):
+        count = wiki.graph.in_degree(slug)
+        shown = min(size, count - (number - 1) * size) if size else count
+        if cards + shown > BATCH_CARDS:
+            batches.append([])
+            cards = 0
+        batches[-1].append((slug, number))
+        cards += shown
+    return batches
+
+
 def backlink_page_number(wiki: Wiki, config: Config, slug: str, source: str) -> int:
     """The page of `slug`'s full list of backlinks on which `source` (a page linking to it) is listed."""
     at = wiki.graph.backlinks(slug).index(source)
@@ -207,8 +227,8 @@ def listing_jobs(wiki: Wiki, renderer: Renderer) -> list[Callable[[], list[Outpu
     """Every generated page, as jobs that each make some of them (independent: a build runs them on every core)."""
     jobs: list[Callable[[], list[Output]]] = [lambda: type_pages(wiki, renderer)]
     jobs += [partial(paged_tag, wiki, renderer, tag, slugs) for tag, slugs in wiki.tags().items()]
-    jobs += [partial(lambda slug, number: [backlink_page(wiki, renderer, slug, number)], slug, number)
-             for slug, number in backlink_listings(wiki, renderer.config)]
+    jobs += [partial(lambda pages: [backlink_page(wiki, renderer, slug, number) for slug, number in pages], pages)
+             for pages in backlink_batches(wiki, renderer.config)]
     jobs += [lambda: all_pages(wiki, renderer), lambda: orphans(wiki, renderer),
              lambda: [wanted(wiki, renderer), not_found(renderer)]]
     if wiki.home_slug is None:

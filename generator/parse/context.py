@@ -421,7 +421,7 @@ def pack_contexts(contexts: tuple[LinkContext, ...]) -> bytes:
     return zlib.compress(lines.encode("utf-8"))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def unpack_contexts(packed: bytes) -> tuple[LinkContext, ...]:
     """pack_contexts() undone (remembered: a page's contexts are read for each page it links to)."""
     if not packed:
