@@ -4,7 +4,7 @@ that holds a link, as plain text cut around it, the link text marked; code never
 import pytest
 
 from generator.config import Config
-from generator.parse.context import CONTEXT_CHARS, LinkContext, link_contexts, pack_contexts, sentence, unpack_contexts
+from generator.parse.context import CONTEXT_CHARS, LinkContext, pack_contexts, sentence, unpack_contexts
 from generator.parse.page import parse_source
 from generator.parse.sources import SourceFile
 from generator.parse.text import cut_around
