@@ -71,6 +71,8 @@ _FUNCTIONS = (
     ("generator.parse.links", "drop_comments", "links: extract"),
     ("generator.parse.page", "front_matter_links", "links: front matter"),
     ("generator.parse.page", "agree_with_rendering", "links: agree"),
+    ("generator.parse.page", "link_contexts", "links: contexts"),
+    ("generator.parse.page", "pack_contexts", "links: contexts packing"),
     ("generator.parse.page", "sanitize", "sanitize"),
     ("generator.parse.page", "source_digest", "digest"),
     ("generator.parse.page", "search_text", "search text"),

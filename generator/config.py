@@ -66,6 +66,7 @@ class Config:
     backlinks_shown: int = 100  # cards under "N articles link here"; a page with more links to its full list (0: all)
     listing_page_size: int = 500  # cards per page of a listing (type, tag, full backlinks, A–Z, orphans; 0: one page)
     sanitize: bool = True  # raw HTML in pages cut to what a note may use (parse/sanitize.py); False keeps it as written
+    backlink_context: bool = False  # a page's backlink cards show the sentence that links here (always in links-here/ and previews)
     lint: LintConfig = LintConfig()
     types: tuple[tuple[str, TypeSchema], ...] = ()  # (page type, its front-matter schema), sorted by type
     strict: bool = False
@@ -84,7 +85,7 @@ class Config:
 _TUPLE_KEYS = ("type_keys", "id_keys", "link_keys", "source_keys")
 _INT_KEYS = ("related_count", "related_hub_limit", "summary_length", "backlinks_shown", "listing_page_size")
 _STR_KEYS = ("base_url", "title")
-_BOOL_KEYS = ("sanitize",)
+_BOOL_KEYS = ("sanitize", "backlink_context")
 
 
 def load_config(config_file: Path | None = None, **overrides) -> Config:

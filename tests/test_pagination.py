@@ -1,4 +1,5 @@
-"""Long lists stay readable: a page shows its first backlinks and links to their full list; listings of a type,
+"""Long lists stay readable: a page shows its first backlinks and links to their full list (every page with a
+backlink has one: it shows how each links there); listings of a type,
 a tag or a page's backlinks are split into pages (tags/ai.html, tags/ai/2.html, …) with a pager."""
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def site(make_vault, tmp_path):
 
 def test_a_page_shows_its_first_backlinks_their_count_and_a_link_to_all(site):
     backlinks = _section(output(site, "hub.html"), "backlinks")
-    assert ">7 articles link here</h2>" in backlinks
+    assert '<a href="links-here/hub.html">7 articles link here</a></h2>' in backlinks
     assert re.findall(r'class="card-title" href="[^"]+">([^<]+)<', backlinks) == ["Page 00", "Page 01", "Page 02"]
     assert '<a href="links-here/hub.html">All 7 articles that link here</a> (the first 3 are above)' in backlinks
 
@@ -82,16 +83,18 @@ def test_every_url_of_a_paginated_site_resolves_from_disk(site, tmp_path):
 def test_a_short_list_is_shown_whole_on_one_page(make_vault):
     site = build(make_vault(_vault(3)), backlinks_shown=3, listing_page_size=4)
     html = output(site, "hub.html")
-    assert ">3 articles link here</h2>" in html and "All 3 articles" not in html
+    assert '<a href="links-here/hub.html">3 articles link here</a></h2>' in html and "All 3 articles" not in html
     outs = {o.out_path for o in site.outputs}
-    assert not any(o.startswith("links-here/") for o in outs) and "types/concept/2.html" not in outs
+    assert [o for o in outs if o.startswith("links-here/")] == ["links-here/hub.html"]  # the full list, with contexts
+    assert "types/concept/2.html" not in outs
     assert 'class="pager"' not in output(site, "types/concept.html")
 
 
 def test_zero_means_no_limit(make_vault):
     site = build(make_vault(_vault(7)), backlinks_shown=0, listing_page_size=0)
     assert len(re.findall('class="card-title"', _section(output(site, "hub.html"), "backlinks"))) == 7
-    assert not any(o.out_path.startswith("links-here/") or "/concept/" in o.out_path for o in site.outputs)
+    assert [o.out_path for o in site.outputs if o.out_path.startswith("links-here/")] == ["links-here/hub.html"]
+    assert not any("/concept/" in o.out_path for o in site.outputs)
 
 
 def test_the_defaults_show_a_hundred_backlinks_and_five_hundred_cards_a_listing_page():
@@ -130,3 +133,17 @@ def test_orphans_are_paginated(make_vault):
     site = build(make_vault({f"p{i}.md": f"# Lonely {i}\n\nNo links.\n" for i in range(5)}), listing_page_size=2)
     assert [_cards(output(site, path)) for path in ("special/orphans.html", "special/orphans/2.html", "special/orphans/3.html")] == [
         ["Lonely 0", "Lonely 1"], ["Lonely 2", "Lonely 3"], ["Lonely 4"]]
+
+
+def test_backlink_lists_are_drawn_in_batches_that_cover_each_page_once(make_vault, monkeypatch):
+    from generator.config import Config
+    from generator.emit import listings
+    from generator.wiki.gather import gather
+    from generator.build.pipeline import load
+    monkeypatch.setattr(listings, "BATCH_CARDS", 3)
+    content = make_vault(_vault(7))
+    config = Config(content_dir=content, listing_page_size=2)
+    wiki, _ = gather(config, load(config)[0])
+    batches = listings.backlink_batches(wiki, config)
+    assert [page for batch in batches for page in batch] == listings.backlink_listings(wiki, config)
+    assert batches == [[("hub", 1)], [("hub", 2)], [("hub", 3), ("hub", 4)]]  # 2, 2, then 2 + 1 cards: 3 at most

@@ -19,12 +19,13 @@ from generator.emit.theme import theme_fingerprint
 from generator.emit import Kept, Output
 from generator import diagnostics as diag
 from generator.emit.graph_json import graph_json
-from generator.emit.listings import wanted as wanted_page
+from generator.emit.backlinks import changed_targets
+from generator.emit.listings import backlink_page, backlink_page_number, wanted as wanted_page
 from generator.emit.pages import render_page
 from generator.emit.search_index import search_index, search_row_texts, search_types
 from generator.parse.links import LinkRef
 from generator.wiki.lint import unlinked_mentions
-from generator.parse.markdown import make_markdown, note_embeds
+from generator.parse.markdown import NO_HTML, make_markdown, note_embeds
 from generator.build.parallel import map_forked, settle
 from generator.wiki.model import Entry, Wanted, Wiki, group_wanted, lean
 from generator.parse.page import ParsedPage
@@ -240,8 +241,23 @@ class Session:
             return BuildResult(last.diagnostics, pages=len(wiki.entries), files=len(last.files), cached=len(wiki.entries),
                                kept=len(wiki.entries), unchanged=True, wiki=wiki)
         new_wiki, changed_slugs = edit.wiki, edit.slugs
+        # Pages whose backlinks show a sentence an edit changed: their page and the list page that shows it
+        linked = changed_targets(wiki, new_wiki, changed_slugs)
+        new_wiki = _with_bodies(new_wiki, config, sorted(set(linked) - set(changed_slugs)), last.digests, sources)
+        if new_wiki is None:
+            return None
         renderer = Renderer(config, new_wiki)
         outputs: list[Output] = [render_page(new_wiki, renderer, new_wiki.entries[slug]) for slug in changed_slugs]
+        rendered = len(changed_slugs)
+        for target in sorted(linked):
+            entry = new_wiki.entries[target]
+            if target not in changed_slugs:
+                item = render_page(new_wiki, renderer, entry, last.keys.get(entry.out_path, ""))
+                if isinstance(item, Output):
+                    outputs.append(item)
+                    rendered += 1
+            numbers = {backlink_page_number(new_wiki, config, target, source) for source in linked[target]}
+            outputs += [backlink_page(new_wiki, renderer, target, number) for number in sorted(numbers)]
         diagnostics = with_file_diagnostics(edit.diagnostics, [o.problem for o in outputs if o.problem])
         rows = {**last.search_rows, **search_row_texts(new_wiki, changed_slugs, last.search_types)}
         outputs.append(search_index(new_wiki, rows, last.search_types))
@@ -250,7 +266,7 @@ class Session:
         keys = {**last.keys, **{o.out_path: o.key for o in outputs if o.key}}
         fresh = edit.fresh
         result = BuildResult(diagnostics, pages=len(wiki.entries), parsed=len(fresh), cached=len(wiki.entries) - len(fresh),
-                             rendered=len(changed_slugs), kept=len(wiki.entries) - len(changed_slugs), wiki=new_wiki)
+                             rendered=rendered, kept=len(wiki.entries) - rendered, wiki=new_wiki)
         fingerprint = site_fingerprint(last.theme, edit.digests, last.attachments)
         known = set(last.files)
         if any(o.out_path not in known for o in outputs):
@@ -382,6 +398,32 @@ def _covers(built: LintConfig, asked: LintConfig) -> bool:
     if dataclasses.replace(built, select=(), ignore=(), per_code=0) != dataclasses.replace(asked, select=(), ignore=(), per_code=0):
         return False
     return all(built.wants(code) for code in diag.CODES if asked.wants(code))
+
+
+def _with_bodies(wiki: Wiki, config: Config, slugs: list[Slug], digests: dict[str, str],
+                 sources: dict[str, SourceFile] | None) -> Wiki | None:
+    """The wiki with the entries of `slugs`, unchanged pages about to be rendered again, holding their HTML
+    (a saved state keeps none: they are parsed again); None when one of them is not as the state has it."""
+    again = {}
+    md = None
+    for slug in slugs:
+        entry = wiki.entries[slug]
+        if entry.parsed.body.html_z != NO_HTML:
+            continue
+        src = entry.page.src_path
+        source = sources.get(src) if sources else None
+        if source is None:
+            source, problems = read_source(config.content_dir, src)
+            if source is None or problems:
+                return None
+        if source_digest(source) != digests.get(src):
+            return None
+        md = md or make_markdown()
+        item, _ = parse_source(source, config, md)
+        if item is None:
+            return None
+        again[slug] = lean(Entry(item, entry.slug, entry.out_path, entry.links))
+    return dataclasses.replace(wiki, entries=with_entries(wiki.entries, again)) if again else wiki
 
 
 def _embedded(wiki: Wiki) -> set[str]:

@@ -1,5 +1,5 @@
 """Generated pages: home (when there is no index.md), one per type and per tag, A–Z, wanted, orphans, 404,
-and the full list of what links to each page that has more backlinks than it shows. Every listing of cards
+and the full list of what links to each page, with how each links there. Every listing of cards
 (a type, a tag, a page's backlinks, A–Z, orphans) is paginated: `listing_page_size` cards a page."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Callable
 from generator import paths
 from generator.config import Config
 from generator.emit import Output, html_output
-from generator.emit.pages import backlinks_cut, home_extras
+from generator.emit.backlinks import card_context, link_contexts
+from generator.emit.pages import home_extras
 from generator.wiki.model import Wiki
 from generator.paths import OutPath, relative_url
 from generator.emit.render import Card, Link, Renderer, type_label
@@ -62,9 +63,10 @@ def pager(first: OutPath, number: int, count: int) -> Pager | None:
 
 
 def listing_page(renderer: Renderer, first: OutPath, number: int, title: str, kind: str, slugs: list[str], intro: str,
-                 subject: str | None = None) -> Output:
+                 subject: str | None = None, draw: Callable[[list[str], OutPath], list[Card]] | None = None) -> Output:
     """Page `number` of a listing of cards split `listing_page_size` a page: first, first/2.html, first/3.html, …
-    `subject`: the slug of the page the listing is about (its intro ends in a link there)."""
+    `subject`: the slug of the page the listing is about (its intro ends in a link there); `draw`: the cards
+    of some of `slugs` on the page `out` (default: their plain cards)."""
     spans = pages_of(len(slugs), renderer.config.listing_page_size)
     start, end = spans[number - 1]
     out = paths.listing_page_path(first, number)
@@ -73,8 +75,8 @@ def listing_page(renderer: Renderer, first: OutPath, number: int, title: str, ki
     if subject:
         entry = renderer.wiki.entries[subject]
         about = Link(entry.page.title, relative_url(out, entry.out_path))
-    return _listing(renderer, out, shown, kind, [("", _cards(renderer, slugs[start:end], out))], intro,
-                    pager(first, number, len(spans)), about)
+    cards = (draw or partial(_cards, renderer))(slugs[start:end], out)
+    return _listing(renderer, out, shown, kind, [("", cards)], intro, pager(first, number, len(spans)), about)
 
 
 def paged_listing(renderer: Renderer, first: OutPath, title: str, kind: str, slugs: list[str], intro: str) -> list[Output]:
@@ -106,20 +108,51 @@ def paged_tag(wiki: Wiki, renderer: Renderer, tag: str, slugs: list[str]) -> lis
 
 def backlink_listings(wiki: Wiki, config: Config) -> list[tuple[str, int]]:
     """Every page of the full backlinks lists, as (slug of the page they link to, page number): one list for
-    each page with more backlinks than it shows (`backlinks_shown`)."""
+    each page that some page links to."""
     found = []
     for slug in sorted(wiki.entries):
         count = wiki.graph.in_degree(slug)  # len(backlinks(slug)), without sorting every page's backlinks here
-        if backlinks_cut(config.backlinks_shown, count):
+        if count:
             found += [(slug, number) for number in range(1, len(pages_of(count, config.listing_page_size)) + 1)]
     return found
 
 
+BATCH_CARDS = 2000  # cards of links-here/ pages drawn by one job: every linked page has a list, most of them short
+
+
+def backlink_batches(wiki: Wiki, config: Config) -> list[list[tuple[str, int]]]:
+    """backlink_listings() in batches of about BATCH_CARDS cards (a job each: thousands of one-card jobs would
+    cost more to hand out than to run)."""
+    batches: list[list[tuple[str, int]]] = []
+    cards = BATCH_CARDS
+    size = config.listing_page_size
+    for slug, number in backlink_listings(wiki, config):
+        count = wiki.graph.in_degree(slug)
+        shown = min(size, count - (number - 1) * size) if size else count
+        if cards + shown > BATCH_CARDS:
+            batches.append([])
+            cards = 0
+        batches[-1].append((slug, number))
+        cards += shown
+    return batches
+
+
+def backlink_page_number(wiki: Wiki, config: Config, slug: str, source: str) -> int:
+    """The page of `slug`'s full list of backlinks on which `source` (a page linking to it) is listed."""
+    at = wiki.graph.backlinks(slug).index(source)
+    return at // config.listing_page_size + 1 if config.listing_page_size else 1
+
+
 def backlink_page(wiki: Wiki, renderer: Renderer, slug: str, number: int) -> Output:
-    """Page `number` of the full list of the pages that link to `slug`, by title (links-here/<slug>.html, …)."""
+    """Page `number` of the full list of the pages that link to `slug`, by title, each with how it links there
+    (links-here/<slug>.html, …)."""
     every = wiki.graph.backlinks(slug)
+
+    def draw(slugs: list[str], out: OutPath) -> list[Card]:
+        return [renderer.card(s, out, context=card_context(c, True)) for s, c in zip(slugs, link_contexts(wiki, slugs, slug))]
+    count = len(every)
     return listing_page(renderer, paths.backlinks_out_path(slug), number, f"Pages that link to {wiki.entries[slug].page.title}",
-                        "backlinks", every, f"{len(every)} pages link to", subject=slug)
+                        "backlinks", every, f"{count} {'page links' if count == 1 else 'pages link'} to", subject=slug, draw=draw)
 
 
 def _letter(title: str) -> str:
@@ -194,8 +227,8 @@ def listing_jobs(wiki: Wiki, renderer: Renderer) -> list[Callable[[], list[Outpu
     """Every generated page, as jobs that each make some of them (independent: a build runs them on every core)."""
     jobs: list[Callable[[], list[Output]]] = [lambda: type_pages(wiki, renderer)]
     jobs += [partial(paged_tag, wiki, renderer, tag, slugs) for tag, slugs in wiki.tags().items()]
-    jobs += [partial(lambda slug, number: [backlink_page(wiki, renderer, slug, number)], slug, number)
-             for slug, number in backlink_listings(wiki, renderer.config)]
+    jobs += [partial(lambda pages: [backlink_page(wiki, renderer, slug, number) for slug, number in pages], pages)
+             for pages in backlink_batches(wiki, renderer.config)]
     jobs += [lambda: all_pages(wiki, renderer), lambda: orphans(wiki, renderer),
              lambda: [wanted(wiki, renderer), not_found(renderer)]]
     if wiki.home_slug is None:

@@ -25,6 +25,7 @@ from generator.wiki.model import Entry, Wiki
 from generator.wiki.rules import source_target
 from generator.paths import OutPath, relative_url, slugify
 from generator.emit.render import Link, PageView, Renderer, Source, type_colour, type_label
+from generator.emit.backlinks import Shown, card_context, context_key, link_contexts
 
 
 EMBED_DEPTH = 3  # notes embedded in embedded notes, at most this deep; deeper ones (and cycles) become links
@@ -193,15 +194,25 @@ def backlinks_cut(limit: int, count: int) -> bool:
 
 
 def backlinks_link(entry: Entry, limit: int, count: int) -> str:
-    """The URL of a page's full list of backlinks ("" when the page shows them all)."""
-    return relative_url(entry.out_path, paths.backlinks_out_path(entry.slug)) if backlinks_cut(limit, count) else ""
+    """The URL of a page's full list of backlinks when the page shows only the first ones (else "")."""
+    return links_here_link(entry, count) if backlinks_cut(limit, count) else ""
+
+
+def links_here_link(entry: Entry, count: int) -> str:
+    """The URL of a page's full list of backlinks, with their contexts ("" for a page no page links to)."""
+    return relative_url(entry.out_path, paths.backlinks_out_path(entry.slug)) if count else ""
 
 
 def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = False, targets: dict | None = None,
-              backlinks: tuple[list[str], int] | None = None, page_sources: tuple[Source, ...] | None = None) -> PageView:
-    """The view-model of one content page. `backlinks`: shown_backlinks() of the page."""
+              backlinks: tuple[list[str], int] | None = None, page_sources: tuple[Source, ...] | None = None,
+              contexts: list[Shown] | None = None) -> PageView:
+    """The view-model of one content page. `backlinks`: shown_backlinks() of the page; `contexts`: their
+    link_contexts()."""
     page, out = entry.page, entry.out_path
     shown, count = shown_backlinks(wiki, renderer.config.backlinks_shown, entry.slug) if backlinks is None else backlinks
+    if contexts is None:
+        contexts = link_contexts(wiki, shown, entry.slug)
+    visible = renderer.config.backlink_context
     body = body_html(wiki, entry, targets)
     return PageView(
         title=page.title, type=page.type, type_label=type_label(page.type), type_colour=type_colour(wiki, page.type),
@@ -209,8 +220,9 @@ def page_view(wiki: Wiki, renderer: Renderer, entry: Entry, is_home: bool = Fals
         body=body, headings=entry.parsed.body.headings,
         tags=tuple(Link(tag, relative_url(out, paths.tag_out_path(tag))) for tag in page.tags),
         aliases=page.aliases, sources=sources(wiki, entry) if page_sources is None else page_sources,
-        backlinks=tuple(renderer.card(s, out) for s in shown), backlink_count=count,
-        backlinks_url=backlinks_link(entry, renderer.config.backlinks_shown, count),
+        backlinks=tuple(renderer.card(s, out, context=card_context(c, visible)) for s, c in zip(shown, contexts)),
+        backlink_count=count, backlinks_url=backlinks_link(entry, renderer.config.backlinks_shown, count),
+        links_here_url=links_here_link(entry, count),
         related=tuple(renderer.card(r.slug, out, r.reason) for r in wiki.related.get(entry.slug, [])),
         created=page.created, updated=page.updated, summary=page.summary, meta=page.meta, is_home=is_home,
         css_classes=css_classes(page), math=has_math(body), diagrams=has_diagram(body),
@@ -230,10 +242,12 @@ class PagePlan:
     backlinks: tuple[list[str], int]  # shown_backlinks()
     sources: tuple[Source, ...]
     around: Neighbourhood
+    contexts: list[Shown]  # how each shown backlink links here (link_contexts())
 
     def render(self) -> Output:
         is_home = self.entry.slug == self.wiki.home_slug
-        view = page_view(self.wiki, self.renderer, self.entry, is_home, self.targets, self.backlinks, self.sources)
+        view = page_view(self.wiki, self.renderer, self.entry, is_home, self.targets, self.backlinks, self.sources,
+                         self.contexts)
         html = self.renderer.render("page.html", self.out_path, page=view,
                                     home=home_extras(self.wiki, self.renderer) if is_home else None,
                                     local_graph=local_graph(self.wiki, self.entry.slug, self.out_path, self.around))
@@ -273,11 +287,12 @@ def link_targets(wiki: Wiki, entry: Entry) -> dict[tuple[str, str, str], LinkTar
 
 
 def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict, page_sources: tuple[Source, ...],
-             backlinks: tuple[list[str], int], around: Neighbourhood) -> str:
+             backlinks: tuple[list[str], int], around: Neighbourhood, contexts: list[Shown]) -> str:
     """A hash over every input of a page's HTML, computed without building its view.
 
     The page's own path and bytes (and, when it embeds, its filled body); where its links and sources
-    point; the cards (type, title, URL, summary) of the backlinks it shows (and their count), of its related
+    point; the cards (type, title, URL, summary) of the backlinks it shows, with the context of each (how
+    it links here), and their count; the cards of its related
     articles and of the neighbours its local graph shows, the reasons, how it links with them and they
     among themselves; the nav; the theme, config and version. The home page lists the whole wiki, so it
     has no key and is always rendered.
@@ -289,7 +304,7 @@ def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict, page_s
         renderer.fingerprint, entry.page.src_path, entry.parsed.digest, entry.out_path,
         body_html(wiki, entry, targets) if has_embeds(entry) else None,  # embeds show other pages' current text
         sorted(targets.items()), page_sources,
-        [card(s) for s in backlinks[0]], backlinks[1],
+        [(card(s), context_key(c)) for s, c in zip(backlinks[0], contexts)], backlinks[1],
         [(card(r.slug), r.reason) for r in wiki.related.get(entry.slug, [])],
         [card(s) for s in around.shown], around.kinds, around.between, around.more,
         renderer.nav_key(entry.out_path),
@@ -303,8 +318,9 @@ def page_plan(wiki: Wiki, renderer: Renderer, entry: Entry) -> PagePlan:
     backlinks = shown_backlinks(wiki, renderer.config.backlinks_shown, entry.slug)
     page_sources = sources(wiki, entry)
     around = neighbourhood(wiki, entry.slug)
-    return PagePlan(entry.out_path, page_key(wiki, renderer, entry, targets, page_sources, backlinks, around),
-                    wiki, renderer, entry, targets, backlinks, page_sources, around)
+    contexts = link_contexts(wiki, backlinks[0], entry.slug)
+    return PagePlan(entry.out_path, page_key(wiki, renderer, entry, targets, page_sources, backlinks, around, contexts),
+                    wiki, renderer, entry, targets, backlinks, page_sources, around, contexts)
 
 
 def page_output(wiki: Wiki, renderer: Renderer, entry: Entry) -> Output:

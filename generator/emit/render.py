@@ -82,6 +82,19 @@ def type_colour(wiki: Wiki, type_name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class CardContext:
+    """How a backlink's page links to the page it is listed on: the text before the link, the link text, the
+    text after it (plain text, escaped when drawn), "and N more"; `shown`: drawn in the card, not only in its
+    hover preview."""
+
+    before: str
+    mark: str = ""
+    after: str = ""
+    more: str = ""
+    shown: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     """A page as a card in a list: type label, linked title, summary cut to the configured length."""
 
@@ -94,23 +107,32 @@ class Card:
     count: int = 0
     html: markupsafe.Markup = markupsafe.Markup()  # the card drawn: card_html(), or a user theme's partials/card.html
     colour: str = ""  # the type's colour classes (type_colour)
+    context: CardContext | None = None  # a backlink's: how its page links to the page it is listed on
 
 
 CARD_TEMPLATE = "partials/card.html"
 
 
 def card_html(card: Card) -> markupsafe.Markup:
-    """A card as the default theme draws it: type label, linked title, summary and reason (each escaped).
+    """A card as the default theme draws it: type label, linked title, summary and reason (each escaped); a
+    backlink's context in data attributes (for its hover preview) and, when `shown`, under the summary.
 
     Written here rather than by a template: a page shows dozens of cards, thousands on a hub, and
     Python writes one several times faster than Jinja renders it."""
     esc = markupsafe.escape
-    parts = [f'<li class="card">\n  <span class="type-label type-{esc(card.type.replace(" ", "-"))} {card.colour}">{esc(card.type_label)}</span>\n'
+    context = card.context
+    data = (f' data-context-before="{esc(context.before)}" data-context-mark="{esc(context.mark)}"'
+            f' data-context-after="{esc(context.after)}" data-context-more="{esc(context.more)}"') if context else ""
+    parts = [f'<li class="card"{data}>\n  <span class="type-label type-{esc(card.type.replace(" ", "-"))} {card.colour}">{esc(card.type_label)}</span>\n'
              f'  <a class="card-title" href="{esc(card.url)}">{esc(card.title)}</a>\n']
     if card.summary:
         parts.append(f'  <p class="card-summary">{esc(card.summary)}</p>\n')
     if card.reason:
         parts.append(f'  <p class="card-reason">{esc(card.reason)}</p>\n')
+    if context and context.shown:
+        mark = f"<mark>{esc(context.mark)}</mark>" if context.mark else ""
+        more = f' <span class="card-context-more">{esc(context.more)}</span>' if context.more else ""
+        parts.append(f'  <p class="card-context">{esc(context.before)}{mark}{esc(context.after)}{more}</p>\n')
     parts.append("</li>\n")
     return markupsafe.Markup("".join(parts))
 
@@ -166,6 +188,7 @@ class PageView:
     backlinks: tuple[Card, ...] = ()  # the first `backlinks_shown` (config) of the pages that link here, by title
     backlink_count: int = 0  # how many pages link here in all
     backlinks_url: str = ""  # their full list, when there are more than the page shows
+    links_here_url: str = ""  # their full list with the context of each (links-here/), on every page linked to
     related: tuple[Card, ...] = ()
     created: str = ""
     updated: str = ""
@@ -220,11 +243,15 @@ class Renderer:
         return tuple(Link(type_label(t), relative_url(out_path, paths.type_out_path(t)), len(self._types[t]))
                      for t in ranked_types(self.wiki))
 
-    def card(self, slug: str, from_out: OutPath, reason: str = "", count: int = 0) -> Card:
+    def card(self, slug: str, from_out: OutPath, reason: str = "", count: int = 0, context: CardContext | None = None) -> Card:
         """A page as a card, linked relative to `from_out`, with its HTML.
 
         Cards without a reason are memoised per folder (a hub's card is shown on thousands of pages, and its
-        URL, like a theme's own card's `nav`, is the same from every file of one folder)."""
+        URL, like a theme's own card's `nav`, is the same from every file of one folder); a backlink's card
+        is that card with its context."""
+        if context is not None:
+            card = dataclasses.replace(self.card(slug, from_out, count=count), context=context)
+            return dataclasses.replace(card, html=self._draw(card, from_out))
         where = from_out.rpartition("/")[0]
         key = (slug, where, count)
         found = None if reason else self._cards.get(key)
@@ -235,14 +262,15 @@ class Renderer:
                         url=relative_url(from_out, entry.out_path),
                         summary=truncate(page.summary, self.config.summary_length), reason=reason, count=count,
                         colour=type_colour(self.wiki, page.type))
-            if self._card_template is None:
-                html = card_html(card)
-            else:
-                html = markupsafe.Markup(self._card_template.render(card=card, nav=self.nav(from_out)))
-            found = dataclasses.replace(card, html=html)
+            found = dataclasses.replace(card, html=self._draw(card, from_out))
             if not reason:
                 self._cards[key] = found
         return found
+
+    def _draw(self, card: Card, from_out: OutPath) -> markupsafe.Markup:
+        if self._card_template is None:
+            return card_html(card)
+        return markupsafe.Markup(self._card_template.render(card=card, nav=self.nav(from_out)))
 
     def card_key(self, slug: str) -> str:
         """Everything a card of `slug` shows, as one string (memoised): part of render keys."""

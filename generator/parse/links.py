@@ -46,6 +46,24 @@ def split_wiki_target(inner: str) -> tuple[str, str, str]:
     return target.strip(), fragment.strip(), label.strip()
 
 
+def wiki_link_text(target: str, fragment: str, label: str) -> str:
+    """The text a wiki link shows: its label, else the target (`Target › Heading` with a fragment)."""
+    if label:
+        return label
+    return target if not fragment else (f"{target} › {fragment.lstrip('^')}" if target else fragment.lstrip("^"))
+
+
+def link_end(line: str, column: int) -> int:
+    """Where the link written at 1-based `column` of `line` ends (0-based, exclusive); the column itself when no
+    link starts there. The one reading of link syntax, as extract_links() found it."""
+    start = column - 1
+    if line.startswith(("[[", "![["), start):
+        found = _WIKI.match(line, start)
+    else:
+        found = _MD.match(line, start)
+    return found.end() if found else start
+
+
 def is_internal_markdown_href(href: str) -> bool:
     """A Markdown link href that names another page of the wiki: a .md path (relative, or from the content
     folder's root when it starts with '/'), or a relative folder path ending in '/', which names the folder's

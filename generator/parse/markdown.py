@@ -27,7 +27,7 @@ from markdown.util import AtomicString
 from generator.parse import mdspeed
 from generator.parse.highlight import CodeExtension
 from generator.parse.math import MATH_CLASSES, MathExtension
-from generator.parse.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target
+from generator.parse.links import is_file_href, is_internal_markdown_href, markdown_target, split_wiki_target, wiki_link_text
 from generator.parse.obsidian import ObsidianExtension
 from generator.paths import slugify
 from generator.records import compact_pickle
@@ -122,8 +122,7 @@ class _WikiLinkProcessor(InlineProcessor):
         target, fragment, label = split_wiki_target(self.unescape(m.group(2)))  # code spans were stashed first
         if m.group(1):
             return self._embed(target, fragment, label), m.start(0), m.end(0)
-        if not label:
-            label = target if not fragment else (f"{target} › {fragment.lstrip('^')}" if target else fragment.lstrip("^"))
+        label = wiki_link_text(target, fragment, label)
         el = etree.Element("a")
         el.set("href", f"kbref:w:{_quoted(target)}#{_quoted(fragment)}")
         el.set("class", "wikilink")

@@ -9,6 +9,7 @@ from generator import diagnostics as diag
 from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.parse.content import Page, decode_source, parse_page
+from generator.parse.context import link_contexts, pack_contexts
 from generator.parse.links import LinkRef, agree_with_rendering, extract_links, front_matter_links
 from generator.parse.limits import PageTooSlow, as_text_html, time_limit, too_costly
 from generator.parse.markdown import RenderedBody, make_markdown, packed_html, render_body
@@ -35,6 +36,9 @@ class ParsedPage:
     # (search_text). body.text itself is not kept.
     search: tuple[str, str, str] = ("", "", "")
     markdown: bytes = b""  # the page's Markdown body (Page.body) as UTF-8, for lint; dropped once linted (lean())
+    # Where the page links to each target: the first link's sentence (parse/context.py), shown with the
+    # targets' backlinks; one per target name, not per link, packed (context.unpack_contexts() reads them)
+    contexts: bytes = b""
 
 
 def parse_source(source: SourceFile, config: Config, md=None) -> tuple[ParsedPage | None, list[Diagnostic]]:
@@ -94,13 +98,14 @@ def _parse(source: SourceFile, config: Config, text: str, problems: list[Diagnos
         page = dataclasses.replace(page, tags=tuple(dict.fromkeys((*page.tags, *inline))))
     scanned = extract_links(page.body, page.body_line, page.src_path)
     refs = front_matter_links(page, front_text) + agree_with_rendering(scanned, body.placeholders, page.folder)
+    contexts = pack_contexts(link_contexts(page, refs, front_text, config.link_keys + config.source_keys))
     digest = source_digest(source)
     search = search_text(body)
     body = dataclasses.replace(body, text="")  # what search needs of it is in `search`
     problems += (page_problems + unsafe_url_problems(page, body.blocked) + math_problems(page, body.bad_math)
                  + unsafe_html_problems(page, removed))
     markdown = page.body.encode("utf-8")  # kept for lint's line numbers, as UTF-8 (see RenderedBody)
-    return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, markdown), problems
+    return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, markdown, contexts), problems
 
 
 def first_lines(text: str, count: int) -> str:

@@ -12,6 +12,7 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _CODE = re.compile(r"`+([^`]*)`+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~|==)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS_MARK = re.compile(r"[*_~=]")
 _TAG = re.compile(r"<[^>\n]+>")
 _COMMENT = re.compile(r"%%.*?%%", re.S)
 _SPACE = re.compile(r"\s+")
@@ -19,17 +20,24 @@ _SPACE = re.compile(r"\s+")
 
 def plain_text(markdown_text: str) -> str:
     """Inline Markdown as reading text: links become their labels, markup and HTML tags go."""
-    text = _COMMENT.sub("", markdown_text)
-    text = _EMBED.sub("", text)
-    text = _IMAGE.sub(r"\1", text)
-    text = _WIKI.sub(lambda m: (m.group(2) or m.group(1)).strip(), text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _CODE.sub(r"\1", text)
-    for _ in range(2):  # nested emphasis: ***x***
-        text = _EMPHASIS.sub(r"\2", text)
-    text = _TAG.sub("", text)
-    text = html.unescape(text)
+    # Each pattern only where its trigger text is (the result is the same; most text has no markup)
+    text = _COMMENT.sub("", markdown_text) if "%%" in markdown_text else markdown_text
+    if "[" in text:
+        if "!" in text:
+            text = _EMBED.sub("", text)
+            text = _IMAGE.sub(r"\1", text)
+        text = _WIKI.sub(lambda m: (m.group(2) or m.group(1)).strip(), text)
+        text = _MD_LINK.sub(r"\1", text)
+        text = _REF_LINK.sub(r"\1", text)
+    if "`" in text:
+        text = _CODE.sub(r"\1", text)
+    if _EMPHASIS_MARK.search(text):
+        for _ in range(2):  # nested emphasis: ***x***
+            text = _EMPHASIS.sub(r"\2", text)
+    if "<" in text:
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -38,6 +46,37 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+WORD_REACH = 20  # how far a cut looks for a space to end at; none that near (CJK text): it cuts between characters
+
+
+def cut_around(text: str, start: int, end: int, limit: int) -> tuple[str, int, int]:
+    """At most about `limit` characters of `text` around its span [start, end), and the span's place in them.
+
+    The rule for a link's context: cut at spaces (within WORD_REACH characters, else between characters),
+    "…" at each cut end; the room left is shared before and after the span, what one side does not use going
+    to the other. A span longer than the limit is itself truncated."""
+    if len(text) <= limit:
+        return text, start, end
+    if end - start > limit - 2:
+        shown = truncate(text[start:end], limit)
+        return shown, 0, len(shown)
+    room = limit - (end - start) - 2  # the two ellipses
+    before = min(start, room // 2)
+    after = min(len(text) - end, room - before)
+    before = min(start, room - after)
+    lo, hi = start - before, end + after
+    if lo > 0 and not text[lo - 1].isspace():  # inside a word: on to the next one
+        space = text.find(" ", lo, start)
+        lo = space + 1 if 0 <= space - lo < WORD_REACH else lo
+    if hi < len(text) and not text[hi].isspace():
+        space = text.rfind(" ", end, hi)
+        hi = space if space >= 0 and hi - space < WORD_REACH else hi
+    head = "…" if lo > 0 else ""
+    shown = head + text[lo:hi].strip() + ("…" if hi < len(text) else "")
+    offset = len(head) - lo - (len(text[lo:hi]) - len(text[lo:hi].lstrip()))
+    return shown, start + offset, end + offset
 
 
 _BLOCK_START = re.compile(r"^\s{0,3}(#{1,6}\s|#{1,6}$|[-*+]\s|\d+[.)]\s|>|\||```|~~~|<|---+\s*$|\*\*\*+\s*$|!\[\[|\$\$)")

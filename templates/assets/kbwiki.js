@@ -375,6 +375,19 @@
     if (page.sectionText && page.sectionText !== page.summary) preview.appendChild(el("p", "preview-text", page.sectionText));
   }
 
+  /* A backlink card's context (how its page links to this one: data-context-* on the card, plain text) goes
+     into the preview of its link, under the title. */
+  function addContext(link) {
+    var card = link.closest(".card[data-context-mark]");
+    if (!card) return;
+    var data = card.dataset, context = el("p", "preview-context");
+    context.appendChild(doc.createTextNode(data.contextBefore || ""));
+    if (data.contextMark) context.appendChild(el("mark", "", data.contextMark));
+    context.appendChild(doc.createTextNode(data.contextAfter || ""));
+    if (data.contextMore) context.appendChild(el("span", "preview-context-more", " " + data.contextMore));
+    preview.insertBefore(context, preview.children[1] || null);
+  }
+
   function place(link) {
     var rect = link.getBoundingClientRect();
     var width = Math.min(360, doc.documentElement.clientWidth - 16);
@@ -392,6 +405,7 @@
       if (!page || (location.href.split("#")[0] === new URL(root + page.url, location.href).href)) return;
       if (!preview) makePreview();
       fill(page);
+      addContext(link);
       preview.hidden = false;
       previewFor = link;
       link.setAttribute("aria-describedby", preview.id);

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 PAGES = [SEED, "index.html", "special/graph.html", "special/all-pages.html", "special/wanted.html", "tags/model.html",
-         "types/concept.html", "404.html"]
+         "types/concept.html", "404.html", "links-here/" + SEED]
 
 
 def violations(page) -> list[str]:

@@ -129,6 +129,32 @@ def test_keyboard_focus_shows_the_preview_and_escape_hides_it(page, site_url):
     expect(preview).to_be_hidden()
 
 
+def test_hovering_a_backlink_card_shows_the_sentence_that_links_here(page, site_url):
+    page.goto(site_url + SEED)
+    expect(page.locator("#backlinks .card-context")).to_have_count(0)  # backlink_context is off: the seed's cards
+    page.locator("#backlinks a.card-title", has_text="Thinking Machines Lab").hover()
+    context = page.locator(".preview .preview-context")
+    expect(context).to_be_visible()
+    expect(context.locator("mark")).to_have_text("Thinking Machines Interaction Model")
+    expect(context).to_contain_text("released its first one, the Thinking Machines Interaction Model, as a research preview.")
+    page.mouse.move(5, 5)
+    expect(page.locator(".preview")).to_be_hidden()
+    page.locator(".page-body a.wikilink", has_text="Time-Aligned Micro-Turns").first.hover()  # not a backlink card
+    expect(page.locator(".preview .preview-title")).to_have_text("Time-Aligned Micro-Turns")
+    expect(page.locator(".preview .preview-context")).to_have_count(0)
+
+
+def test_the_count_of_backlinks_opens_their_list_with_contexts(page, site_url):
+    page.goto(site_url + SEED)
+    page.locator("#backlinks-heading a").click()
+    page.wait_for_url("**/links-here/entities/thinking-machines-interaction-model.html")
+    contexts = page.locator(".card .card-context")
+    expect(contexts).to_have_count(4)
+    expect(contexts.locator("mark")).to_have_text(["Thinking Machines Interaction Model"] * 4)
+    page.locator("a.card-title", has_text="Interaction Models").hover()
+    expect(page.locator(".preview .preview-context mark")).to_have_text("Thinking Machines Interaction Model")
+
+
 def test_touch_screens_get_no_hover_previews(context_factory, site_url):
     _, page = context_factory(has_touch=True, is_mobile=True, viewport={"width": 375, "height": 800})
     page.goto(site_url + SEED)

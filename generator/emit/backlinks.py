@@ -1,0 +1,76 @@
+"""Backlinks with context: how a page links to another (its first link's sentence, "and N more"), for the
+target's backlink cards, its full list of backlinks (links-here/) and the render keys of both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.emit.render import CardContext
+from generator.parse.context import LinkContext, unpack_contexts
+from generator.paths import Slug
+from generator.wiki.model import Wiki
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """How one page links to another: the context shown (None: no link of it has one) and how many more links."""
+
+    context: LinkContext | None
+    more: int = 0
+
+
+def link_context(wiki: Wiki, source: Slug, target: Slug) -> Shown:
+    """How `source` links to `target`: the context of its first link to it written in the text, else of one
+    in its front matter, and the number of its other links to `target`."""
+    entry = wiki.entries[source]
+    indices = [i for i, link in enumerate(entry.links) if link.slug == target]
+    more = max(len(indices) - 1, 0)
+    packed = entry.parsed.contexts
+    if not packed or not indices:
+        return Shown(None, more)
+    by_ref = {c.ref: c for c in unpack_contexts(packed)}
+    found = [by_ref[i] for i in indices if i in by_ref]
+    return Shown(next((c for c in found if c.text), found[0] if found else None), more)
+
+
+def link_contexts(wiki: Wiki, sources: list[Slug], target: Slug) -> list[Shown]:
+    """link_context() of each of `sources` (pages that link to `target`)."""
+    return [link_context(wiki, source, target) for source in sources]
+
+
+def context_key(shown: Shown) -> tuple:
+    """Everything a backlink card shows of a context, for render keys."""
+    c = shown.context
+    return (shown.more,) if c is None else (c.text, c.start, c.end, c.key, shown.more)
+
+
+def front_matter_phrase(key: str) -> str:
+    """What a card says of a link in the linking page's front matter."""
+    return f"listed under {key}:" if key else "listed in its front matter"
+
+
+def more_phrase(more: int) -> str:
+    """What a card says of the linking page's other links to the same page."""
+    return f"and {more} more" if more else ""
+
+
+def card_context(shown: Shown, visible: bool) -> CardContext | None:
+    """A context as a card shows it (None: none to show); `visible`: drawn in the card, not only in its preview."""
+    c = shown.context
+    if c is None:
+        return None
+    if not c.text:
+        return CardContext(front_matter_phrase(c.key), more=more_phrase(shown.more), shown=visible)
+    return CardContext(c.text[:c.start], c.text[c.start:c.end], c.text[c.end:], more_phrase(shown.more), visible)
+
+
+def changed_targets(old: Wiki, new: Wiki, sources: list[Slug]) -> dict[Slug, list[Slug]]:
+    """The pages whose backlinks show another context since `sources` were edited (their links to them
+    the same), each with the edited pages whose context changed: what a body edit must render again."""
+    found: dict[Slug, list[Slug]] = {}
+    for source in sources:
+        targets = sorted({link.slug for link in new.entries[source].links if link.slug and link.slug != source})
+        for target in targets:
+            if context_key(link_context(old, source, target)) != context_key(link_context(new, source, target)):
+                found.setdefault(target, []).append(source)
+    return found
