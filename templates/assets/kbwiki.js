@@ -574,5 +574,5 @@
   setupTheme();
   setupSearchButton();
   setupContents();
-  window.kbwiki = { search: function (q, n) { return search(q, n || 20); }, tokens: tokens, fold: fold };
+  window.kbwiki = { search: function (q, n) { return search(q, n || 20); }, tokens: tokens, fold: fold, shardOf: shardOf };
 })();
