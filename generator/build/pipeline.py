@@ -139,8 +139,7 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     search, terms = search_outputs(wiki, search_rows, map_chunks=lambda work, items: map_forked(work, items, least=2, chunk=1))
     if records is not None:
         records.terms = terms
-    yield from search
-    del search
+    yield from search  # made one at a time, as the writer takes them
     yield from asset_outputs(config)
     yield from attachment_outputs(config, wiki)
 

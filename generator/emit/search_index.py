@@ -15,9 +15,10 @@ a full build and a rebuild after an edit write the same bytes.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from generator import paths
 from generator.emit import Output
@@ -118,32 +119,30 @@ def preview_row(row: bytes) -> bytes:
     return script_json([values[i] for i in _PREVIEW_AT]).encode("utf-8")
 
 
-def preview_outputs(rows: Mapping[str, bytes], layout: Layout, only: Iterable[int] | None = None) -> list[Output]:
-    """The preview shards (`only`: just these), each its pages' preview rows in URL order."""
-    out = []
+def preview_outputs(rows: Mapping[str, bytes], layout: Layout, only: Iterable[int] | None = None) -> Iterator[Output]:
+    """The preview shards (`only`: just these), each its pages' preview rows in URL order, one at a time."""
     for number in sorted(range(layout.counts["previews"]) if only is None else set(only)):
         data = b"[" + b",".join(preview_row(rows[slug]) for slug in layout.previews.get(number, ())) + b"]"
-        out.append(Output(shard_file("preview", number), _script("preview", number, data)))
-    return out
+        yield Output(shard_file("preview", number), _script("preview", number, data))
 
 
-def doc_outputs(rows: Mapping[str, bytes], layout: Layout, only: Iterable[int] | None = None) -> list[Output]:
-    """The blocks of full rows, DOC_PAGES pages each in page-number order (`only`: just these blocks)."""
-    out = []
+def doc_outputs(rows: Mapping[str, bytes], layout: Layout, only: Iterable[int] | None = None) -> Iterator[Output]:
+    """The blocks of full rows, DOC_PAGES pages each in page-number order (`only`: just these blocks), one at a time."""
     for number in sorted(range(layout.counts["docs"]) if only is None else set(only)):
         block = layout.order[number * DOC_PAGES:(number + 1) * DOC_PAGES]
-        out.append(Output(shard_file("docs", number), _script("docs", number, b"[" + b",".join(rows[s] for s in block) + b"]")))
-    return out
+        yield Output(shard_file("docs", number), _script("docs", number, b"[" + b",".join(rows[s] for s in block) + b"]"))
 
 
-def term_outputs(encoded: Iterable[tuple[int, bytes]]) -> list[Output]:
-    return [Output(shard_file("terms", number), _script("terms", number, data)) for number, data in encoded]
+def term_outputs(encoded: Iterable[tuple[int, bytes]]) -> Iterator[Output]:
+    for number, data in encoded:
+        yield Output(shard_file("terms", number), _script("terms", number, data))
 
 
 def search_outputs(wiki: Wiki, rows: Mapping[str, bytes] | None = None, types: list[str] | None = None,
-                   map_chunks: ChunkMap = in_process) -> tuple[list[Output], dict[int, bytes]]:
+                   map_chunks: ChunkMap = in_process) -> tuple[Iterator[Output], dict[int, bytes]]:
     """Every search and preview file, from the rows (computed here when not given), and each term shard's
-    data (what the build state keeps for the next edit). The term index is built over `map_chunks`."""
+    data (what the build state keeps for the next edit). The term index is built over `map_chunks`; the
+    other files are made as the caller takes them (at 32,000 pages they hold ~60 MB)."""
     types = search_types(wiki) if types is None else types
     if rows is None:
         rows = search_row_texts(wiki, wiki.entries, types)
@@ -152,7 +151,8 @@ def search_outputs(wiki: Wiki, rows: Mapping[str, bytes] | None = None, types: l
     index = term_index(lambda n: json.loads(rows[order[n]]), len(order), layout.counts["terms"], map_chunks)
     terms = dict(index.encoded())
     del index
-    outputs = [meta_output(wiki, types)] + preview_outputs(rows, layout) + doc_outputs(rows, layout) + term_outputs(terms.items())
+    outputs = itertools.chain([meta_output(wiki, types)], preview_outputs(rows, layout), doc_outputs(rows, layout),
+                              term_outputs(terms.items()))
     return outputs, terms
 
 
@@ -166,10 +166,10 @@ def edited_outputs(wiki: Wiki, old_rows: Mapping[str, bytes], rows: Mapping[str,
         return [], dict(terms)
     layout = search_layout(wiki)
     shown = [s for s in changed if preview_row(old_rows[s]) != preview_row(rows[s])]
-    out = preview_outputs(rows, layout, {shard_of(wiki.entries[s].out_path, layout.counts["previews"]) for s in shown})
+    out = list(preview_outputs(rows, layout, {shard_of(wiki.entries[s].out_path, layout.counts["previews"]) for s in shown}))
     out += doc_outputs(rows, layout, {layout.number[s] // DOC_PAGES for s in changed})
     index = TermIndex.from_encoded(terms, layout.counts["terms"])
     for slug in changed:
         index.replace_page(layout.number[slug], json.loads(old_rows[slug]), json.loads(rows[slug]))
     touched = dict(index.touched())
-    return out + term_outputs(touched.items()), {**terms, **touched}
+    return out + list(term_outputs(touched.items())), {**terms, **touched}
