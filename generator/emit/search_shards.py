@@ -125,8 +125,8 @@ class TermIndex:
         raw = json.loads(stored)
         self.h.update(raw["h"])
         self.q.update(raw["q"])
-        self.t.update({k: _packed(v) for k, v in raw["t"].items()})
-        self.p.update({k: _packed(v) for k, v in raw["p"].items()})
+        self.t.update(raw["t"])  # as gaps: packed only when an edit changes them
+        self.p.update(raw["p"])
 
     def replace_page(self, page: int, old_row: list, new_row: list) -> None:
         """One page's text changed (not its title): its postings replaced where they differ."""
@@ -137,7 +137,8 @@ class TermIndex:
                     continue
                 number = self._number(key_of(key))
                 self._decode(number)
-                kept = [v for v in lists.get(key, ()) if v >> _SHIFT != page]
+                found = lists.get(key, ())
+                kept = [v for v in (found if isinstance(found, array) else _packed(found)) if v >> _SHIFT != page]
                 if key in after:
                     kept.append(page << _SHIFT | after[key])
                 if kept:
