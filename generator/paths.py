@@ -129,7 +129,6 @@ WANTED = OutPath("special/wanted.html")
 ORPHANS = OutPath("special/orphans.html")
 GRAPH_JSON = OutPath("graph.json")
 GRAPH_PAGE = OutPath("special/graph.html")
-SEARCH_INDEX = OutPath("search-index.js")  # loaded as <script src>: works from file://
 GRAPH_DATA = OutPath("graph-data.js")
 RECENT_CHANGES = OutPath("special/recent-changes.html")
 SITEMAP = OutPath("sitemap.xml")

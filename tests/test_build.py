@@ -359,3 +359,24 @@ def test_a_changed_lint_setting_shows_in_the_next_build_without_parsing_again(wi
     assert not [d for d in second.diagnostics if d.code == code] and len(second.diagnostics) < len(first.diagnostics)
     third = run_build(quieter, cache_dir=tmp_path / "cache")
     assert third.unchanged and not [d for d in third.diagnostics if d.code == code]
+
+
+def test_cli_body_edits_on_a_wiki_of_several_search_shards_equal_a_cold_build(tmp_path):
+    """The saved state's term shards and page numbers carry a CLI build's edit to the same search files."""
+    from benchmarks.corpus import generate, write_kbwiki
+    content = write_kbwiki(generate(130, seed=9), tmp_path / "content")
+    config = Config(content_dir=content, out_dir=tmp_path / "site")
+    run_build(config, cache_dir=tmp_path / "cache")
+    assert len(list((tmp_path / "site" / "search").glob("terms-*.js"))) == 3
+    rng = random.Random(2)
+    for step in range(2):
+        before = tree(tmp_path / "site")
+        page = rng.choice(sorted(content.rglob("*.md")))
+        head, _, body = page.read_text().partition("\n---\n")  # front matter gives the summary: the text may change
+        page.write_text(f"{head}\n---\nZebrafish quorum 東京 sentence {step}. {body}")
+        result = run_build(config, cache_dir=tmp_path / "cache")
+        assert (result.parsed, result.rendered) == (1, 1), f"step {step}: not the fast path"
+        after = tree(tmp_path / "site")
+        assert after == cold(content, tmp_path, f"cold-{step}"), f"after step {step}"
+        changed = {p for p in after if before[p] != after[p] and p.startswith("search/")}
+        assert changed and len(changed) < 8  # its docs block, its preview shard, a few term shards

@@ -172,7 +172,7 @@ def test_an_empty_body_does_not_inherit_the_previous_pages_findings():
 
 
 def test_data_scripts_hold_hostile_text_escaped(hostile_site):
-    """search-index.js and graph-data.js carry titles into scripts through safejson.script_json."""
+    """The search shards and graph-data.js carry titles into scripts through safejson.script_json."""
     scripts = [o for o in hostile_site.outputs if o.out_path.endswith(".js") and not o.out_path.startswith("assets/")]
     assert scripts
     for item in scripts:

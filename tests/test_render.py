@@ -43,7 +43,7 @@ def test_a_type_has_the_same_colour_in_badges_cards_both_graphs_and_search(site)
     assert nodes and all(EXPECTED[t] == colour for t, colour in nodes)  # the local graph
     graph = json.loads(output(site, "graph-data.js")[len("window.KBWIKI_GRAPH="):-2])
     assert dict(zip(graph["types"], graph["type_colours"])) == EXPECTED  # the global graph
-    search = json.loads(output(site, "search-index.js")[len("window.KBWIKI_SEARCH="):-2])
+    search = json.loads(output(site, "search/meta.js")[len('window.KBWIKI_SHARD("meta",0,'):-3])
     assert dict(zip(search["types"], search["type_colours"])) == EXPECTED  # search results and previews
     legend = output(site, "special/graph.html")
     assert re.findall(r'legend-dot type-(\w+) ([\w -]+?)"', legend) == list(EXPECTED.items())  # most pages first

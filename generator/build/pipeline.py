@@ -22,7 +22,7 @@ from generator.emit.graph_view import graph_outputs
 from generator.emit.listings import listing_jobs
 from generator.emit.recent import recent_changes
 from generator.emit.render import Renderer
-from generator.emit.search_index import search_index
+from generator.emit.search_index import search_outputs
 from generator.parse.page import ParsedPage
 from generator.parse.sources import SourceFile, discover_attachments, read_pages, unreadable_attachments
 from generator.wiki.gather import gather
@@ -135,7 +135,11 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     least = 1 if len(wiki.entries) >= TAIL_PARALLEL else len(jobs) + 1
     for outputs in map_forked(lambda chunk: [jobs[i]() for i in chunk], list(range(len(jobs))), least=least, chunk=1):
         yield from outputs
-    yield search_index(wiki, search_rows)  # the rows came with the pages, in this process
+    # The rows came with the pages, in this process; the term index is built from them on every core.
+    search, terms = search_outputs(wiki, search_rows, map_chunks=lambda work, items: map_forked(work, items, least=2, chunk=1))
+    if records is not None:
+        records.terms = terms
+    yield from search  # made one at a time, as the writer takes them
     yield from asset_outputs(config)
     yield from attachment_outputs(config, wiki)
 

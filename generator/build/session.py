@@ -22,7 +22,7 @@ from generator.emit.graph_json import graph_json
 from generator.emit.backlinks import changed_targets
 from generator.emit.listings import backlink_page, backlink_page_number, wanted as wanted_page
 from generator.emit.pages import render_page
-from generator.emit.search_index import search_index, search_row_texts, search_types
+from generator.emit.search_index import edited_outputs, search_row_texts, search_types
 from generator.parse.links import LinkRef
 from generator.wiki.lint import unlinked_mentions
 from generator.parse.markdown import NO_HTML, make_markdown, note_embeds
@@ -166,7 +166,7 @@ class Session:
                 by_file.setdefault(problem.src_path, []).append(problem)
             self._remember(BuildState(theme, fingerprint, digests, attachments, wiki, diagnostics, by_file, sorted(written),
                                       {path: key for path, key in written.items() if key}, records.types, records.rows,
-                                      embedded, config.lint, checked), result, records.blobs)
+                                      embedded, config.lint, checked, search_terms=records.terms), result, records.blobs)
         return result
 
     def _from_saved_state(self, theme: str, digests: dict[str, str], attachments: dict, manifest: dict,
@@ -260,7 +260,8 @@ class Session:
             outputs += [backlink_page(new_wiki, renderer, target, number) for number in sorted(numbers)]
         diagnostics = with_file_diagnostics(edit.diagnostics, [o.problem for o in outputs if o.problem])
         rows = {**last.search_rows, **search_row_texts(new_wiki, changed_slugs, last.search_types)}
-        outputs.append(search_index(new_wiki, rows, last.search_types))
+        search, terms = edited_outputs(new_wiki, last.search_rows, rows, changed_slugs, last.search_terms)
+        outputs += search
         if new_wiki.wanted != wiki.wanted:
             outputs += [wanted_page(new_wiki, renderer), graph_json(new_wiki, config.summary_length)]
         keys = {**last.keys, **{o.out_path: o.key for o in outputs if o.key}}
@@ -280,7 +281,7 @@ class Session:
         result.files, result.written = len(last.files), True
         self._remember(BuildState(last.theme, fingerprint, edit.digests, last.attachments, new_wiki, diagnostics,
                                   edit.parse_problems, last.files, keys, last.search_types, rows, last.embedded, last.lint,
-                                  edit.diagnostics, last.stored), result)  # same shape: same embeds
+                                  edit.diagnostics, terms, last.stored), result)  # same shape: same embeds
         return result
 
 

@@ -30,7 +30,7 @@ from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 14  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts)
+SCHEMA = 15  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts; 15: search term shards)
 
 
 @dataclass(slots=True)
@@ -46,11 +46,12 @@ class BuildState:
     parse_problems: dict[str, list[Diagnostic]]
     files: list[str]
     keys: dict[str, str]
-    search_types: list[str]  # the page types search-index.js lists
-    search_rows: dict[str, bytes]  # slug -> the page's row in search-index.js, as UTF-8 JSON
+    search_types: list[str]  # the page types the search files list
+    search_rows: dict[str, bytes]  # slug -> the page's search row (emit/search_index.FIELDS), as UTF-8 JSON
     embedded: set[str]  # source paths of the pages some page embeds
     lint: LintConfig = LintConfig()  # what the diagnostics were found under (kbwiki check reuses them when it may)
     checked: list[Diagnostic] = field(default_factory=list)  # the diagnostics but rendering's and writing's: what check finds
+    search_terms: dict[int, bytes] = field(default_factory=dict)  # each search term shard's data (emit/search_shards)
     # part name -> (its files in the state folder, the object saved there, its delta): what save_state need not write again
     stored: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -104,6 +105,7 @@ class PageRecords:
     blobs_too: bool = True  # the CLI saves the state; serve keeps it in memory only
     rows: dict[Slug, bytes] = field(default_factory=dict)
     blobs: dict[Slug, bytes] = field(default_factory=dict)
+    terms: dict[int, bytes] = field(default_factory=dict)  # each search term shard's data, once made
 
     def make(self, wiki: Wiki, slug: Slug) -> tuple[Slug, bytes, bytes]:
         row = search_row_texts(wiki, [slug], self.types)[slug]
@@ -149,7 +151,7 @@ KEPT_PARTS = frozenset({"graph", "related", "resolver", "by_src", "attachments",
 # Parts that are one value per page (or file): after an edit, the values that changed are saved beside the
 # file of the whole (a delta, every change since the whole was written), not the whole again: at 10,000 pages
 # the entries and search rows are ~45 MB, which every one-page edit used to write.
-DELTA_PARTS = ("entries", "digests", "keys", "search_rows")
+DELTA_PARTS = ("entries", "digests", "keys", "search_rows", "search_terms")
 DELTA_SHARE = 20  # a delta of more than 1/20 of the values (and more than DELTA_MIN) means writing the whole again
 DELTA_MIN = 64
 

@@ -32,7 +32,7 @@ class ParsedPage:
     body: RenderedBody
     refs: tuple[LinkRef, ...]
     digest: str = ""  # hash of the file's bytes: what the page's own HTML depends on
-    # What search-index.js holds of the body: first section heading, its text, the reading text, cut to size
+    # What the search shards hold of the body: first section heading, its text, the reading text, cut to size
     # (search_text). body.text itself is not kept.
     search: tuple[str, str, str] = ("", "", "")
     markdown: bytes = b""  # the page's Markdown body (Page.body) as UTF-8, for lint; dropped once linted (lean())

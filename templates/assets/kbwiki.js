@@ -1,46 +1,90 @@
-/* kbwiki reader: search, hover previews, theme toggle. No dependencies; works from file:// (data comes
-   from search-index.js, loaded with a <script> element the first time it is needed). */
+/* kbwiki reader: search, hover previews, theme toggle. No dependencies; works from file:// (the data comes
+   in shards under search/, each loaded with a <script> element the first time it is needed). */
 (function () {
   "use strict";
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "";
   var doc = document;
 
-  /* ---------- data: search-index.js, loaded once on demand ---------- */
-  var data = null, loading = null;
-  function loadData() {
-    if (data) return Promise.resolve(data);
-    if (loading) return loading;
-    loading = new Promise(function (resolve, reject) {
-      if (window.KBWIKI_SEARCH) { resolve(); return; }
-      var el = doc.createElement("script");
-      el.src = root + "search-index.js";
-      el.onload = resolve;
-      el.onerror = function () { reject(new Error("kbwiki: search-index.js did not load")); };
-      doc.head.appendChild(el);
-    }).then(function () {
-      data = prepare(window.KBWIKI_SEARCH);
-      return data;
-    });
-    return loading;
+  /* ---------- data: the shards of search/ (emit/search_index.py), each loaded once, on demand ---------- */
+  var arrived = {}, asked = {};
+  window.KBWIKI_SHARD = function (kind, number, data) { arrived[kind + "-" + number] = data; };
+
+  function shard(kind, number) {
+    var name = kind + "-" + number;
+    if (!asked[name]) {
+      asked[name] = new Promise(function (resolve, reject) {
+        if (name in arrived) { resolve(arrived[name]); return; }
+        var el = doc.createElement("script");
+        el.src = root + "search/" + (kind === "meta" ? kind : name) + ".js";
+        el.onload = function () { if (name in arrived) resolve(arrived[name]); else reject(new Error("kbwiki: search/" + name + ".js holds no data")); };
+        el.onerror = function () { delete asked[name]; reject(new Error("kbwiki: search/" + name + ".js did not load")); };
+        doc.head.appendChild(el);
+      });
+    }
+    return asked[name];
   }
 
-  function prepare(raw) {
-    var f = {};
-    raw.fields.forEach(function (name, i) { f[name] = i; });
-    var pages = raw.pages.map(function (row, i) {
-      return {
-        id: i, url: row[f.url], title: row[f.title], type: raw.types[row[f.type]],
-        typeLabel: raw.type_labels[row[f.type]], typeColour: (raw.type_colours || [])[row[f.type]] || "", aliases: row[f.aliases], tags: row[f.tags],
-        summary: row[f.summary], section: row[f.section], sectionText: row[f.section_text], body: row[f.body]
-      };
+  var meta = null;
+  function loadMeta() {
+    return shard("meta", 0).then(function (m) {
+      if (!meta) {
+        meta = m;
+        meta.at = {};
+        m.fields.forEach(function (name, i) { meta.at[name] = i; });
+        meta.previewAt = {};
+        m.preview_fields.forEach(function (name, i) { meta.previewAt[name] = i; });
+      }
+      return meta;
     });
-    var byHref = new Map();
-    pages.forEach(function (p) { byHref.set(new URL(root + p.url, location.href).href, p); });
-    return { pages: pages, byHref: byHref, index: null };
   }
 
-  /* ---------- text: folding and tokens (CJK runs become character bigrams) ---------- */
+  function pageOf(row, at, id) {
+    var t = row[at.type];
+    return {
+      id: id, url: row[at.url], title: row[at.title], type: meta.types[t], typeLabel: meta.type_labels[t],
+      typeColour: meta.type_colours[t] || "", aliases: row[at.aliases] || [], tags: row[at.tags] || [],
+      summary: row[at.summary], section: row[at.section], sectionText: row[at.section_text], body: row[at.body] || ""
+    };
+  }
+
+  /* FNV-1a over code points: the shard a key is in (search_terms.shard_of, the same in Python). */
+  function shardOf(key, count) {
+    var h = 0x811c9dc5;
+    for (var ch of key) h = Math.imul(h ^ ch.codePointAt(0), 0x01000193) >>> 0;
+    return h % count;
+  }
+
+  /* The page a link points to, from the preview shard its URL hashes to (null: not a page of this site). */
+  function previewPage(href) {
+    return loadMeta().then(function (m) {
+      var url = new URL(href, location.href);
+      url.hash = "";
+      url.search = "";
+      var base = new URL(root + "x", location.href).href.slice(0, -1);
+      if (url.href.indexOf(base) !== 0) return null;
+      var path;
+      try { path = decodeURIComponent(url.href.slice(base.length)); } catch (e) { return null; }
+      return shard("preview", shardOf(path, m.previews)).then(function (rows) {
+        if (!rows.byUrl) {
+          rows.byUrl = new Map();
+          rows.forEach(function (row) { rows.byUrl.set(row[m.previewAt.url], row); });
+        }
+        var row = rows.byUrl.get(path);
+        return row ? pageOf(row, m.previewAt, -1) : null;
+      });
+    });
+  }
+
+  /* Search results' pages: the blocks of rows of page numbers `ids` (pages are numbered in title order). */
+  function pagesFor(ids) {
+    return Promise.all(ids.map(function (id) {
+      var block = Math.floor(id / meta.doc_pages);
+      return shard("docs", block).then(function (rows) { return pageOf(rows[id - block * meta.doc_pages], meta.at, id); });
+    }));
+  }
+
+  /* ---------- text: folding and tokens (CJK runs become character bigrams); search_terms.py does the same ---------- */
   function fold(text) {
     return text.normalize("NFKC").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").normalize("NFC");
   }
@@ -65,25 +109,27 @@
     return out;
   }
 
-  /* ---------- the index: term -> postings [page, field bits, ...]; sorted terms for prefixes ---------- */
-  var FIELDS = [["title", 1, 10], ["aliases", 2, 8], ["tags", 4, 5], ["summary", 8, 3], ["body", 16, 1]];
-  var NAME_BITS = 1 | 2;
+  /* ---------- the term index: shards by a term's first PREFIX letters (emit/search_shards.py) ---------- */
+  var PREFIX = 3;
+  // [field, bit, weight], as search_terms.WEIGHTS; the stem is the file name (counted where the title and aliases lack its words)
+  var FIELDS = [["title", 1, 10], ["aliases", 2, 8], ["tags", 4, 5], ["summary", 8, 3], ["body", 16, 1], ["stem", 32, 8]];
+  var NAME_BITS = 1 | 2 | 32;
 
-  function buildIndex(pages) {
-    var postings = new Map();
-    pages.forEach(function (p) {
-      FIELDS.forEach(function (field) {
-        var value = p[field[0]];
-        var text = Array.isArray(value) ? value.join(" ") : field[0] === "body" ? p.section + " " + p.body : value;
-        tokens(text).forEach(function (term) {
-          var list = postings.get(term);
-          if (!list) { list = []; postings.set(term, list); }
-          if (list.length && list[list.length - 2] === p.id) list[list.length - 1] |= field[1];
-          else list.push(p.id, field[1]);
-        });
-      });
-    });
-    return { postings: postings, terms: Array.from(postings.keys()).sort() };
+  function fieldWeight(bits) {
+    var best = 0, count = 0;
+    FIELDS.forEach(function (field) { if (bits & field[1]) { count++; if (field[2] > best) best = field[2]; } });
+    return best + 0.5 * (count - 1);
+  }
+
+  function termShard(token) {
+    var chars = Array.from(token);
+    return shard("terms", shardOf(chars.length < PREFIX ? token : chars.slice(0, PREFIX).join(""), meta.terms));
+  }
+
+  function sortedKeys(data, name) {
+    var cache = "_" + name;
+    if (!data[cache]) data[cache] = Object.keys(data[name]).sort();
+    return data[cache];
   }
 
   function lowerBound(terms, key) {
@@ -92,56 +138,83 @@
     return lo;
   }
 
-  function fieldWeight(bits) {
-    var best = 0, count = 0;
-    FIELDS.forEach(function (field) { if (bits & field[1]) { count++; if (field[2] > best) best = field[2]; } });
-    return best + 0.5 * (count - 1);
+  /* The keys of data[name] that start with `token`, in order. */
+  function startingWith(data, name, token) {
+    var keys = sortedKeys(data, name), out = [];
+    for (var i = lowerBound(keys, token); i < keys.length && keys[i].startsWith(token); i++) out.push(keys[i]);
+    return out;
   }
 
-  /* Every query token must match (as a word or the start of one); title and alias matches rank first. */
+  /* Page number -> {score, bits} for one query word: a whole word or the start of one. */
+  function tokenHits(token, data) {
+    var hits = new Map(), page, j;
+    if (Array.from(token).length < PREFIX) {  // the per-prefix summary: one list, however many words start so
+      var list = data.p[token] || [];
+      for (page = 0, j = 0; j < list.length; j += 2) {
+        page += list[j];
+        var code = list[j + 1];
+        hits.set(page, { score: fieldWeight((code >> 7) & 63) * ((code >> 13) & 1 ? 1 : 0.7), bits: code & 127 });
+      }
+      return hits;
+    }
+    startingWith(data, "t", token).forEach(function (term) {
+      var postings = data.t[term], exact = term === token;
+      for (page = 0, j = 0; j < postings.length; j += 2) {
+        page += postings[j];
+        var bits = postings[j + 1], score = fieldWeight(bits & 63) * (exact ? 1 : 0.7), prev = hits.get(page);
+        if (!prev) hits.set(page, { score: score, bits: bits });
+        else { prev.score = Math.max(prev.score, score); prev.bits |= bits; }
+      }
+    });
+    return hits;
+  }
+
+  /* Page number -> title, for the pages whose title's first word starts with `token` (the only ones the
+     "title is or starts with the query" bonus can apply to). */
+  function headTitles(token, data) {
+    var titles = new Map(), lists = Array.from(token).length < PREFIX ? [data.q[token] || []]
+      : startingWith(data, "h", token).map(function (term) { return data.h[term]; });
+    lists.forEach(function (list) { for (var j = 0; j < list.length; j += 2) titles.set(list[j], list[j + 1]); });
+    return titles;
+  }
+
+  /* Every query word must match (as a word or the start of one); title, alias and file-name matches rank first. */
   function search(query, limit) {
-    var pages = data.pages;
-    if (!data.index) data.index = buildIndex(pages);
-    var index = data.index;
     var qtokens = Array.from(new Set(tokens(query)));
-    if (!qtokens.length) return [];
-    var scores = null, names = null;
-    qtokens.forEach(function (token) {
-      var hits = new Map();
-      for (var i = lowerBound(index.terms, token); i < index.terms.length && index.terms[i].startsWith(token); i++) {
-        var term = index.terms[i], list = index.postings.get(term), exact = term === token;
-        for (var j = 0; j < list.length; j += 2) {
-          var score = fieldWeight(list[j + 1]) * (exact ? 1 : 0.7);
-          var prev = hits.get(list[j]);
-          if (!prev) hits.set(list[j], { score: score, bits: list[j + 1] });
-          else { prev.score = Math.max(prev.score, score); prev.bits |= list[j + 1]; }
+    if (!qtokens.length) return Promise.resolve([]);
+    return loadMeta().then(function () {
+      return Promise.all(qtokens.map(termShard));
+    }).then(function (shards) {
+      var scores = null, names = null;
+      qtokens.forEach(function (token, k) {
+        var hits = tokenHits(token, shards[k]);
+        if (scores === null) {
+          scores = new Map(); names = new Map();
+          hits.forEach(function (hit, id) { scores.set(id, hit.score); names.set(id, (hit.bits & NAME_BITS) ? 1 : 0); });
+        } else {
+          scores.forEach(function (score, id) {
+            var hit = hits.get(id);
+            if (!hit) { scores.delete(id); names.delete(id); return; }
+            scores.set(id, score + hit.score);
+            if (!(hit.bits & NAME_BITS)) names.set(id, 0);
+          });
         }
-      }
-      if (scores === null) {
-        scores = new Map(); names = new Map();
-        hits.forEach(function (hit, id) { scores.set(id, hit.score); names.set(id, (hit.bits & NAME_BITS) ? 1 : 0); });
-      } else {
-        scores.forEach(function (score, id) {
-          var hit = hits.get(id);
-          if (!hit) { scores.delete(id); names.delete(id); return; }
-          scores.set(id, score + hit.score);
-          if (!(hit.bits & NAME_BITS)) names.set(id, 0);
-        });
-      }
+      });
+      var folded = fold(query.trim()), titles = headTitles(qtokens[0], shards[0]);
+      var found = [];
+      scores.forEach(function (score, id) {
+        var title = titles.has(id) ? fold(titles.get(id)) : null;
+        if (title === folded) score += 20;
+        else if (title !== null && title.startsWith(folded)) score += 10;
+        found.push({ id: id, score: score, tier: names.get(id) });  // tier 1: every word is in the title, an alias or the file name
+      });
+      // Page numbers follow the titles' order, so ties are in title order.
+      found.sort(function (a, b) { return (b.tier - a.tier) || (b.score - a.score) || (a.id - b.id); });
+      found = found.slice(0, limit);
+      return pagesFor(found.map(function (r) { return r.id; })).then(function (pages) {
+        return found.map(function (r, i) { return { page: pages[i], score: r.score, tier: r.tier }; });
+      });
     });
-    var folded = fold(query.trim());
-    var results = [];
-    scores.forEach(function (score, id) {
-      var page = pages[id], title = fold(page.title);
-      var tier = names.get(id);  // 1: every word is in the title or an alias
-      if (title === folded) score += 20;
-      else if (title.startsWith(folded)) score += 10;
-      results.push({ page: page, score: score, tier: tier });
-    });
-    results.sort(function (a, b) {
-      return (b.tier - a.tier) || (b.score - a.score) || a.page.title.localeCompare(b.page.title) || (a.page.id - b.page.id);
-    });
-    return results.slice(0, limit);
   }
 
   /* ---------- highlighting: find query words in the folded text, mark them in the original ---------- */
@@ -256,17 +329,30 @@
     if (!dialog.open) dialog.showModal();
     input.focus();
     input.select();
-    status.textContent = data ? "" : "Loading the index…";
-    loadData().then(update, function (err) { status.textContent = "Search is unavailable: the index did not load."; console.warn(err.message); });
+    if (!meta) status.textContent = "Loading the index…";
+    loadMeta().then(update, unavailable);
+  }
+
+  function unavailable(err) {
+    status.textContent = "Search is unavailable: the index did not load.";
+    console.warn(err.message);
   }
 
   function closeSearch() { if (dialog && dialog.open) dialog.close(); }
 
+  var asking = 0;  // the latest query asked: an earlier one's results, arriving late, are not shown
+
   function update() {
-    if (!data) return;
-    var query = input.value;
+    if (!meta) return;
+    var query = input.value, asked = ++asking;
+    (query.trim() ? search(query, 20) : Promise.resolve([])).then(function (found) {
+      if (asked === asking) showResults(query, found);
+    }, unavailable);
+  }
+
+  function showResults(query, found) {
     list.textContent = "";
-    results = query.trim() ? search(query, 20) : [];
+    results = found;
     active = results.length ? 0 : -1;
     var words = queryWords(query);
     results.forEach(function (r, i) {
@@ -336,7 +422,7 @@
   });
 
   /* ---------- hover previews: mouse hover on devices that hover, keyboard focus everywhere ---------- */
-  var preview = null, previewFor = null, showTimer = 0, hideTimer = 0;
+  var preview = null, previewFor = null, wanted = null, showTimer = 0, hideTimer = 0;
   var canHover = window.matchMedia && window.matchMedia("(hover: hover) and (pointer: fine)").matches;
 
   function internalLink(target) {
@@ -349,9 +435,7 @@
   }
 
   function pageFor(link) {
-    var url = new URL(link.getAttribute("href"), location.href);  // also SVG <a>, whose .href is not a string
-    url.hash = "";
-    return data.byHref.get(url.href) || null;
+    return previewPage(link.getAttribute("href"));  // the attribute: also SVG <a>, whose .href is not a string
   }
 
   function makePreview() {
@@ -400,8 +484,9 @@
   }
 
   function show(link) {
-    loadData().then(function () {
-      var page = pageFor(link);
+    wanted = link;
+    pageFor(link).then(function (page) {
+      if (wanted !== link) return;  // left before its data came
       if (!page || (location.href.split("#")[0] === new URL(root + page.url, location.href).href)) return;
       if (!preview) makePreview();
       fill(page);
@@ -415,6 +500,7 @@
 
   function hide() {
     clearTimeout(showTimer);
+    wanted = null;
     if (preview) preview.hidden = true;
     if (previewFor) previewFor.removeAttribute("aria-describedby");
     previewFor = null;
@@ -502,5 +588,5 @@
   setupTheme();
   setupSearchButton();
   setupContents();
-  window.kbwiki = { search: function (q, n) { return loadData().then(function () { return search(q, n || 20); }); }, tokens: tokens };
+  window.kbwiki = { search: function (q, n) { return search(q, n || 20); }, tokens: tokens, fold: fold, shardOf: shardOf };
 })();
