@@ -215,6 +215,22 @@ def test_a_scheduler_without_workers_is_a_clear_error(monkeypatch):
             cluster_mod.connect(empty.scheduler_address)
 
 
+def test_a_worker_running_other_code_is_refused(cluster, monkeypatch):
+    from generator.build import cluster as cluster_mod
+    from generator.parse.sources import SourceFile
+    monkeypatch.setattr(cluster_mod, "_digest", "another kbwiki")  # this process's code, as the driver sees it
+    with pytest.raises(cluster_mod.ClusterError, match="runs other code than this kbwiki"):
+        cluster_mod.connect(cluster.scheduler_address)
+    monkeypatch.undo()
+    engine = cluster_mod.connect(cluster.scheduler_address)  # a worker that joins later: its first task refuses
+    engine.code = "another kbwiki"
+    try:
+        with pytest.raises(cluster_mod.ClusterError, match="this worker runs other code"):
+            list(engine.parse_many([SourceFile("a.md", b"# A\n")], Config()))
+    finally:
+        engine.close()
+
+
 def test_without_the_extra_asking_for_a_cluster_is_one_line_naming_it(make_vault, tmp_path):
     content = make_vault({"a.md": "# A\n"})
     blocker = tmp_path / "no-dask" / "distributed"
