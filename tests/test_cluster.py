@@ -152,6 +152,32 @@ def test_a_page_the_theme_cannot_render_is_named_as_a_local_build_names_it(clust
     assert tree(tmp_path / "remote") == tree(tmp_path / "local")
 
 
+def set_environment(name: str, value: str | None) -> None:
+    """Run on each worker (client.run): this module is imported there, so it is its os.environ that changes."""
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def test_a_page_too_slow_to_parse_is_stopped_on_a_worker_as_here(cluster, make_vault, tmp_path, monkeypatch):
+    """Dask runs tasks in threads, where no timer signal reaches: the page's time limit stops it all the same."""
+    content = make_vault({"a.md": "# A\n\nSee [[Slow]].\n", "slow.md": "# Slow\n\n" + "[" * 2500 + "x" + "]" * 2500 + "\n"})
+    monkeypatch.setenv("KBWIKI_PAGE_SECONDS", "0.2")  # read where the page is parsed: here, and on the workers below
+    client = distributed.Client(cluster, set_as_default=False)
+    try:
+        client.run(set_environment, "KBWIKI_PAGE_SECONDS", "0.2")
+        local = run_build(Config(content_dir=content, out_dir=tmp_path / "local"), use_cache=False)
+        remote = run_build(Config(content_dir=content, out_dir=tmp_path / "remote", cluster=cluster.scheduler_address),
+                           use_cache=False)
+    finally:
+        client.run(set_environment, "KBWIKI_PAGE_SECONDS", None)
+        client.close()
+    assert [d.message for d in remote.diagnostics if d.code == "page-failed"] == ["page could not be rendered: parsing took longer than 0.2 s"]
+    assert [d.as_fields() for d in remote.diagnostics] == [d.as_fields() for d in local.diagnostics]
+    assert tree(tmp_path / "remote") == tree(tmp_path / "local")
+
+
 def test_a_task_that_raises_names_the_page_and_leaves_the_old_site_whole(cluster, make_vault, tmp_path):
     content = make_vault({"a.md": "# A\n\nSee [[B]].\n", "b.md": "# B\n\nSee [[A]].\n"})
     out = tmp_path / "site"
