@@ -86,6 +86,7 @@ class Config:
 _TUPLE_KEYS = ("type_keys", "id_keys", "link_keys", "source_keys")
 _INT_KEYS = ("related_count", "related_hub_limit", "summary_length", "backlinks_shown", "listing_page_size")
 _STR_KEYS = ("base_url", "title", "cluster")
+_BOOL_KEYS = ("sanitize",)
 CLUSTER_ENV = "KBWIKI_CLUSTER"  # the scheduler address when --cluster is not given; over `cluster:` in kbwiki.yaml
 
 
@@ -93,7 +94,6 @@ def cluster_setting(given: str | None, environ: Mapping[str, str]) -> str | None
     """The scheduler `kbwiki build` uses, as an override of kbwiki.yaml's `cluster:` (None: the file's, else
     none): --cluster on the command line, else KBWIKI_CLUSTER."""
     return given or environ.get(CLUSTER_ENV) or None
-_BOOL_KEYS = ("sanitize",)
 
 
 def load_config(config_file: Path | None = None, **overrides) -> Config:
