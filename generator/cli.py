@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.config import CONFIG_FILE, Config, ConfigError, load_config, read_codes
+from generator.config import CONFIG_FILE, Config, ConfigError, cluster_setting, load_config, read_codes
 from generator.serve import ServeError
 from generator.diagnostics import Diagnostic, error_count
 from generator.build.cache import default_cache_dir
 from generator.build.fingerprint import read_inputs, up_to_date
 from generator.build.progress import progress_factory
 from generator.build.writer import OutputError, check_out_dir
+from generator.build.cluster import ClusterError, require_dask
 
 # The engine (Markdown, Jinja, networkx) is imported by the commands that use it: `kbwiki build` with
 # nothing changed answers from the files and the manifest alone, in a fraction of the start-up time.
@@ -59,6 +60,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="replace a non-empty output folder kbwiki did not create")
     build.add_argument("--cache-dir", type=Path, default=None, help="the build cache folder (default: .kbwiki-cache beside the output folder)")
     build.add_argument("--no-cache", action="store_true", help="parse every page again and keep no cache")
+    build.add_argument("--cluster", default=None, metavar="tcp://HOST:PORT",
+                       help="parse and render on the Dask scheduler at this address (default: $KBWIKI_CLUSTER, else "
+                            "`cluster:` in kbwiki.yaml, else this machine); needs pip install 'kbwiki[cluster]'")
     check = commands.add_parser("check", help="report broken links and other problems; writes nothing",
                                 description="Check the wiki: errors (broken links, bad front matter, duplicates) and "
                                             "warnings (orphans, dead ends, no summary, unlinked mentions). Writes nothing.")
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"build": cmd_build, "check": cmd_check, "new": cmd_new, "serve": cmd_serve,
                 "graph": cmd_graph}[args.command](args)
-    except (ConfigError, OutputError, ServeError) as exc:
+    except (ConfigError, OutputError, ServeError, ClusterError) as exc:
         print(f"kbwiki: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -150,15 +154,19 @@ def make_config(args: argparse.Namespace) -> Config:
         templates = Path("templates")
     if templates is not None and not templates.is_dir():
         raise ConfigError(f"templates folder {templates} does not exist")
+    # Only `kbwiki build` sends work to a cluster: the other commands build here, whatever kbwiki.yaml says
+    cluster = cluster_setting(args.cluster, os.environ) if getattr(args, "command", None) == "build" else ""
     return load_config(args.config, content_dir=args.content, out_dir=getattr(args, "out", None),
                        templates_dir=templates, base_url=getattr(args, "base_url", None),
-                       strict=getattr(args, "strict", False), verbose=getattr(args, "verbose", False))
+                       strict=getattr(args, "strict", False), verbose=getattr(args, "verbose", False), cluster=cluster)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     """kbwiki build."""
     config = content_config(args)
     check_out_dir(config.out_dir, config.content_dir, config.templates_dir, force=args.force)
+    if config.cluster:
+        require_dask()  # the extra missing is an error even when nothing changed; the scheduler is reached once work needs it
 
     def stray(paths: list[str]) -> None:
         shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import yaml
 
@@ -71,21 +72,29 @@ class Config:
     types: tuple[tuple[str, TypeSchema], ...] = ()  # (page type, its front-matter schema), sorted by type
     strict: bool = False
     verbose: bool = False
+    cluster: str = ""  # a Dask scheduler's address (tcp://HOST:PORT): `kbwiki build` parses and renders there; "" = here
     extra: dict = field(default_factory=dict, compare=False)  # unknown keys from kbwiki.yaml, for templates
 
     def fingerprint(self, parsing: bool = False) -> str:
         """A string that changes whenever a setting that shapes the output (the site and its diagnostics)
         changes; with `parsing`, only what shapes a page's parse (not `lint:` or `types:`, which only lint
         reads: `check --ignore x` reuses the build's parse cache)."""
-        left_out = ("content_dir", "out_dir", "templates_dir", "strict", "verbose", "extra") + (("lint", "types") if parsing else ())
+        left_out = ("content_dir", "out_dir", "templates_dir", "strict", "verbose", "cluster", "extra") + (("lint", "types") if parsing else ())
         shaping = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in left_out}
         return repr(sorted(shaping.items())) + repr(sorted(self.extra.items()))
 
 
 _TUPLE_KEYS = ("type_keys", "id_keys", "link_keys", "source_keys")
 _INT_KEYS = ("related_count", "related_hub_limit", "summary_length", "backlinks_shown", "listing_page_size")
-_STR_KEYS = ("base_url", "title")
+_STR_KEYS = ("base_url", "title", "cluster")
 _BOOL_KEYS = ("sanitize", "backlink_context")
+CLUSTER_ENV = "KBWIKI_CLUSTER"  # the scheduler address when --cluster is not given; over `cluster:` in kbwiki.yaml
+
+
+def cluster_setting(given: str | None, environ: Mapping[str, str]) -> str | None:
+    """The scheduler `kbwiki build` uses, as an override of kbwiki.yaml's `cluster:` (None: the file's, else
+    none): --cluster on the command line, else KBWIKI_CLUSTER."""
+    return given or environ.get(CLUSTER_ENV) or None
 
 
 def load_config(config_file: Path | None = None, **overrides) -> Config:

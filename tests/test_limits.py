@@ -62,3 +62,28 @@ def test_nesting_found_on_its_line_among_others():
     text = "\n".join(["intro", "- " * 10, "x" * 500, "", deep, "after"])
     assert too_costly(len(text), text)[0::2] == ("page-too-deep", 5)
     assert too_costly(10, "\n".join(["x", "\t" * (MAX_NESTING - 1) + "- at the bound", ">" * MAX_NESTING])) is None
+
+
+def test_time_limit_stops_a_slow_page_outside_the_main_thread_too():
+    """serve's rebuilds and Dask's workers parse in threads, where no signal reaches: a timer thread stops them."""
+    import threading
+    import time
+    found = []
+
+    def parse() -> None:
+        try:
+            with time_limit(0.2):
+                while True:
+                    pass
+        except PageTooSlow as exc:
+            found.append(str(exc))
+        with time_limit(0.1):
+            pass
+        deadline = time.monotonic() + 0.3
+        while time.monotonic() < deadline:  # past the limit: would be interrupted if its timer still ran
+            pass
+        found.append("not interrupted")
+    worker = threading.Thread(target=parse)
+    worker.start()
+    worker.join(30)
+    assert found == ["parsing took longer than 0.2 s", "not interrupted"]

@@ -79,3 +79,32 @@ def test_the_theme_fingerprint_is_remembered_by_stat_and_follows_every_change(tm
     (mine / "page.html").write_text("two")  # same size; its times move on
     os.utime(mine / "page.html", ns=(old, old))  # even with the old modification time put back (ctime moves)
     assert theme.theme_fingerprint(config) != first
+
+
+def test_a_theme_read_as_text_renders_every_page_as_the_theme_folders_do(make_vault, tmp_path):
+    """ThemeSources (what a Dask worker renders with, having no theme folder) against the folders themselves: a
+    user theme over the default, with its own card partial and a template with Windows line ends."""
+    from generator.build.pipeline import analyse
+    from generator.config import Config
+    from generator.emit.pages import render_page
+    from generator.emit.render import Renderer
+    from generator.emit.theme import theme_sources
+    mine = tmp_path / "theme"
+    (mine / "partials").mkdir(parents=True)
+    (mine / "partials" / "card.html").write_bytes(b'<li class="mine">{{ card.title }}\r\n</li>\r\n')
+    (mine / "assets").mkdir()
+    (mine / "assets" / "extra.css").write_text("p {}")
+    content = make_vault({"a.md": "# A\n\nSee [[B]].\n", "b.md": "---\nrelated: [A]\n---\n# B\n\nSee [[A]].\n"})
+    config = Config(content_dir=content, out_dir=tmp_path / "site", templates_dir=mine)
+    wiki, _ = analyse(config)
+    sources = theme_sources(config)
+    names = dict(sources.templates)
+    assert "page.html" in names and "partials/card.html" in names and sources.own_card
+    assert not any(name.startswith(("assets/", "archetypes/")) for name in names)  # the driver copies those
+    assert names["partials/card.html"].endswith("\r\n</li>\r\n")  # byte for byte, as Jinja's file loader reads it
+    here, there = Renderer(config, wiki), Renderer(config, wiki, sources)
+    assert there.fingerprint == here.fingerprint
+    for slug, entry in sorted(wiki.entries.items()):
+        local, remote = render_page(wiki, here, entry), render_page(wiki, there, entry)
+        assert (remote.data, remote.key) == (local.data, local.key), slug
+        assert b'class="mine"' in local.data or not wiki.graph.backlinks(slug)

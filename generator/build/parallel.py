@@ -10,7 +10,7 @@ import pickle
 import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, Protocol
 
 from generator.config import Config
 from generator.libc import function
@@ -153,17 +153,17 @@ def _wave(work: Callable[[list], list], wave: list[list]) -> Iterator:
             yield from futures[i].result()
 
 
-def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None = None,
-                also: Callable[[str], object] | None = None) -> Iterator:
+def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None = None, records=None) -> Iterator:
     """Content pages planned and rendered on every core, in order: a page whose render key equals its key
     in `previous` (the site being replaced) comes as Kept, unrendered. Workers are forked so they share the
-    gathered wiki and the renderer (templates compiled once) without pickling them. With `also`, each
-    item comes as (item, also(slug)): more work per page, done in the same workers."""
+    gathered wiki and the renderer (templates compiled once) without pickling them. With `records`
+    (build/state.PageRecords), each item comes as (item, records.make(wiki, slug)): what the build state
+    keeps of the page, made in the same workers."""
     previous = previous or {}
 
     def work(chunk: list[str]) -> list:
         items = list(_render_in_process(renderer, chunk, previous))
-        return items if also is None else [(item, also(slug)) for item, slug in zip(items, chunk)]
+        return items if records is None else [(item, records.make(renderer.wiki, slug)) for item, slug in zip(items, chunk)]
     return map_forked(work, slugs, wave=RENDER_WAVE)
 
 
@@ -173,3 +173,34 @@ def _render_in_process(renderer, slugs: list[str], previous: Mapping[str, str]) 
     for slug in slugs:
         entry = wiki.entries[slug]
         yield render_page(wiki, renderer, entry, previous.get(entry.out_path, ""))
+
+
+class Engine(Protocol):
+    """Where a build's parse and render work runs: LocalPool (this machine's cores) or build/cluster.py's
+    ClusterEngine (a Dask cluster). Each yields what parse_many() and render_many() above yield, in order."""
+
+    def parse_many(self, sources: list[SourceFile], config: Config,
+                   progress: Callable[[int], None] | None = None) -> Iterator[tuple]: ...
+
+    def render_many(self, renderer, slugs: list[str], previous: Mapping[str, str] | None = None,
+                    records=None) -> Iterator: ...
+
+    def close(self) -> None:
+        """Cancel what is still running and let go of the workers."""
+
+
+class LocalPool:
+    """The engine of every build not given a cluster: this machine's cores, through the functions above."""
+
+    def parse_many(self, sources: list[SourceFile], config: Config,
+                   progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
+        return parse_many(sources, config, progress)
+
+    def render_many(self, renderer, slugs: list[str], previous: Mapping[str, str] | None = None, records=None) -> Iterator:
+        return render_many(renderer, slugs, previous, records)
+
+    def close(self) -> None:
+        """Nothing to release: each wave's workers are gone when it ends."""
+
+
+LOCAL = LocalPool()

@@ -9,7 +9,7 @@ from typing import Callable, Iterator, Mapping
 
 from generator import diagnostics as diag
 from generator.build.cache import ParseCache, parse_key
-from generator.build.parallel import map_forked, parse_many, render_many
+from generator.build.parallel import LOCAL, Engine, map_forked
 from generator.build.state import PageRecords
 from generator.config import Config
 from generator.diagnostics import Diagnostic
@@ -48,8 +48,9 @@ FREEZE_EVERY = 1000  # parsed pages between gc.freeze() calls while they arrive
 
 def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | None = None,
               progress: Callable[[int], None] | None = None,
-              memory: dict[str, tuple] | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
-    """Parse every file: from memory or the cache when its bytes were parsed before, else on every core.
+              memory: dict[str, tuple] | None = None, engine: Engine = LOCAL) -> tuple[list[ParsedPage], list[Diagnostic]]:
+    """Parse every file: from memory or the cache when its bytes were parsed before, else on every core
+    (or on the cluster `engine` stands for: build/cluster.py).
 
     `memory` (parse_key -> result) is a layer in front of the cache kept by a long-running process; it is
     refilled with exactly the current files' results.
@@ -64,7 +65,7 @@ def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | Non
         progress(len(cached))
     fresh: dict[str, tuple] = {}
     pending: dict[str, object] = {}  # parse_key -> the result, pickled by a worker when one parsed it
-    for n, (source, (result, data)) in enumerate(zip(todo, parse_many(todo, config, progress)), 1):
+    for n, (source, (result, data)) in enumerate(zip(todo, engine.parse_many(todo, config, progress)), 1):
         fresh[source.src_path] = result
         if n % FREEZE_EVERY == 0:
             gc.freeze()  # parsed pages live on: the collector need not walk them again and again as they pile up
@@ -110,14 +111,14 @@ def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: li
 
 def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | None = None,
                  progress: Callable[[int], None] | None = None,
-                 records: PageRecords | None = None) -> Iterator[Output | Kept]:
+                 records: PageRecords | None = None, engine: Engine = LOCAL) -> Iterator[Output | Kept]:
     """Every file of the site, one at a time. A content page whose render key equals the one in
     `previous_keys` (the site being replaced) is not rendered again: it comes as Kept. `records`
-    collects what the build state keeps of each page, made by the same workers."""
+    collects what the build state keeps of each page, made by the same workers. The content pages are
+    rendered by `engine` (this machine's cores, or a cluster's); the rest here."""
     renderer = Renderer(config, wiki)
     slugs = sorted(wiki.entries)
-    also = (lambda slug: records.make(wiki, slug)) if records is not None else None
-    for made in render_many(renderer, slugs, previous_keys, also):  # the expensive part, on every core
+    for made in engine.render_many(renderer, slugs, previous_keys, records):  # the expensive part, on every core
         if records is not None:
             item, record = made
             records.add(record)

@@ -26,7 +26,8 @@ from generator.emit.search_index import edited_outputs, search_row_texts, search
 from generator.parse.links import LinkRef
 from generator.wiki.lint import unlinked_mentions
 from generator.parse.markdown import NO_HTML, make_markdown, note_embeds
-from generator.build.parallel import map_forked, settle
+from generator.build.parallel import LOCAL, Engine, map_forked, settle
+from generator.build.cluster import connect
 from generator.wiki.model import Entry, Wanted, Wiki, group_wanted, lean
 from generator.parse.page import ParsedPage
 from generator.emit.render import Renderer
@@ -99,13 +100,18 @@ class Session:
         self.use_cache, self.progress, self.on_stray = use_cache, progress, on_stray
         self._memory: dict[str, tuple] = {}
         self._last: BuildState | None = None
+        self._engine: Engine = LOCAL  # where a full build parses and renders (config.cluster: a Dask cluster)
 
     def build(self, changed: Iterable[str] | None = None, write: bool = True, inputs: Inputs | None = None) -> BuildResult:
         """Build after `changed` (source paths relative to the content folder; None = look at everything)."""
         started = time.perf_counter()
-        result = self._fast(set(changed)) if changed is not None and write else None
-        if result is None:
-            result = self._full(write, inputs)
+        try:
+            result = self._fast(set(changed)) if changed is not None and write else None
+            if result is None:
+                result = self._full(write, inputs)
+        finally:
+            self._engine.close()  # a cluster's pending tasks cancelled (Ctrl-C, a failure), its client closed
+            self._engine = LOCAL
         result.seconds = time.perf_counter() - started
         return result
 
@@ -126,6 +132,8 @@ class Session:
             inputs = read_inputs(config)
         sources, problems, theme, digests = inputs.sources, list(inputs.problems), inputs.theme, inputs.digests
         attachments, fingerprint = inputs.attachments, inputs.fingerprint
+        if config.cluster:  # connected only now that there is work for it; an unusable cluster fails before any write
+            self._engine = connect(config.cluster)
         cache = ParseCache(self.cache_dir) if self.use_cache else None
         notes = [cache.problem] if cache and cache.problem else []
         inputs.sources = []  # the files' bytes go with `sources` once parsed
@@ -133,7 +141,7 @@ class Session:
         live_keys = {parse_key(config, s.src_path, s.raw) for s in sources}
         gc.unfreeze()  # the last build's objects (serve) may be collected again
         # serve keeps every parse in memory for its next full build; the CLI lets them go once linted
-        parsed, parse_problems = parse_all(config, sources, cache, tick, self._memory if self.remember else None)
+        parsed, parse_problems = parse_all(config, sources, cache, tick, self._memory if self.remember else None, self._engine)
         count = len(sources)
         del sources  # the files' bytes are not needed any more
         settle()  # parsed pages live to the end: later collections need not walk them again
@@ -155,7 +163,8 @@ class Session:
             records = PageRecords(search_types(wiki), {wiki.by_src[src] for src in embedded if src in wiki.by_src},
                                   blobs_too=not self.remember and self.use_cache)
             written: dict[str, str] = {}
-            items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, records), result, written)
+            items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, records, self._engine), result,
+                              written)
             if current is None:
                 self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
             else:  # serve's memory of the site already in the folder: made to know it, not written again

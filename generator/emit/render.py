@@ -15,7 +15,7 @@ from generator.wiki.model import Wiki
 from generator.paths import OutPath, relative_url
 from generator.emit.safejson import script_json
 from generator.parse.text import truncate
-from generator.emit.theme import theme_dirs, theme_fingerprint
+from generator.emit.theme import CARD_TEMPLATE, ThemeSources, has_own_card, theme_dirs, theme_fingerprint
 
 _environments: dict[tuple, jinja2.Environment] = {}
 
@@ -27,13 +27,24 @@ def make_environment(config: Config) -> jinja2.Environment:
     found = _environments.get(key)
     if found is None:
         _environments.clear()  # the theme changed: the old environment is no use
-        found = _environments[key] = _new_environment(config)
+        found = _environments[key] = _new_environment(jinja2.FileSystemLoader([str(d) for d in theme_dirs(config)]))
     return found
 
 
-def _new_environment(config: Config) -> jinja2.Environment:
+def sources_environment(theme: ThemeSources) -> jinja2.Environment:
+    """The Jinja2 environment over a theme's templates as text (ThemeSources), one per theme: the same
+    settings as make_environment(), so the same HTML."""
+    key = ("sources", theme.fingerprint)
+    found = _environments.get(key)
+    if found is None:
+        _environments.clear()
+        found = _environments[key] = _new_environment(jinja2.DictLoader(dict(theme.templates)))
+    return found
+
+
+def _new_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in theme_dirs(config)]),
+        loader=loader,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -108,9 +119,6 @@ class Card:
     html: markupsafe.Markup = markupsafe.Markup()  # the card drawn: card_html(), or a user theme's partials/card.html
     colour: str = ""  # the type's colour classes (type_colour)
     context: CardContext | None = None  # a backlink's: how its page links to the page it is listed on
-
-
-CARD_TEMPLATE = "partials/card.html"
 
 
 def card_html(card: Card) -> markupsafe.Markup:
@@ -202,13 +210,14 @@ class PageView:
 
 
 class Renderer:
-    """Turns view-models into HTML through the theme's templates."""
+    """Turns view-models into HTML through the theme's templates: those in the theme folders, or with
+    `theme`, those read from them elsewhere (a Dask worker renders with the driver's theme)."""
 
-    def __init__(self, config: Config, wiki: Wiki):
+    def __init__(self, config: Config, wiki: Wiki, theme: ThemeSources | None = None):
         self.config = config
         self.wiki = wiki
-        self.fingerprint = theme_fingerprint(config)
-        self.env = make_environment(config)
+        self.fingerprint = theme.fingerprint if theme else theme_fingerprint(config)
+        self.env = sources_environment(theme) if theme else make_environment(config)
         self._types = wiki.types()
         self._navs: dict[str, Nav] = {}
         self._card_keys: dict[str, str] = {}
@@ -216,7 +225,7 @@ class Renderer:
         self._has_log = LOG_SOURCE in wiki.by_src  # emit/recent.py writes the page then
         self._nav_keys: dict[str, str] = {}
         # A theme of the user's may draw cards itself (partials/card.html, context: card, nav); else card_html().
-        own = config.templates_dir is not None and (config.templates_dir / CARD_TEMPLATE).is_file()
+        own = theme.own_card if theme else has_own_card(config)
         self._card_template = self.env.get_template(CARD_TEMPLATE) if own else None
 
     def nav(self, out_path: OutPath) -> Nav:

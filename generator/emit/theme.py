@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator import __version__
@@ -57,3 +58,38 @@ def theme_fingerprint(config: Config) -> str:
         _fingerprints.clear()
         _fingerprints[key] = found
     return found
+
+
+NOT_TEMPLATES = ("assets", "archetypes")  # theme folders Jinja never loads: the driver copies assets, `new` reads archetypes
+CARD_TEMPLATE = "partials/card.html"  # a user theme's own card (emit/render.card_html otherwise)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeSources:
+    """A theme's templates as text, with its fingerprint: what a machine without the theme folders renders
+    with (build/cluster.py sends it to Dask workers with the wiki), and renders exactly as here."""
+
+    fingerprint: str  # theme_fingerprint() on the machine that read them
+    templates: tuple[tuple[str, str], ...]  # (name as Jinja asks for it, source), the user's theme over the default
+    own_card: bool  # the user's theme has partials/card.html
+
+
+def theme_sources(config: Config) -> ThemeSources:
+    """Every template of the theme folders, as Jinja's FileSystemLoader would find it (the first folder that
+    has a name wins); files that are not UTF-8 text are left out (Jinja could not load them either)."""
+    found: dict[str, str] = {}
+    for folder in theme_dirs(config):
+        for path in sorted(folder.rglob("*")):
+            name = path.relative_to(folder).as_posix()
+            if name.split("/", 1)[0] in NOT_TEMPLATES or name in found or not path.is_file():
+                continue
+            try:
+                found[name] = path.read_bytes().decode("utf-8")  # as FileSystemLoader reads it: newlines as they are
+            except (OSError, UnicodeDecodeError):
+                continue
+    return ThemeSources(theme_fingerprint(config), tuple(sorted(found.items())), has_own_card(config))
+
+
+def has_own_card(config: Config) -> bool:
+    """Whether the user's theme draws cards itself (partials/card.html)."""
+    return config.templates_dir is not None and (config.templates_dir / CARD_TEMPLATE).is_file()

@@ -6,6 +6,7 @@ its source as escaped preformatted text under a notice, and a diagnostic naming 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import html
 import os
 import re
@@ -15,7 +16,7 @@ from typing import Iterator
 
 MAX_PAGE_BYTES = 2 * 1024 * 1024  # a page larger than this is shown as text (the largest real page seen: ~300 KB)
 MAX_NESTING = 100  # list and quote levels; Python-Markdown recurses per level and fails near 300
-PAGE_SECONDS = 30.0  # parsing one page longer than this stops it (pool workers and the main thread only)
+PAGE_SECONDS = 30.0  # parsing one page longer than this stops it (a timer signal in a main thread, else a timer thread)
 
 _STEP = re.compile(r"[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$))")
 
@@ -57,12 +58,16 @@ def _depth(line: str) -> int:
 
 @contextlib.contextmanager
 def time_limit(seconds: float | None = None) -> Iterator[None]:
-    """Raise PageTooSlow in the body after `seconds` (default: KBWIKI_PAGE_SECONDS, else PAGE_SECONDS; a timer
-    signal: only in the main thread, else no limit)."""
+    """Raise PageTooSlow in the body after `seconds` (default: KBWIKI_PAGE_SECONDS, else PAGE_SECONDS): by a timer
+    signal in the main thread, else by a timer thread (serve's rebuilds, a Dask worker's tasks)."""
     if seconds is None:
         seconds = page_seconds()
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if seconds <= 0:
         yield
+        return
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        with _thread_limit(seconds):
+            yield
         return
 
     def stop(signum, frame):
@@ -75,6 +80,35 @@ def time_limit(seconds: float | None = None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _thread_limit(seconds: float) -> Iterator[None]:
+    """time_limit() outside the main thread, where no signal reaches: a timer thread has PageTooSlow raised in this
+    one (CPython's PyThreadState_SetAsyncExc: raised, as a signal handler's exception is, at the next bytecode).
+    One that fires as the body ends is taken back before it is raised, or raised in this block's exit, which
+    parse_source catches alike."""
+    target, lock = threading.get_ident(), threading.Lock()
+    state = {"running": True, "fired": False}
+    message = f"parsing took longer than {seconds:g} s"
+    slow = type("PageTooSlow", (PageTooSlow,), {"__init__": lambda self: PageTooSlow.__init__(self, message)})
+
+    def stop() -> None:
+        with lock:
+            if state["running"]:
+                state["fired"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(slow))
+    timer = threading.Timer(seconds, stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with lock:
+            state["running"] = False
+            if state["fired"]:  # raised already, or still pending: NULL takes a pending one back
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
 
 
 def page_seconds() -> float:
