@@ -28,7 +28,10 @@ ABANDON = textwrap.dedent("""
         never.wait()
 
     def parse():
-        for _ in parallel.parse_many(sources, Config(content_dir=Path("."), out_dir=Path("site")), held):
+        try:
+            for _ in parallel.parse_many(sources, Config(content_dir=Path("."), out_dir=Path("site")), held):
+                pass
+        except BaseException:  # its pool killed under it as the process ends (a race on a busy machine): not what is tested
             pass
     threading.Thread(target=parse, daemon=True).start()
     first_chunk.wait(60)
