@@ -70,7 +70,7 @@ def scan(content_dir: Path, stats: bool = False) -> Scan:
                         info = item.stat()
                     except OSError:
                         continue
-                    found.page_stats[child] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                    found.page_stats[child] = page_stat(info)
             else:
                 if item.is_symlink() and not os.path.exists(item.path):
                     found.problems.append(warning(child, "broken-symlink", "symbolic link points nowhere; skipped"))
@@ -131,12 +131,16 @@ Stat = tuple[int, int, int, int]
 RACY_NS = 2_000_000_000  # a file changed this close before its stat was recorded may change again unseen
 
 
+def page_stat(info: os.stat_result) -> Stat:
+    """The part of a stat that tells a page changed (the stat table's form)."""
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
 def stat_of(content_dir: Path | str, src_path: SourcePath) -> Stat | None:
     try:
-        info = os.stat(os.path.join(content_dir, src_path))
+        return page_stat(os.stat(os.path.join(content_dir, src_path)))
     except OSError:
         return None
-    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 def read_changed_pages(content_dir: Path, known: dict[SourcePath, tuple[Stat, str]], recorded_ns: int,
