@@ -1,5 +1,6 @@
 """Cached and incremental builds give the same bytes as a cold build; nothing changed means nothing written."""
 
+import json
 import random
 import shutil
 
@@ -328,23 +329,31 @@ def test_serve_on_a_site_the_cli_left_up_to_date_starts_from_its_saved_state(wik
     assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")
 
 
-def test_file_diagnostics_are_replaced_in_place_and_the_list_stays_sorted():
+def test_file_diagnostics_are_replaced_in_place_and_the_table_stays_sorted():
+    import pickle
     import random
     from generator import diagnostics as diag
-    from generator.build.session import with_file_diagnostics
     rng = random.Random(3)
     files = ["", "a.md", "b/c.md", "b/d.md", "z.md"]
     codes = ["orphan", "broken-link", "unlinked-mention", "dead-end"]
 
     def some(n, among=files):
-        return [diag.warning(rng.choice(among), rng.choice(codes), f"m{rng.randrange(9)}", rng.randrange(5)) for _ in range(n)]
+        return [rng.choice([diag.warning, diag.error])(rng.choice(among), rng.choice(codes), f"m{rng.randrange(9)}", rng.randrange(5))
+                for _ in range(n)]
     for _ in range(200):
         found = sorted(some(40), key=diag.sort_key)
         replaced = set(rng.sample(files, rng.randrange(3)))
         new = some(rng.randrange(6), sorted(replaced) or files)
         keep = frozenset({"orphan"})
         expected = sorted([d for d in found if d.src_path not in replaced or d.code in keep] + new, key=diag.sort_key)
-        assert with_file_diagnostics(found, new, replaced, keep) == expected
+        table = diag.DiagnosticTable(found)
+        if rng.random() < 0.5:
+            table = pickle.loads(pickle.dumps(table))  # as a saved state has it: every group as text
+        after = table.replaced(new, replaced, keep)
+        assert list(after) == expected and len(after) == len(expected)
+        assert after.errors == diag.error_count(expected) and after.files() == sorted({d.src_path for d in expected})
+        assert json.loads(after.json()) == [list(d.as_row()) for d in expected]
+        assert list(table) == found  # the table it came from is as it was
 
 
 def test_a_changed_lint_setting_shows_in_the_next_build_without_parsing_again(wiki, tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
+
 from generator.build import state as st
 from tests.conftest import DEMO
 from tests.helpers import build
@@ -91,12 +93,19 @@ def test_a_part_the_state_still_holds_is_not_written_again(tmp_path):
     loaded.diagnostics = []  # what an edit changes: the fields; the graph, related lists, resolver stay the same objects
     assert st.save_state(path, loaded) == ""
     again = pickle.loads((path / st.HEAD).read_bytes())["parts"]
-    assert {name for name in parts if again[name] == parts[name]} == set(st.KEPT_PARTS) | set(st.DELTA_PARTS)
+    assert {name for name in parts if again[name] == parts[name]} == set(st.KEPT_PARTS) | set(st.DELTA_PARTS) | {"memo"}
     assert sorted(p.name for p in path.iterdir()) == sorted([st.HEAD, *(f for files in again.values() for f in files)])  # older parts removed
     reloaded = st.load_state(path)
     assert reloaded.diagnostics == [] and list(reloaded.wiki.related) == list(site.wiki.related)
     slug = next(s for s in site.wiki.related if site.wiki.related[s])
     assert reloaded.wiki.related[slug] == site.wiki.related[slug]
+    # the memo (what is derived from the wiki's shape) is written again once it holds another object
+    assert reloaded.wiki.memo and st.save_state(path, reloaded) == ""
+    assert pickle.loads((path / st.HEAD).read_bytes())["parts"]["memo"] == again["memo"]
+    reloaded.wiki.memo["types"] = dict(reloaded.wiki.memo.get("types", {}))
+    assert st.save_state(path, reloaded) == ""
+    assert pickle.loads((path / st.HEAD).read_bytes())["parts"]["memo"] != again["memo"]
+    assert st.load_state(path).wiki.memo.keys() == reloaded.wiki.memo.keys()
 
 
 def test_an_edit_saves_the_values_it_changed_beside_the_whole_and_many_changes_write_the_whole(tmp_path, monkeypatch):
@@ -139,17 +148,24 @@ def test_suggestions_made_are_kept_with_the_resolver_and_need_no_index(tmp_path)
     assert copy._index is None
 
 
-def test_diagnostics_pack_as_rows_and_checked_as_a_mask():
+def test_diagnostics_pickle_as_text_and_checked_shares_their_groups():
     import dataclasses
+    import json
     from generator import diagnostics as diag
-    found = [diag.warning("a.md", "orphan", "m", 1, 2, "h", "s"), diag.error("b.md", "page-failed", "x"),
-             diag.warning("c.md", "broken-link", "y", 3)]
+    found = [diag.warning("a.md", "orphan", "m", 1, 2, "h", "s"), diag.error("b.md", "page-failed", 'x "q" ü'),
+             diag.warning("b.md", "broken-link", "y", 3), diag.warning("c.md", "dead-end", "z")]
     assert [f.name for f in dataclasses.fields(diag.Diagnostic)] == ["src_path", "level", "code", "message", "line",
                                                                      "column", "hint", "subject"]  # as_row's order
     assert all(diag.Diagnostic(*d.as_row()) == d for d in found)
-    rows, mask = st.pack_diagnostics(found, [found[0], found[2]])
-    assert mask == b"\x01\x00\x01"
-    assert st.unpack_diagnostics(rows, mask) == (found, [found[0], found[2]])
-    other = diag.warning("d.md", "dead-end", "z")  # not one of them: kept as rows of its own
-    rows, kept = st.unpack_diagnostics(*st.pack_diagnostics(found, [other]))
-    assert (rows, kept) == (found, [other])
+    table = diag.DiagnosticTable(found)
+    checked = table.sharing([found[0], found[2], found[3]])  # b.md less its rendering problem
+    assert list(checked) == [found[0], found[2], found[3]] and (table.errors, checked.errors) == (1, 0)
+    assert checked._groups["a.md"] is table._groups["a.md"] and checked._groups["b.md"] is not table._groups["b.md"]
+    again, again_checked = pickle.loads(pickle.dumps((table, checked)))
+    assert again == found and again_checked == checked and again[:2] == found[:2] and again[-1] == found[-1]
+    assert again.json() == json.dumps([d.as_row() for d in found], separators=(",", ":"))  # the manifest's form
+    assert list(diag.DiagnosticRows.read(diag.DiagnosticRows.encode(again))) == found
+    # a shared group pickles once: the pair takes little more than the table alone
+    assert len(pickle.dumps((table, checked))) < len(pickle.dumps(table)) + len(pickle.dumps(diag.DiagnosticTable([found[1]])))
+    with pytest.raises(ValueError):
+        diag.DiagnosticTable([found[1], found[0], found[2]])  # not sorted by file

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import gc
 import time
@@ -12,7 +11,7 @@ from typing import Callable, Iterable, Iterator
 
 from generator.build.cache import ParseCache, default_cache_dir, parse_key
 from generator.config import Config, LintConfig
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, DiagnosticTable
 from generator.build.fingerprint import Inputs, UpToDate, read_inputs, site_fingerprint, up_to_date
 from generator.parse.sources import source_digest
 from generator.emit.theme import theme_fingerprint
@@ -166,16 +165,18 @@ class Session:
             items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, records, self._engine), result,
                               written)
             if current is None:
-                self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
+                table = self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
             else:  # serve's memory of the site already in the folder: made to know it, not written again
                 result.files, result.unchanged = sum(1 for _ in items), True
                 diagnostics.sort(key=diag.sort_key)
+                table = DiagnosticTable(diagnostics)
             by_file: dict[str, list[Diagnostic]] = {}
             for problem in parse_problems:
                 by_file.setdefault(problem.src_path, []).append(problem)
-            self._remember(BuildState(theme, fingerprint, digests, attachments, wiki, diagnostics, by_file, sorted(written),
+            self._remember(BuildState(theme, fingerprint, digests, attachments, wiki, table, by_file, sorted(written),
                                       {path: key for path, key in written.items() if key}, records.types, records.rows,
-                                      embedded, config.lint, checked, search_terms=records.terms), result, records.blobs)
+                                      embedded, config.lint, table.sharing(checked), search_terms=records.terms),
+                           result, records.blobs)
         return result
 
     def _from_saved_state(self, theme: str, digests: dict[str, str], attachments: dict, manifest: dict,
@@ -211,9 +212,10 @@ class Session:
             if problem:
                 result.notes.append(problem)
 
-    def _write(self, items: Iterable, result: BuildResult, fingerprint: str, diagnostics: list[Diagnostic], pages: int) -> None:
+    def _write(self, items: Iterable, result: BuildResult, fingerprint: str, diagnostics: list[Diagnostic],
+               pages: int) -> DiagnosticTable:
         """Hand the items to the writer; the manifest records the diagnostics as they are once every item is made
-        (a page that could not be rendered or written adds its own to `diagnostics`, in place)."""
+        (a page that could not be rendered or written adds its own to `diagnostics`, in place): their table."""
         manifest = {"fingerprint": fingerprint, "page_count": pages, "diagnostics": []}
         sources: dict[str, str] = {}  # out_path -> src_path, made the first time a file cannot be written
 
@@ -226,12 +228,13 @@ class Session:
         def then_record() -> Iterator:
             yield from items
             diagnostics.sort(key=diag.sort_key)
-            manifest["diagnostics"] = [d.as_row() for d in diagnostics]
+            manifest["diagnostics"] = DiagnosticTable(diagnostics)
 
         with build_lock(self.config.out_dir):
             result.files = write_site(then_record(), self.config.out_dir, manifest, before_swap=self.on_stray,
                                       on_unwritable=unwritable)
         result.written = True
+        return manifest["diagnostics"]
 
     def _fast(self, changed: set[str], sources: dict[str, SourceFile] | None = None) -> BuildResult | None:
         """Rebuild after edits that keep the wiki's shape; None when the change needs a full build.
@@ -267,7 +270,7 @@ class Session:
                     rendered += 1
             numbers = {backlink_page_number(new_wiki, config, target, source) for source in linked[target]}
             outputs += [backlink_page(new_wiki, renderer, target, number) for number in sorted(numbers)]
-        diagnostics = with_file_diagnostics(edit.diagnostics, [o.problem for o in outputs if o.problem])
+        diagnostics = edit.diagnostics.replaced([o.problem for o in outputs if o.problem])
         rows = {**last.search_rows, **search_row_texts(new_wiki, changed_slugs, last.search_types)}
         search, terms = edited_outputs(new_wiki, last.search_rows, rows, changed_slugs, last.search_terms)
         outputs += search
@@ -283,8 +286,7 @@ class Session:
             return None  # a file the last build could not write: a full build reports it again
         # Every file of the site stays and a few get new bytes: they are replaced where they are, each atomically
         # (a journal until the manifest is written), for serve and the CLI alike.
-        manifest = {"fingerprint": fingerprint, "page_count": len(wiki.entries),
-                    "diagnostics": [d.as_row() for d in diagnostics]}
+        manifest = {"fingerprint": fingerprint, "page_count": len(wiki.entries), "diagnostics": diagnostics}
         with build_lock(config.out_dir):
             update_in_place(outputs, config.out_dir, manifest, last.files, keys)
         result.files, result.written = len(last.files), True
@@ -299,7 +301,7 @@ class Relinted:
     """The wiki after edits that keep its shape, and its diagnostics (relint())."""
 
     wiki: Wiki
-    diagnostics: list[Diagnostic]
+    diagnostics: DiagnosticTable
     fresh: dict[str, ParsedPage]  # the edited pages, parsed again (none: every file is as the state has it)
     slugs: list[Slug]  # theirs, in source order
     digests: dict[str, str]
@@ -307,7 +309,7 @@ class Relinted:
 
 
 def relint(last: BuildState, config: Config, changed: set[str], sources: dict[str, SourceFile] | None = None,
-           found: list[Diagnostic] | None = None) -> Relinted | None:
+           found: DiagnosticTable | None = None) -> Relinted | None:
     """Parse the changed pages again and lint the wiki the state describes with them (nothing rendered or
     written); None when an edit changes some page's shape (a new or deleted page, another title, link,
     heading…) or a changed file cannot be read: a full build or check is needed then. `found`: the
@@ -337,7 +339,7 @@ def relint(last: BuildState, config: Config, changed: set[str], sources: dict[st
             return None
         fresh[src], problems[src] = item, item_problems
     if not fresh:
-        return Relinted(wiki, list(found), {}, [], digests, last.parse_problems)
+        return Relinted(wiki, found, {}, [], digests, last.parse_problems)
     resolved, wanted_new, link_problems = resolve_links(list(fresh.values()), wiki.by_src, wiki.resolver, map_forked)
     changed_entries = {}
     for src, item in fresh.items():
@@ -350,34 +352,9 @@ def relint(last: BuildState, config: Config, changed: set[str], sources: dict[st
            + (unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked, max_share=config.lint.mention_max_share)
               if config.lint.wants("unlinked-mention") else [])
            if config.lint.wants(d.code)]
-    diagnostics = with_file_diagnostics(found, new, replaced=set(fresh), keep=_SHAPE_CODES)
+    diagnostics = found.replaced(new, set(fresh), keep=_SHAPE_CODES)
     parse_problems = {**last.parse_problems, **{src: problems[src] for src in fresh}}
     return Relinted(new_wiki, diagnostics, fresh, changed_slugs, digests, parse_problems)
-
-
-def with_file_diagnostics(found: list[Diagnostic], new: list[Diagnostic], replaced: set[str] = frozenset(),
-                          keep: frozenset[str] = frozenset()) -> list[Diagnostic]:
-    """`found` (sorted) with the diagnostics of the files in `replaced` dropped but those whose code is in `keep`,
-    and `new` added; sorted. Only the files concerned are sorted again: a wiki's 100,000 diagnostics are not."""
-    files = sorted(replaced | {d.src_path for d in new})
-    by_file: dict[str, list[Diagnostic]] = {}
-    for d in new:
-        by_file.setdefault(d.src_path, []).append(d)
-    out: list[Diagnostic] = []
-    start = 0
-    for src in files:
-        lo = bisect.bisect_left(found, src, lo=start, key=_src_of)
-        hi = bisect.bisect_right(found, src, lo=lo, key=_src_of)
-        out += found[start:lo]
-        old = found[lo:hi] if src not in replaced else [d for d in found[lo:hi] if d.code in keep]
-        out += sorted(old + by_file.get(src, []), key=diag.sort_key)
-        start = hi
-    out += found[start:]
-    return out
-
-
-def _src_of(d: Diagnostic) -> str:
-    return d.src_path
 
 
 def check_from_state(config: Config, cache_dir: Path) -> tuple[Wiki, list[Diagnostic]] | None:

@@ -24,13 +24,13 @@ from typing import Iterator
 from generator import __version__
 from generator.build.cache import dump_pickle
 from generator.config import LintConfig
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, DiagnosticTable, as_table
 from generator.emit.search_index import search_row_texts
 from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 15  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts; 15: search term shards)
+SCHEMA = 16  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts; 15: search term shards; 16: diagnostics as DiagnosticTable)
 
 
 @dataclass(slots=True)
@@ -42,7 +42,7 @@ class BuildState:
     digests: dict[str, str]  # source path -> digest of its bytes
     attachments: dict[str, tuple[int, int]]  # every non-page file -> (size, mtime_ns)
     wiki: Wiki
-    diagnostics: list[Diagnostic]
+    diagnostics: DiagnosticTable
     parse_problems: dict[str, list[Diagnostic]]
     files: list[str]
     keys: dict[str, str]
@@ -50,7 +50,7 @@ class BuildState:
     search_rows: dict[str, bytes]  # slug -> the page's search row (emit/search_index.FIELDS), as UTF-8 JSON
     embedded: set[str]  # source paths of the pages some page embeds
     lint: LintConfig = LintConfig()  # what the diagnostics were found under (kbwiki check reuses them when it may)
-    checked: list[Diagnostic] = field(default_factory=list)  # the diagnostics but rendering's and writing's: what check finds
+    checked: DiagnosticTable = field(default_factory=DiagnosticTable)  # the diagnostics but rendering's and writing's: what check finds
     search_terms: dict[int, bytes] = field(default_factory=dict)  # each search term shard's data (emit/search_shards)
     # part name -> (its files in the state folder, the object saved there, its delta): what save_state need not write again
     stored: dict = field(default_factory=dict, compare=False, repr=False)
@@ -176,7 +176,8 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
         blobs = {slug: entry_blob(entry, slug in keep) for slug, entry in entries.items()}
     fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)
               if f.name not in ("wiki", "stored") and f.name not in DELTA_PARTS}
-    fields["diagnostics"], fields["checked"] = pack_diagnostics(state.diagnostics, state.checked)
+    fields["diagnostics"] = table = as_table(state.diagnostics)  # groups shared with `checked` pickle once
+    fields["checked"] = state.checked if isinstance(state.checked, DiagnosticTable) else table.sharing(state.checked)
     parts: dict[str, object] = {"fields": fields, "entries": blobs}
     parts.update({name: getattr(state, name) for name in DELTA_PARTS if name != "entries"})
     parts.update({f.name: getattr(wiki, f.name) for f in dataclasses.fields(wiki) if f.name != "entries"})
@@ -189,6 +190,9 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
                 known = None
             if name in KEPT_PARTS and known is not None and known[1] is value:
                 stored[name] = known
+                continue
+            if name == "memo" and known is not None and _same_memo(known[2], value):
+                stored[name] = known  # what is derived from the wiki's shape, which the edit kept: as on disk
                 continue
             if name in DELTA_PARTS and known is not None:
                 delta = _delta(known[1], known[2], value)
@@ -205,7 +209,7 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
                     slug: pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL) for slug, found in value.items()}
             file_name = _part_file(name)
             dump_pickle(path / file_name, value)
-            stored[name] = ((file_name,), parts[name], {} if name in DELTA_PARTS else None)
+            stored[name] = ((file_name,), parts[name], {} if name in DELTA_PARTS else _memo_seen(name, value))
         dump_pickle(path / HEAD, {"schema": SCHEMA, "version": __version__, "parts": {n: f for n, (f, _, _) in stored.items()}})
     except (OSError, pickle.PicklingError) as exc:
         return f"build state not saved ({exc}); the next build parses every page again"
@@ -219,6 +223,18 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
             except OSError:
                 pass
     return ""
+
+
+def _memo_seen(name: str, value: object) -> dict | None:
+    """For the wiki's memo, what it held when it was saved or loaded (each key's object); None for other parts."""
+    return dict(value) if name == "memo" and isinstance(value, dict) else None
+
+
+def _same_memo(seen: dict | None, memo: object) -> bool:
+    """Whether the memo holds the objects it held when saved or loaded, and no other key. Values filled in place
+    since (a palette) only hold more of what is derived again on demand: the file on disk still holds the truth."""
+    return (isinstance(seen, dict) and isinstance(memo, dict) and seen.keys() == memo.keys()
+            and all(memo[key] is value for key, value in seen.items()))
 
 
 def _part_file(name: str) -> str:
@@ -243,27 +259,6 @@ def _delta(before: object, delta: dict | None, after: object) -> dict | None:
     return changed
 
 
-def pack_diagnostics(diagnostics: list[Diagnostic], checked: list[Diagnostic]) -> tuple[list[tuple], bytes | list[tuple]]:
-    """The diagnostics as rows of field values (pickled and rebuilt several times faster than the objects: a
-    32,000-page wiki has 100,000), and `checked`, most often the same objects less rendering's, as a mask over them."""
-    rows = [d.as_row() for d in diagnostics]
-    index = {id(d): i for i, d in enumerate(diagnostics)}
-    if all(id(d) in index for d in checked) and [index[id(d)] for d in checked] == sorted(index[id(d)] for d in checked):
-        mask = bytearray(len(diagnostics))
-        for d in checked:
-            mask[index[id(d)]] = 1
-        return rows, bytes(mask)
-    return rows, [d.as_row() for d in checked]
-
-
-def unpack_diagnostics(rows: list, checked: bytes | list) -> tuple[list[Diagnostic], list[Diagnostic]]:
-    """pack_diagnostics() undone."""
-    diagnostics = [Diagnostic(*row) for row in rows]
-    if isinstance(checked, bytes):
-        return diagnostics, [d for d, kept in zip(diagnostics, checked) if kept]
-    return diagnostics, [Diagnostic(*row) for row in checked]
-
-
 def load_state(path: Path) -> BuildState | None:
     """The saved state, or None when there is none or it cannot be used (damaged, another version)."""
     try:
@@ -282,10 +277,10 @@ def load_state(path: Path) -> BuildState | None:
                     with open(path / files[1], "rb") as handle:
                         deltas[name] = pickle.load(handle)
                     loaded[name].update(deltas[name])  # same keys: the order stays the whole's
-        stored = {name: (names[name], value, deltas.get(name)) for name, value in loaded.items()}
+        stored = {name: (names[name], value, deltas.get(name) if name in DELTA_PARTS else _memo_seen(name, value))
+                  for name, value in loaded.items()}
         fields, blobs = loaded.pop("fields"), loaded.pop("entries")
         fields.update({name: loaded.pop(name) for name in DELTA_PARTS if name != "entries"})
-        fields["diagnostics"], fields["checked"] = unpack_diagnostics(fields["diagnostics"], fields["checked"])
         related = StoredEntries(loaded["related"])  # each page's list decoded when a rebuild asks for it
         loaded["related"], stored["related"] = related, (names["related"], related, None)
         wiki = Wiki(entries=StoredEntries(blobs), **{f.name: loaded[f.name] for f in dataclasses.fields(Wiki) if f.name != "entries"})
