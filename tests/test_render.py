@@ -108,3 +108,11 @@ def test_a_theme_read_as_text_renders_every_page_as_the_theme_folders_do(make_va
         local, remote = render_page(wiki, here, entry), render_page(wiki, there, entry)
         assert (remote.data, remote.key) == (local.data, local.key), slug
         assert b'class="mine"' in local.data or not wiki.graph.backlinks(slug)
+
+
+def test_the_card_memo_starting_again_changes_no_byte(monkeypatch):
+    from generator.emit import render
+    from tests.conftest import DEMO
+    whole = {o.out_path: o.data for o in build(DEMO).outputs}
+    monkeypatch.setattr(render, "CARD_MEMO", 2)  # cleared every other card
+    assert {o.out_path: o.data for o in build(DEMO).outputs} == whole

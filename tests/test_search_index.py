@@ -110,6 +110,23 @@ def test_a_big_wiki_is_split_by_hash_by_number_and_by_prefix(big_wiki):
     assert max(len(o.data) for o in outputs if "/preview-" in o.out_path) < 64 * 1024
 
 
+def test_term_shards_joined_from_blocks_on_every_core_are_the_whole_index_split(big_wiki, monkeypatch):
+    from generator.build.parallel import map_forked
+    from generator.emit import search_shards as shards
+    rows = si.search_row_texts(big_wiki, big_wiki.entries, si.search_types(big_wiki))
+    layout = si.search_layout(big_wiki)
+    row = lambda n: json.loads(rows[layout.order[n]])  # noqa: E731
+    whole = shards.TermIndex(5)  # the index of every page at once, split by shard only when encoded
+    for n in range(len(layout.order)):
+        whole.add_page(n, row(n)[1], row_terms(row(n)))
+    expected = dict(whole.encoded())
+    monkeypatch.setattr(shards, "BLOCK", 7)  # 300 pages: 43 blocks, terms spread over many of them
+    assert shards.term_shards(row, len(layout.order), 5) == expected
+    forked = lambda work, items: map_forked(work, items, least=2, chunk=3)  # noqa: E731
+    assert shards.term_shards(row, len(layout.order), 5, forked) == expected
+    assert shards.term_shards(row, 0, 5) == dict(shards.TermIndex(5).encoded())  # no pages: every shard empty
+
+
 def test_postings_of_a_term_and_a_prefix(big_wiki):
     """Every page with a term in its row is in that term's postings, with its fields' bits, by gap."""
     outputs, term_data = si.search_outputs(big_wiki)

@@ -63,6 +63,10 @@ def type_label(type_name: str) -> str:
 
 PALETTE_SIZE = 12  # the theme's distinct type colours (--t1 … --t12); from the 13th type on they repeat, marked
 NAV_TYPES = 5  # types named in the site header; the others are under its "More types" menu
+# Cards memoised at most (then the memo starts again): one per page, folder and count shown would grow
+# with the wiki times its folders (~100,000 cards, ~80 MB, at 10,000 pages) in every rendering process,
+# while what it is for, a hub's card drawn for thousands of pages, is back in it after a few pages.
+CARD_MEMO = 16384
 
 
 def ranked_types(wiki: Wiki) -> list[str]:
@@ -273,6 +277,8 @@ class Renderer:
                         colour=type_colour(self.wiki, page.type))
             found = dataclasses.replace(card, html=self._draw(card, from_out))
             if not reason:
+                if len(self._cards) >= CARD_MEMO:
+                    self._cards.clear()
                 self._cards[key] = found
         return found
 

@@ -24,7 +24,7 @@ from generator import paths
 from generator.emit import Output
 from generator.emit.render import type_colour, type_label
 from generator.emit.safejson import script_json
-from generator.emit.search_shards import TermIndex, term_index
+from generator.emit.search_shards import TermIndex, term_shards
 from generator.emit.search_terms import fold, shard_of
 from generator.parse.text import truncate
 from generator.wiki.mapping import ChunkMap, in_process
@@ -148,9 +148,7 @@ def search_outputs(wiki: Wiki, rows: Mapping[str, bytes] | None = None, types: l
         rows = search_row_texts(wiki, wiki.entries, types)
     layout = search_layout(wiki)
     order = layout.order
-    index = term_index(lambda n: json.loads(rows[order[n]]), len(order), layout.counts["terms"], map_chunks)
-    terms = dict(index.encoded())
-    del index
+    terms = term_shards(lambda n: json.loads(rows[order[n]]), len(order), layout.counts["terms"], map_chunks)
     outputs = itertools.chain([meta_output(wiki, types)], preview_outputs(rows, layout), doc_outputs(rows, layout),
                               term_outputs(terms.items()))
     return outputs, terms

@@ -17,6 +17,7 @@ Postings are kept packed in arrays (page << 16 | code) while built: 3 million of
 from __future__ import annotations
 
 import json
+import pickle
 from array import array
 from typing import Callable, Iterator, Mapping
 
@@ -165,6 +166,23 @@ class TermIndex:
         for number in sorted(numbers):
             yield number, script_json(parts.pop(number)).encode("utf-8")
 
+    def split(self) -> dict[int, bytes]:
+        """The index as its shards' parts, each pickled: shard number -> (t, p, h, q) of the keys that fall in it."""
+        parts: dict[int, tuple[dict, dict, dict, dict]] = {}
+        for i, (lists, key_of) in enumerate(((self.t, term_key), (self.p, _prefix_key), (self.h, term_key), (self.q, _prefix_key))):
+            for key, value in lists.items():
+                number = self._number(key_of(key))
+                part = parts.get(number)
+                if part is None:
+                    part = parts[number] = ({}, {}, {}, {})
+                part[i][key] = value
+        return {number: pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for number, part in sorted(parts.items())}
+
+    def encode_one(self, number: int) -> bytes:
+        """The JSON of shard `number`, of an index that holds only its terms (term_shards())."""
+        return script_json({"h": self.h, "p": {k: _gaps(v) for k, v in self.p.items()}, "q": self.q,
+                            "t": {k: _gaps(v) for k, v in self.t.items()}}).encode("utf-8")
+
     def encoded(self) -> Iterator[tuple[int, bytes]]:
         """(shard number, its JSON) of every shard, by number (an empty one where no term falls)."""
         made = dict(self._encode(set(range(self.count)) - set(self._stored)))
@@ -179,26 +197,36 @@ class TermIndex:
 BLOCK = 512  # pages one worker indexes at a time
 
 
-def term_index(rows: Callable[[int], list], pages: int, count: int, map_chunks: ChunkMap = in_process) -> TermIndex:
-    """The term index of pages 0 … pages - 1 (`rows(n)`: page n's row), built in blocks of pages on every core
-    (`map_chunks`), joined in page order (postings stay sorted)."""
-    def block(starts: list[int]) -> list[tuple]:
+def term_shards(rows: Callable[[int], list], pages: int, count: int, map_chunks: ChunkMap = in_process) -> dict[int, bytes]:
+    """The JSON of every term shard (by number, an empty one where no term falls) of pages 0 … pages - 1
+    (`rows(n)`: page n's row). Blocks of pages are indexed on every core (`map_chunks`); each block comes
+    back split by shard and pickled, and the shards are joined in page order (postings stay sorted) and
+    encoded one at a time: no process ever holds the whole index as objects (at 32,000 pages that was
+    ~200 MB in the build's largest process, at its very end)."""
+    def block(starts: list[int]) -> list[dict[int, bytes]]:
         out = []
         for start in starts:
             part = TermIndex(count)
             for page in range(start, min(start + BLOCK, pages)):
                 row = rows(page)
                 part.add_page(page, row[1], row_terms(row))
-            out.append((part.t, part.p, part.h, part.q))
+            out.append(part.split())
         return out
 
-    index = TermIndex(count)
-    for part in map_chunks(block, list(range(0, pages, BLOCK))):
-        for mine, theirs in zip((index.t, index.p, index.h, index.q), part):
-            for key, value in theirs.items():
-                found = mine.get(key)
-                if found is None:
-                    mine[key] = value
-                else:
-                    found.extend(value)
-    return index
+    pieces: dict[int, list[bytes]] = {}
+    for split in map_chunks(block, list(range(0, pages, BLOCK))):
+        for number, data in split.items():
+            pieces.setdefault(number, []).append(data)
+    shards = {}
+    for number in range(count):
+        shard = TermIndex(count)
+        for data in pieces.pop(number, ()):
+            for mine, theirs in zip((shard.t, shard.p, shard.h, shard.q), pickle.loads(data)):
+                for key, value in theirs.items():
+                    found = mine.get(key)
+                    if found is None:
+                        mine[key] = value
+                    else:
+                        found.extend(value)
+        shards[number] = shard.encode_one(number)
+    return shards
