@@ -15,7 +15,7 @@ import pytest
 from generator import cli
 from generator.build import writer
 from generator.emit import Output
-from generator.build.writer import MARKER, OutputError, build_lock, write_site
+from generator.build.writer import DIAGNOSTICS, MARKER, OutputError, build_lock, write_site
 from tests.conftest import ROOT, write_vault
 from tests.helpers import build
 
@@ -29,8 +29,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def pages_of(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The site's files without its manifest (which also records how the build ran)."""
-    return {path: data for path, data in files.items() if path != MARKER}
+    """The site's files without its manifest (which also records how the build ran) and the diagnostics it names."""
+    return {path: data for path, data in files.items() if path != MARKER and not path.startswith(DIAGNOSTICS)}
 
 
 def leftovers(out: Path) -> list[str]:
@@ -300,17 +300,34 @@ def test_all_files_there_lists_each_folder_and_misses_nothing(tmp_path):
     assert not writer.all_files_there(site, every)
 
 
-def test_the_manifest_keeps_diagnostics_as_text_read_back_lazily_and_whole(tmp_path):
-    from generator.diagnostics import DiagnosticRows, error, error_count, warning
+def test_the_manifest_names_its_diagnostics_file_read_back_lazily_and_whole(tmp_path):
+    from generator.build.fingerprint import Inputs, up_to_date
+    from generator.diagnostics import DiagnosticRows, DiagnosticTable, error, error_count, warning
     found = [error("a.md", "broken-link", 'link "x" -> no page, [a],[b]', 3, 4, "hint", "x"),
              warning("b.md", "orphan", "no other page links here"), warning("c/ü.md", "stale", "年 old\n", 9)]
     site = tmp_path / "site"
     write_site([Output("index.html", b"x")], site, {"fingerprint": "f", "diagnostics": [d.as_row() for d in found]})
     manifest = writer.read_manifest(site)
-    rows = DiagnosticRows.read(manifest)
+    assert "diagnostics" not in manifest and manifest["diagnostic_count"] == 3
+    rows = writer.read_diagnostics(site, manifest)
     assert len(rows) == 3 and error_count(rows) == 1
     assert rows[:2] == found[:2]  # decoded from the start of the text, one by one
     assert rows[:0] == [] and rows[1] == found[1] and list(rows) == found and rows[-1:] == found[-1:]
+    assert writer.foreign_files(site, ["index.html"]) == []  # the diagnostics file is kbwiki's own
+    inputs = Inputs([], [], "", {}, {}, "f", manifest)
+    assert list(up_to_date(site, inputs).diagnostics) == found
+    # an edit written in place: a new diagnostics file, the one before removed once the manifest names the new one
+    first = manifest["diagnostics_file"]
+    writer.update_in_place([Output("index.html", b"y")], site, {"fingerprint": "g", "diagnostics": DiagnosticTable(found[1:])},
+                           ["index.html"], {})
+    manifest = writer.read_manifest(site)
+    assert manifest["diagnostics_file"] != first and not (site / first).exists()
+    assert list(writer.read_diagnostics(site, manifest)) == found[1:]
+    assert sorted(p.name for p in site.iterdir()) == sorted([writer.MARKER, "index.html", manifest["diagnostics_file"]])
+    # no file named, or a damaged one: not readable, so the build runs again
+    assert writer.read_diagnostics(site, {**manifest, "diagnostics_file": "../x"}) is None
+    (site / manifest["diagnostics_file"]).write_text("[[", encoding="utf-8")
+    assert writer.read_diagnostics(site, manifest) is None and up_to_date(site, inputs) is None
     assert DiagnosticRows.read({**manifest, "diagnostics": [d.as_row() for d in found]}) is None  # an older form
     write_site([Output("index.html", b"x")], site, {"fingerprint": "f", "diagnostics": []})
-    assert list(DiagnosticRows.read(writer.read_manifest(site))) == []
+    assert list(writer.read_diagnostics(site, writer.read_manifest(site))) == []

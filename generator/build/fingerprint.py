@@ -18,7 +18,7 @@ from generator.config import Config
 from generator.diagnostics import Diagnostic, DiagnosticRows
 from generator.parse.sources import SourceFile, attachment_stats, read_changed_pages, read_pages, scan, source_digest
 from generator.emit.theme import theme_fingerprint
-from generator.build.writer import all_files_there, interrupted_update, read_manifest
+from generator.build.writer import all_files_there, interrupted_update, read_diagnostics, read_manifest
 
 
 def site_fingerprint(theme: str, digests: dict[str, str], attachments: dict[str, tuple[int, int]] | None = None) -> str:
@@ -121,7 +121,7 @@ def up_to_date(out_dir: Path, inputs: Inputs) -> UpToDate | None:
     if (manifest.get("fingerprint") != inputs.fingerprint or not isinstance(files, list)
             or interrupted_update(out_dir) is not None or not all_files_there(out_dir, files)):
         return None
-    diagnostics = DiagnosticRows.read(manifest)
+    diagnostics = read_diagnostics(out_dir, manifest)
     if diagnostics is None:
         return None  # not a manifest this version wrote: build again
     return UpToDate(int(manifest.get("page_count", 0)), len(files), diagnostics)

@@ -6,6 +6,7 @@ import ctypes
 import errno
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -19,6 +20,12 @@ from generator.libc import function
 
 MARKER = ".kbwiki-site"  # in every output folder kbwiki made; its absence protects other folders
 JOURNAL = ".kbwiki-updating"  # while serve replaces files in place: which ones (see update_in_place)
+# The diagnostics the manifest counts, the JSON text of their rows (diagnostics.DiagnosticRows), beside it in a
+# file of their own named by the manifest and by a hash of its bytes: written before it (unless there already),
+# the one before removed after it.
+# Kept out of the manifest so that neither a no-change build reading it nor an edit writing it handles the
+# ~20 MB of a 32,000-page wiki's 100,000 diagnostics as one JSON string inside another.
+DIAGNOSTICS = ".kbwiki-diagnostics-"
 
 
 class OutputError(Exception):
@@ -63,7 +70,7 @@ def foreign_files(out_dir: Path, out_paths: Iterable[str]) -> list[str]:
     found = []
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir).as_posix()
-        if (path.is_file() or path.is_symlink()) and rel not in ours:
+        if (path.is_file() or path.is_symlink()) and rel not in ours and not _is_diagnostics_file(rel):
             found.append(rel)
     return found
 
@@ -192,12 +199,52 @@ def _write_one(item: Output | Kept, target: str, reused: str, made: set[str]) ->
 def _write_manifest(folder: Path, manifest: dict | None, files: list[str], keys: dict[str, str]) -> None:
     body = {"generator": "kbwiki", "note": "This folder is written by kbwiki; it is replaced on every build.",
             **(manifest or {}), "files": files, "pages": keys}
-    if "diagnostics" in body:  # rows, kept as the text of their JSON (diagnostics.DiagnosticRows)
-        body.update(DiagnosticRows.encode(body.pop("diagnostics")))
+    name = ""
+    if "diagnostics" in body:  # rows (or a DiagnosticTable), kept as the text of their JSON in a file of their own
+        fields = DiagnosticRows.encode(body.pop("diagnostics"))
+        data = fields.pop("diagnostics").encode("utf-8")
+        name = f"{DIAGNOSTICS}{hashlib.blake2b(data, digest_size=12).hexdigest()}.json"  # the same rows, the same name
+        if not _holds(folder / name, len(data)):  # the file the manifest now names, as it is, is never rewritten
+            temporary = folder / (name + ".tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, folder / name)
+        body.update(fields, diagnostics_file=name)
     text = json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n"
     temporary = folder / (MARKER + ".tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, folder / MARKER)
+    with os.scandir(folder) as found:  # the diagnostics of the manifest just replaced (or of one never written)
+        for old in [e.name for e in found if _is_diagnostics_file(e.name) and e.name != name]:
+            try:
+                os.unlink(folder / old)
+            except OSError:
+                pass
+
+
+def _holds(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _is_diagnostics_file(rel: str) -> bool:
+    return rel.startswith(DIAGNOSTICS) and "/" not in rel
+
+
+def read_diagnostics(out_dir: Path, manifest: dict) -> DiagnosticRows | None:
+    """The diagnostics of the site in `out_dir` as its manifest names them; None when it names none (a
+    manifest of an older version) or their file is missing or damaged."""
+    name = manifest.get("diagnostics_file")
+    if not isinstance(name, str) or not _is_diagnostics_file(name):
+        return None
+    try:
+        text = (out_dir / name).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    if not text.endswith("]"):
+        return None
+    return DiagnosticRows.read({**manifest, "diagnostics": text})
 
 
 def update_in_place(outputs: list[Output], out_dir: Path, manifest: dict, files: list[str], keys: dict[str, str]) -> None:
