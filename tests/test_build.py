@@ -54,6 +54,23 @@ def test_cache_is_used_and_unchanged_pages_are_kept(wiki, tmp_path):
     assert tree(tmp_path / "site") == cold(wiki, tmp_path, "cold")
 
 
+def test_after_an_edit_that_adds_a_link_listings_it_leaves_alone_are_kept(wiki, tmp_path):
+    config = Config(content_dir=wiki, out_dir=tmp_path / "site", **PAGED)
+    run_build(config, cache_dir=tmp_path / "cache")
+    site = tmp_path / "site"
+    inodes = {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*.html")}
+    page = wiki / "concepts" / "context-window-smart-zone.md"  # links to the benchmarks page, which lists the lab
+    page.write_text(page.read_text() + "\nSee also [[Interactivity Benchmarks]].\n")
+    result = run_build(config, cache_dir=tmp_path / "cache")
+    assert not result.unchanged and result.parsed == 1  # another link: a full build, through the cache and keys
+    assert tree(site) == cold(wiki, tmp_path, "cold", **PAGED)
+    kept = {p for p, inode in inodes.items() if (site / p).is_file() and (site / p).stat().st_ino == inode}
+    listings = {p for p in inodes if p.startswith(("links-here/", "tags/", "types/"))}
+    assert "links-here/concepts/interactivity-benchmarks.html" in inodes.keys() - kept  # one more page links there
+    assert kept & listings and listings - kept  # the others' lists are left as they were: not rendered again
+    assert result.rendered + result.kept == result.pages  # content pages only: listings are not counted
+
+
 def test_a_damaged_cache_is_reported_and_the_build_goes_on(wiki, tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()

@@ -124,6 +124,17 @@ def test_packed_contexts_round_trip():
     assert pack_contexts(()) == b"" and unpack_contexts(b"") == ()
 
 
+def test_one_context_is_read_from_its_line_alone():
+    from generator.parse.context import context_of
+    found = tuple(LinkContext(ref, f"Sentence {ref}\twith a tab, linking 1\t2 and 10", ref, ref + 4, "" if ref % 3 else "links")
+                  for ref in (0, 1, 2, 10, 11, 12, 100, 101))  # 1 and 10, 10 and 100: one number starts another
+    packed = pack_contexts(found)
+    for ref in range(0, 120):
+        expected = next((c for c in found if c.ref == ref), None)
+        assert context_of(packed, ref) == expected, ref
+    assert context_of(b"", 0) is None
+
+
 def test_html_around_a_link_is_plain_escaped_text_later():
     found = contexts('Raw <b>bold</b> & "quotes" near [[B|<i>label</i>]].')["B"]
     assert found == 'Raw bold & "quotes" near [label].'

@@ -116,3 +116,14 @@ def test_the_card_memo_starting_again_changes_no_byte(monkeypatch):
     whole = {o.out_path: o.data for o in build(DEMO).outputs}
     monkeypatch.setattr(render, "CARD_MEMO", 2)  # cleared every other card
     assert {o.out_path: o.data for o in build(DEMO).outputs} == whole
+
+
+def test_a_card_remade_with_its_html_and_context_keeps_every_other_field():
+    import dataclasses
+    from generator.emit.render import Card, CardContext, _card_with
+    card = Card("entity", "Entity", "Title", "a/b.html", "Summary", "reason", 3, colour="type-t2")
+    context = CardContext("before ", "mark", " after", "and 1 more", True)
+    made = _card_with(card, "<li>drawn</li>", context)
+    assert made == dataclasses.replace(card, html="<li>drawn</li>", context=context)
+    assert {f.name for f in dataclasses.fields(Card)} == {"type", "type_label", "title", "url", "summary", "reason", "count",
+                                                           "html", "colour", "context"}  # _card_with passes each one

@@ -130,7 +130,7 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     search_rows = records.rows if records is not None else None
     # The generated pages and site-wide files, each job independent of the others: on every core too (the
     # full backlinks lists of hubs alone draw ~100,000 cards at 10,000 pages).
-    jobs = listing_jobs(wiki, renderer) + [lambda: [graph_json(wiki, config.summary_length)],
+    jobs = listing_jobs(wiki, renderer, previous_keys) + [lambda: [graph_json(wiki, config.summary_length)],
                                            lambda: graph_outputs(wiki, renderer), lambda: list(export_outputs(config, wiki)),
                                            lambda: list(recent_changes(wiki, renderer))]
     least = 1 if len(wiki.entries) >= TAIL_PARALLEL else len(jobs) + 1

@@ -163,7 +163,7 @@ class Session:
                                   blobs_too=not self.remember and self.use_cache)
             written: dict[str, str] = {}
             items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, records, self._engine), result,
-                              written)
+                              written, {entry.out_path for entry in wiki.entries.values()})
             if current is None:
                 table = self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
             else:  # serve's memory of the site already in the folder: made to know it, not written again
@@ -437,13 +437,17 @@ def _merge_wanted(old: list[Wanted], changed: set[str], new: list[Wanted]) -> li
                         + [(item.file, ref) for item in new for ref in item.refs])
 
 
-def _counting(items: Iterable[Output | Kept], result: BuildResult, written: dict[str, str]) -> Iterator[Output | Kept]:
-    """Pass items through, counting rendered and kept content pages and noting each path's key."""
+def _counting(items: Iterable[Output | Kept], result: BuildResult, written: dict[str, str],
+              pages: set[str]) -> Iterator[Output | Kept]:
+    """Pass items through, counting rendered and kept content pages (`pages`: their paths; listings have keys
+    too, and are not counted) and noting each path's key."""
     for item in items:
         written[item.out_path] = item.key
         if isinstance(item, Output) and item.problem is not None:
             result.diagnostics.append(item.problem)
-        if isinstance(item, Kept):
+        if item.out_path not in pages:
+            pass
+        elif isinstance(item, Kept):
             result.kept += 1
         elif item.key:
             result.rendered += 1

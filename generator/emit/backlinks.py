@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.emit.render import CardContext
-from generator.parse.context import LinkContext, unpack_contexts
+from generator.parse.context import LinkContext, context_of
 from generator.paths import Slug
 from generator.wiki.model import Wiki
 
@@ -28,8 +28,7 @@ def link_context(wiki: Wiki, source: Slug, target: Slug) -> Shown:
     packed = entry.parsed.contexts
     if not packed or not indices:
         return Shown(None, more)
-    by_ref = {c.ref: c for c in unpack_contexts(packed)}
-    found = [by_ref[i] for i in indices if i in by_ref]
+    found = [c for c in (context_of(packed, i) for i in indices) if c is not None]
     return Shown(next((c for c in found if c.text), found[0] if found else None), more)
 
 

@@ -4,14 +4,15 @@ and the full list of what links to each page, with how each links there. Every l
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
+from typing import Callable, Mapping
 
 from generator import paths
 from generator.config import Config
-from generator.emit import Output, html_output
-from generator.emit.backlinks import card_context, link_contexts
+from generator.emit import Kept, Output, html_output
+from generator.emit.backlinks import card_context, context_key, link_contexts
 from generator.emit.pages import home_extras
 from generator.wiki.model import Wiki
 from generator.paths import OutPath, relative_url
@@ -62,11 +63,17 @@ def pager(first: OutPath, number: int, count: int) -> Pager | None:
                  url(count) if number < count - 1 else "")
 
 
+Previous = Mapping[str, str] | None  # the render key of each file of the site being replaced (None: render all)
+
+
 def listing_page(renderer: Renderer, first: OutPath, number: int, title: str, kind: str, slugs: list[str], intro: str,
-                 subject: str | None = None, draw: Callable[[list[str], OutPath], list[Card]] | None = None) -> Output:
+                 subject: str | None = None, draw: Callable[[list[str], OutPath], list[Card]] | None = None,
+                 card_keys: list | None = None, previous: Previous = None) -> Output | Kept:
     """Page `number` of a listing of cards split `listing_page_size` a page: first, first/2.html, first/3.html, …
     `subject`: the slug of the page the listing is about (its intro ends in a link there); `draw`: the cards
-    of some of `slugs` on the page `out` (default: their plain cards)."""
+    of some of `slugs` on the page `out` (default: their plain cards), and `card_keys` what each of those
+    shows (default: card_key()). The page comes with its render key (listing_key()): as Kept, unrendered,
+    when `previous` has that key for it."""
     spans = pages_of(len(slugs), renderer.config.listing_page_size)
     start, end = spans[number - 1]
     out = paths.listing_page_path(first, number)
@@ -75,23 +82,38 @@ def listing_page(renderer: Renderer, first: OutPath, number: int, title: str, ki
     if subject:
         entry = renderer.wiki.entries[subject]
         about = Link(entry.page.title, relative_url(out, entry.out_path))
+    at = pager(first, number, len(spans))
+    if card_keys is None:
+        card_keys = [renderer.card_key(s) for s in slugs[start:end]]
+    key = listing_key(renderer, out, (shown, kind, intro, at, about, card_keys))
+    if previous is not None and previous.get(out) == key:
+        return Kept(out, key)
     cards = (draw or partial(_cards, renderer))(slugs[start:end], out)
-    return _listing(renderer, out, shown, kind, [("", cards)], intro, pager(first, number, len(spans)), about)
+    made = _listing(renderer, out, shown, kind, [("", cards)], intro, at, about)
+    return Output(out, made.data, key)
 
 
-def paged_listing(renderer: Renderer, first: OutPath, title: str, kind: str, slugs: list[str], intro: str) -> list[Output]:
+def listing_key(renderer: Renderer, out: OutPath, shown: tuple) -> str:
+    """A hash over every input of a listing page: what it shows (title, intro, pager, the key of each card), the
+    nav (which holds the type ranking that colours cards), the theme, config and version."""
+    parts = (renderer.fingerprint, "listing", out, shown, renderer.nav_key(out))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def paged_listing(renderer: Renderer, first: OutPath, title: str, kind: str, slugs: list[str], intro: str,
+                  previous: Previous = None) -> list[Output | Kept]:
     """Every page of a listing (listing_page())."""
     count = len(pages_of(len(slugs), renderer.config.listing_page_size))
-    return [listing_page(renderer, first, number, title, kind, slugs, intro) for number in range(1, count + 1)]
+    return [listing_page(renderer, first, number, title, kind, slugs, intro, previous=previous) for number in range(1, count + 1)]
 
 
-def type_pages(wiki: Wiki, renderer: Renderer) -> list[Output]:
+def type_pages(wiki: Wiki, renderer: Renderer, previous: Previous = None) -> list[Output | Kept]:
     """One listing per page type."""
     outs = []
     for type_name, slugs in wiki.types().items():
         label = type_label(type_name)
         outs += paged_listing(renderer, paths.type_out_path(type_name), f"{label} pages", "type", slugs,
-                              intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} of type {label}.")
+                              intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} of type {label}.", previous=previous)
     return outs
 
 
@@ -100,10 +122,10 @@ def tag_pages(wiki: Wiki, renderer: Renderer) -> list[Output]:
     return [output for tag, slugs in wiki.tags().items() for output in paged_tag(wiki, renderer, tag, slugs)]
 
 
-def paged_tag(wiki: Wiki, renderer: Renderer, tag: str, slugs: list[str]) -> list[Output]:
+def paged_tag(wiki: Wiki, renderer: Renderer, tag: str, slugs: list[str], previous: Previous = None) -> list[Output | Kept]:
     """The listing of one tag."""
     return paged_listing(renderer, paths.tag_out_path(tag), f"Tag: {tag}", "tag", slugs,
-                         intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} tagged {tag}.")
+                         intro=f"{len(slugs)} page{'s' if len(slugs) != 1 else ''} tagged {tag}.", previous=previous)
 
 
 def backlink_listings(wiki: Wiki, config: Config) -> list[tuple[str, int]]:
@@ -143,16 +165,20 @@ def backlink_page_number(wiki: Wiki, config: Config, slug: str, source: str) -> 
     return at // config.listing_page_size + 1 if config.listing_page_size else 1
 
 
-def backlink_page(wiki: Wiki, renderer: Renderer, slug: str, number: int) -> Output:
+def backlink_page(wiki: Wiki, renderer: Renderer, slug: str, number: int, previous: Previous = None) -> Output | Kept:
     """Page `number` of the full list of the pages that link to `slug`, by title, each with how it links there
     (links-here/<slug>.html, …)."""
     every = wiki.graph.backlinks(slug)
+    start, end = pages_of(len(every), renderer.config.listing_page_size)[number - 1]
+    contexts = link_contexts(wiki, every[start:end], slug)  # made once: for the key, and for the cards when drawn
 
     def draw(slugs: list[str], out: OutPath) -> list[Card]:
-        return [renderer.card(s, out, context=card_context(c, True)) for s, c in zip(slugs, link_contexts(wiki, slugs, slug))]
+        return [renderer.card(s, out, context=card_context(c, True)) for s, c in zip(slugs, contexts)]
     count = len(every)
     return listing_page(renderer, paths.backlinks_out_path(slug), number, f"Pages that link to {wiki.entries[slug].page.title}",
-                        "backlinks", every, f"{count} {'page links' if count == 1 else 'pages link'} to", subject=slug, draw=draw)
+                        "backlinks", every, f"{count} {'page links' if count == 1 else 'pages link'} to", subject=slug, draw=draw,
+                        card_keys=[(renderer.card_key(s), context_key(c)) for s, c in zip(every[start:end], contexts)],
+                        previous=previous)
 
 
 def _letter(title: str) -> str:
@@ -187,11 +213,12 @@ def all_pages(wiki: Wiki, renderer: Renderer) -> list[Output]:
     return outs
 
 
-def orphans(wiki: Wiki, renderer: Renderer) -> list[Output]:
+def orphans(wiki: Wiki, renderer: Renderer, previous: Previous = None) -> list[Output | Kept]:
     """Pages no other page links to."""
     slugs = wiki.orphans()
     return paged_listing(renderer, paths.ORPHANS, "Orphaned pages", "orphans", slugs,
-                         intro="Pages that no other page links to." if slugs else "Every page is linked from another page.")
+                         intro="Pages that no other page links to." if slugs else "Every page is linked from another page.",
+                         previous=previous)
 
 
 def wanted(wiki: Wiki, renderer: Renderer) -> Output:
@@ -223,13 +250,14 @@ def not_found(renderer: Renderer) -> Output:
     return html_output(out, renderer.render("404.html", out, title="Page not found"))
 
 
-def listing_jobs(wiki: Wiki, renderer: Renderer) -> list[Callable[[], list[Output]]]:
-    """Every generated page, as jobs that each make some of them (independent: a build runs them on every core)."""
-    jobs: list[Callable[[], list[Output]]] = [lambda: type_pages(wiki, renderer)]
-    jobs += [partial(paged_tag, wiki, renderer, tag, slugs) for tag, slugs in wiki.tags().items()]
-    jobs += [partial(lambda pages: [backlink_page(wiki, renderer, slug, number) for slug, number in pages], pages)
+def listing_jobs(wiki: Wiki, renderer: Renderer, previous: Previous = None) -> list[Callable[[], list[Output | Kept]]]:
+    """Every generated page, as jobs that each make some of them (independent: a build runs them on every core).
+    The listings of cards come with render keys: as Kept when `previous` (the site being replaced) has theirs."""
+    jobs: list[Callable[[], list[Output | Kept]]] = [lambda: type_pages(wiki, renderer, previous)]
+    jobs += [partial(paged_tag, wiki, renderer, tag, slugs, previous) for tag, slugs in wiki.tags().items()]
+    jobs += [partial(lambda pages: [backlink_page(wiki, renderer, slug, number, previous) for slug, number in pages], pages)
              for pages in backlink_batches(wiki, renderer.config)]
-    jobs += [lambda: all_pages(wiki, renderer), lambda: orphans(wiki, renderer),
+    jobs += [lambda: all_pages(wiki, renderer), lambda: orphans(wiki, renderer, previous),
              lambda: [wanted(wiki, renderer), not_found(renderer)]]
     if wiki.home_slug is None:
         jobs.append(lambda: [home(wiki, renderer)])

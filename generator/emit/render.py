@@ -125,6 +125,13 @@ class Card:
     context: CardContext | None = None  # a backlink's: how its page links to the page it is listed on
 
 
+def _card_with(card: Card, html: markupsafe.Markup, context: CardContext | None) -> Card:
+    """`card` drawn as `html`, with `context`: dataclasses.replace() without its cost (a hub's list draws
+    thousands of cards, each made twice)."""
+    return Card(card.type, card.type_label, card.title, card.url, card.summary, card.reason, card.count, html, card.colour,
+                context)
+
+
 def card_html(card: Card) -> markupsafe.Markup:
     """A card as the default theme draws it: type label, linked title, summary and reason (each escaped); a
     backlink's context in data attributes (for its hover preview) and, when `shown`, under the summary.
@@ -263,8 +270,8 @@ class Renderer:
         URL, like a theme's own card's `nav`, is the same from every file of one folder); a backlink's card
         is that card with its context."""
         if context is not None:
-            card = dataclasses.replace(self.card(slug, from_out, count=count), context=context)
-            return dataclasses.replace(card, html=self._draw(card, from_out))
+            card = _card_with(self.card(slug, from_out, count=count), markupsafe.Markup(), context)
+            return _card_with(card, self._draw(card, from_out), context)
         where = from_out.rpartition("/")[0]
         key = (slug, where, count)
         found = None if reason else self._cards.get(key)
@@ -275,7 +282,7 @@ class Renderer:
                         url=relative_url(from_out, entry.out_path),
                         summary=truncate(page.summary, self.config.summary_length), reason=reason, count=count,
                         colour=type_colour(self.wiki, page.type))
-            found = dataclasses.replace(card, html=self._draw(card, from_out))
+            found = _card_with(card, self._draw(card, from_out), None)
             if not reason:
                 if len(self._cards) >= CARD_MEMO:
                     self._cards.clear()
