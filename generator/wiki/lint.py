@@ -237,9 +237,12 @@ def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, S
         if target not in linked and not is_common_word(mention):
             seen.setdefault(target, []).append(mention)
     problems = []
+    lines: list[tuple[int, str]] = []  # the body's lines but headings, casefolded: made for the first mention
     for target, mentions in seen.items():
         title = wiki.entries[target].page.title
-        line, column = _position(entry, mentions[0].written)
+        if not lines:
+            lines = _searched_lines(entry)
+        line, column = _position(entry, mentions[0].written, lines)
         times = f" ({len(mentions)} times)" if len(mentions) > 1 else ""
         problems.append(diag.warning(entry.page.src_path, "unlinked-mention",
                                      f'mentions "{mentions[0].written}"{times} without linking it', line, column,
@@ -248,13 +251,18 @@ def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, S
     return problems
 
 
-def _position(entry: Entry, written: str) -> tuple[int, int]:
-    """Line and column of the first line of the body that holds `written` (case-insensitive); 0, 0 if none."""
+def _searched_lines(entry: Entry) -> list[tuple[int, str]]:
+    """(offset in the body, the line casefolded) of each line of the body but headings (not searched)."""
+    return [(offset, line.casefold()) for offset, line in enumerate(entry.parsed.markdown.decode("utf-8").split("\n"))
+            if not line.lstrip().startswith("#")]
+
+
+def _position(entry: Entry, written: str, lines: list[tuple[int, str]] | None = None) -> tuple[int, int]:
+    """Line and column of the first line of the body that holds `written` (case-insensitive); 0, 0 if none.
+    `lines`: _searched_lines(entry), when the caller made them already (a page with many mentions)."""
     wanted = written.casefold()
-    for offset, line in enumerate(entry.parsed.markdown.decode("utf-8").split("\n")):
-        if line.lstrip().startswith("#"):
-            continue  # headings are not searched
-        column = line.casefold().find(wanted)
+    for offset, line in (lines if lines is not None else _searched_lines(entry)):
+        column = line.find(wanted)
         if column >= 0:
             return entry.page.body_line + offset, column + 1
     return 0, 0
