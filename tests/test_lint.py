@@ -147,3 +147,25 @@ def test_a_name_is_suggested_once_per_page_with_its_count(make_vault):
                           "b.md": "Ada Lovelace, the Countess Lovelace, and ada lovelace.\n"})
     [item] = _by_code(_lint(content), "unlinked-mention")
     assert item[0] == "b.md" and "(3 times)" in item[2]
+
+
+def test_mention_index_finds_what_trying_every_name_at_every_word_finds():
+    """find() skips the names of two words or more where the next word is not a second word of one: the
+    same mentions as looking every length up at every word (a reference written here)."""
+    import random
+    from generator.wiki.lint import _WORD, normalize
+    rng = random.Random(11)
+    vocab = ["the", "model", "card", "lab", "alpha", "beta", "notes", "open", "source", "ai"]
+    names = sorted({" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 3))) for _ in range(25)})
+    index = MentionIndex(names)
+    by_words = {tuple(_WORD.findall(normalize(n))): normalize(n) for n in names if len(normalize(n)) >= 4}
+    longest = max(len(w) for w in by_words)
+    for _ in range(300):
+        text = " ".join(rng.choice(vocab + ["x", "y"]) for _ in range(rng.randint(0, 30)))
+        words, expected, i = _WORD.findall(text.casefold()), [], 0
+        while i < len(words):
+            hit = next((n for n in range(longest, 0, -1) if tuple(words[i:i + n]) in by_words and i + n <= len(words)), 0)
+            if hit:
+                expected.append(by_words[tuple(words[i:i + hit])])
+            i += hit or 1
+        assert [m.name for m in index.find(text)] == expected, text

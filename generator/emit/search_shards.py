@@ -200,9 +200,9 @@ BLOCK = 512  # pages one worker indexes at a time
 def term_shards(rows: Callable[[int], list], pages: int, count: int, map_chunks: ChunkMap = in_process) -> dict[int, bytes]:
     """The JSON of every term shard (by number, an empty one where no term falls) of pages 0 … pages - 1
     (`rows(n)`: page n's row). Blocks of pages are indexed on every core (`map_chunks`); each block comes
-    back split by shard and pickled, and the shards are joined in page order (postings stay sorted) and
-    encoded one at a time: no process ever holds the whole index as objects (at 32,000 pages that was
-    ~200 MB in the build's largest process, at its very end)."""
+    back split by shard and pickled; then each shard's pieces are joined in page order (postings stay sorted)
+    and encoded, shards on every core too, one at a time: no process ever holds the whole index as objects
+    (at 32,000 pages that was ~200 MB in the build's largest process, at its very end)."""
     def block(starts: list[int]) -> list[dict[int, bytes]]:
         out = []
         for start in starts:
@@ -217,16 +217,19 @@ def term_shards(rows: Callable[[int], list], pages: int, count: int, map_chunks:
     for split in map_chunks(block, list(range(0, pages, BLOCK))):
         for number, data in split.items():
             pieces.setdefault(number, []).append(data)
-    shards = {}
-    for number in range(count):
-        shard = TermIndex(count)
-        for data in pieces.pop(number, ()):
-            for mine, theirs in zip((shard.t, shard.p, shard.h, shard.q), pickle.loads(data)):
-                for key, value in theirs.items():
-                    found = mine.get(key)
-                    if found is None:
-                        mine[key] = value
-                    else:
-                        found.extend(value)
-        shards[number] = shard.encode_one(number)
-    return shards
+
+    def joined(numbers: list[int]) -> list[bytes]:  # each shard's pieces joined and encoded, on every core too
+        out = []
+        for number in numbers:
+            shard = TermIndex(count)
+            for data in pieces.get(number, ()):
+                for mine, theirs in zip((shard.t, shard.p, shard.h, shard.q), pickle.loads(data)):
+                    for key, value in theirs.items():
+                        found = mine.get(key)
+                        if found is None:
+                            mine[key] = value
+                        else:
+                            found.extend(value)
+            out.append(shard.encode_one(number))
+        return out
+    return dict(zip(range(count), map_chunks(joined, list(range(count)))))

@@ -65,11 +65,15 @@ class MentionIndex:
         for first in self._lengths:
             self._lengths[first] = sorted(set(self._lengths[first]), reverse=True)
         self._firsts = frozenset(self._lengths)
+        # The first two words of every name of two words or more: where a word that starts names is not followed
+        # by the second word of one, only a one-word name can start there (most places "the" or "model" is
+        # written), so the longer ones are not looked up.
+        self._pairs = frozenset(words[:2] for words in self._by_words if len(words) > 1)
 
     def find(self, text: str) -> list[Mention]:
         """Every name in `text`, left to right, not overlapping; a name never spans a line break."""
         text = unicodedata.normalize("NFC", text)
-        lengths, by_words = self._lengths, self._by_words
+        lengths, by_words, pairs = self._lengths, self._by_words, self._pairs
         words = _WORD.findall(text.casefold())
         firsts = self._firsts.intersection(words)  # in C: most texts hold no word that starts a name
         if not firsts:
@@ -81,7 +85,10 @@ class MentionIndex:
         for i in starts:
             if i < free:
                 continue
-            for n in lengths[words[i]]:
+            candidates = lengths[words[i]]
+            if candidates[0] > 1 and (i + 1 >= len(words) or (words[i], words[i + 1]) not in pairs):
+                candidates = candidates[-1:] if candidates[-1] == 1 else ()
+            for n in candidates:
                 if i + n > len(words):
                     continue
                 name = by_words.get(tuple(words[i:i + n]))
