@@ -308,6 +308,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         building = serving.stop()
         signal.signal(signal.SIGTERM, previous)
+    if serving.save_problem:
+        print(f"kbwiki: {serving.save_problem}", file=sys.stderr)
     print("Stopped.", flush=True)
     if building:  # abandoned (the catch-up of a large wiki, a long rebuild): its pool would hold up or hang a normal exit
         from generator.build.parallel import stop_workers

@@ -319,3 +319,23 @@ def test_stopping_during_the_catch_up_does_not_wait_for_it_nor_report_it(built, 
     release.set()
     wait_for(lambda: not [t for t in threading.enumerate() if t.name == "kbwiki-rebuild"], "the catch-up to end")
     assert results.empty()  # finished after stop: nobody is told
+
+
+def test_serve_saves_its_state_as_it_stops_and_the_next_build_starts_from_it(vault, tmp_path, monkeypatch):
+    config = Config(content_dir=vault, out_dir=tmp_path / "site")
+    with serving(config) as (running, results, before_rebuilding):
+        assert results.get(timeout=DEADLINE).ok  # built before serving began
+        (vault / "a.md").write_text("# A\n\nsecond a\n", encoding="utf-8")
+        edit = results.get(timeout=DEADLINE)
+        assert edit.ok and edit.reparsed == 1
+    assert running.save_problem == ""  # stopped: the state of the site as served is saved
+    (vault / "b.md").write_text("# B\n\nfirst b\n\nA second paragraph.\n", encoding="utf-8")  # the same shape
+    full = []
+    real = session.parse_all
+    monkeypatch.setattr(session, "parse_all", lambda *args, **kwargs: full.append(1) or real(*args, **kwargs))
+    result = run_build(config)
+    assert full == [] and (result.parsed, result.rendered) == (1, 1)  # from serve's state: not a full build
+    assert "second a" in html(vault, "a.html") and "A second paragraph." in html(vault, "b.html")
+    cold = Config(content_dir=vault, out_dir=tmp_path / "cold")
+    run_build(cold, cache_dir=tmp_path / "cold-cache")
+    assert tree(config.out_dir) == tree(cold.out_dir)

@@ -204,6 +204,14 @@ class Session:
         self._last = state
         return True
 
+    def save(self) -> str:
+        """Save the state of the last build for the next CLI build (serve, as it stops: it keeps its state in
+        memory while it runs, and the next `kbwiki build` would otherwise be a full one); "" when saved or
+        there is nothing to save, else why not."""
+        if self._last is None or not self.use_cache:
+            return ""
+        return save_state(state_path(self.cache_dir, self.config.out_dir), self._last)
+
     def _remember(self, state: BuildState, result: BuildResult, blobs: dict | None = None) -> None:
         """Keep the state of the site just written: in memory, and for the next CLI build in the cache folder."""
         self._last = state

@@ -110,6 +110,10 @@ class Rebuilder:
                              diagnostics=tuple(built.diagnostics), notes=tuple(built.notes), catch_up=catch_up)
 
 
+    def save(self) -> str:
+        """Save the last good build's state for the next `kbwiki build` (Session.save); "" when done or nothing to save."""
+        return self._session.save() if self._session is not None else ""
+
     def _changed_pages(self, config: Config) -> set[str] | None:
         """The pending changes as source paths, or None when one is outside the content folder (theme, config)."""
         pages = _source_paths(self._pending, config.content_dir)
@@ -206,6 +210,7 @@ class Serving:
         self.server, self.loop, self.watcher = server, loop, watcher
         self.url = server.url()
         self.from_disk = from_disk  # a site was on disk when serving began: the first build catches up behind it
+        self.save_problem = ""  # why the build state could not be saved as serving stopped ("" when it was)
         self._done = threading.Event()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="kbwiki-http", daemon=True)
@@ -232,6 +237,8 @@ class Serving:
         if self._thread.is_alive():  # shutdown() would wait forever for a loop that never started
             self.server.shutdown()
         self.server.server_close()
+        if not building:  # the state of the site as served, for the next `kbwiki build` to start from
+            self.save_problem = self.loop.rebuilder.save()
         self._done.set()
         return building
 
