@@ -45,7 +45,7 @@ ProgressFactory = Callable[[str, int], Callable[[int], None]]
 class BuildResult:
     """What a build did, for the summary line and for callers that keep building (serve)."""
 
-    diagnostics: list[Diagnostic]
+    diagnostics: list[Diagnostic] | DiagnosticTable  # a full build's list; a rebuild's table (shared with its state)
     pages: int = 0
     files: int = 0
     parsed: int = 0  # files parsed this time (the rest came from the cache)
