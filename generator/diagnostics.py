@@ -226,10 +226,6 @@ class DiagnosticTable(Sequence):
         """The files that have diagnostics, sorted."""
         return list(self._groups)
 
-    def of_file(self, src_path: str) -> list[Diagnostic]:
-        group = self._groups.get(src_path)
-        return list(group.values()) if group else []
-
     def json(self) -> str:
         """The JSON text of every row (Diagnostic.as_row()), in order: the manifest's form (DiagnosticRows)."""
         return "[" + ",".join(text[1:-1] for text in (g.json() for g in self._groups.values()) if len(text) > 2) + "]"

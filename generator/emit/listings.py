@@ -4,7 +4,6 @@ and the full list of what links to each page, with how each links there. Every l
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Mapping
@@ -72,7 +71,7 @@ def listing_page(renderer: Renderer, first: OutPath, number: int, title: str, ki
     """Page `number` of a listing of cards split `listing_page_size` a page: first, first/2.html, first/3.html, …
     `subject`: the slug of the page the listing is about (its intro ends in a link there); `draw`: the cards
     of some of `slugs` on the page `out` (default: their plain cards), and `card_keys` what each of those
-    shows (default: card_key()). The page comes with its render key (listing_key()): as Kept, unrendered,
+    shows (default: card_key()). The page comes with its render key (Renderer.key()): as Kept, unrendered,
     when `previous` has that key for it."""
     spans = pages_of(len(slugs), renderer.config.listing_page_size)
     start, end = spans[number - 1]
@@ -85,19 +84,12 @@ def listing_page(renderer: Renderer, first: OutPath, number: int, title: str, ki
     at = pager(first, number, len(spans))
     if card_keys is None:
         card_keys = [renderer.card_key(s) for s in slugs[start:end]]
-    key = listing_key(renderer, out, (shown, kind, intro, at, about, card_keys))
+    key = renderer.key(out, ("listing", shown, kind, intro, at, about, card_keys))  # the nav colours the cards
     if previous is not None and previous.get(out) == key:
         return Kept(out, key)
     cards = (draw or partial(_cards, renderer))(slugs[start:end], out)
     made = _listing(renderer, out, shown, kind, [("", cards)], intro, at, about)
     return Output(out, made.data, key)
-
-
-def listing_key(renderer: Renderer, out: OutPath, shown: tuple) -> str:
-    """A hash over every input of a listing page: what it shows (title, intro, pager, the key of each card), the
-    nav (which holds the type ranking that colours cards), the theme, config and version."""
-    parts = (renderer.fingerprint, "listing", out, shown, renderer.nav_key(out))
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def paged_listing(renderer: Renderer, first: OutPath, title: str, kind: str, slugs: list[str], intro: str,

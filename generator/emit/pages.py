@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from html import escape
@@ -300,16 +299,14 @@ def page_key(wiki: Wiki, renderer: Renderer, entry: Entry, targets: dict, page_s
     if entry.slug == wiki.home_slug:
         return ""
     card = renderer.card_key
-    parts = (
-        renderer.fingerprint, entry.page.src_path, entry.parsed.digest, entry.out_path,
+    return renderer.key(entry.out_path, (
+        entry.page.src_path, entry.parsed.digest,
         body_html(wiki, entry, targets) if has_embeds(entry) else None,  # embeds show other pages' current text
         sorted(targets.items()), page_sources,
         [(card(s), context_key(c)) for s, c in zip(backlinks[0], contexts)], backlinks[1],
         [(card(r.slug), r.reason) for r in wiki.related.get(entry.slug, [])],
         [card(s) for s in around.shown], around.kinds, around.between, around.more,
-        renderer.nav_key(entry.out_path),
-    )
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    ))
 
 
 def page_plan(wiki: Wiki, renderer: Renderer, entry: Entry) -> PagePlan:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 
 import jinja2
@@ -293,6 +294,12 @@ class Renderer:
         if self._card_template is None:
             return card_html(card)
         return markupsafe.Markup(self._card_template.render(card=card, nav=self.nav(from_out)))
+
+    def key(self, out_path: OutPath, shown: tuple) -> str:
+        """The render key of the file `out_path` showing `shown` (everything else its HTML depends on: the
+        theme, config and version, and the nav): a hash, the one rule for content pages and listings alike."""
+        parts = (self.fingerprint, out_path, shown, self.nav_key(out_path))
+        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
     def card_key(self, slug: str) -> str:
         """Everything a card of `slug` shows, as one string (memoised): part of render keys."""

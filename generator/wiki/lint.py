@@ -244,11 +244,9 @@ def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, S
         if target not in linked and not is_common_word(mention):
             seen.setdefault(target, []).append(mention)
     problems = []
-    lines: list[tuple[int, str]] = []  # the body's lines but headings, casefolded: made for the first mention
+    lines = _searched_lines(entry) if seen else []  # split and casefolded once, for every page mentioned
     for target, mentions in seen.items():
         title = wiki.entries[target].page.title
-        if not lines:
-            lines = _searched_lines(entry)
         line, column = _position(entry, mentions[0].written, lines)
         times = f" ({len(mentions)} times)" if len(mentions) > 1 else ""
         problems.append(diag.warning(entry.page.src_path, "unlinked-mention",
@@ -264,11 +262,11 @@ def _searched_lines(entry: Entry) -> list[tuple[int, str]]:
             if not line.lstrip().startswith("#")]
 
 
-def _position(entry: Entry, written: str, lines: list[tuple[int, str]] | None = None) -> tuple[int, int]:
-    """Line and column of the first line of the body that holds `written` (case-insensitive); 0, 0 if none.
-    `lines`: _searched_lines(entry), when the caller made them already (a page with many mentions)."""
+def _position(entry: Entry, written: str, lines: list[tuple[int, str]]) -> tuple[int, int]:
+    """Line and column of the first of `lines` (_searched_lines(entry)) that holds `written` (case-insensitive);
+    0, 0 if none."""
     wanted = written.casefold()
-    for offset, line in (lines if lines is not None else _searched_lines(entry)):
+    for offset, line in lines:
         column = line.find(wanted)
         if column >= 0:
             return entry.page.body_line + offset, column + 1
