@@ -98,6 +98,7 @@ def test_a_pickled_graph_answers_everything_as_the_one_it_was_made_from():
         assert list(loaded._pred["p000"]) == list(made._pred["p000"]) and list(loaded._succ) == list(made._succ)
         assert loaded.orphans() == made.orphans() and loaded.dead_ends() == made.dead_ends()
         assert loaded.most_linked(7) == made.most_linked(7) and loaded.edges() == made.edges()
+        assert list(made.iter_edges()) == made.edges() == list(pickle.loads(pickle.dumps(made)).iter_edges())
         assert [loaded.in_degree(n) for n in nodes] == [made.in_degree(n) for n in nodes]
         assert list(loaded.graph.edges()) == list(made.graph.edges())
         again = pickle.loads(pickle.dumps(loaded))  # pickled again after use

@@ -186,3 +186,26 @@ def test_a_content_folder_named_like_kbwikis_own_is_written_beside_it(make_vault
     outs = {o.out_path for o in site.outputs}
     assert {"tags-2/ai.html", "tags/ai.html"} <= outs  # the page, and the tag listing it would have replaced
     assert "AI notes" in output(site, "tags-2/ai.html") and 'href="tags-2/ai.html"' in output(site, "index.html")
+
+
+def test_graph_json_is_made_in_pieces_that_join_to_the_one_document(monkeypatch, tmp_path):
+    """graph.json is streamed as it is written (never whole in memory); its bytes are json.dumps of the document,
+    compact and sorted, however the pieces fall: on disk, through a CLI build, and in memory."""
+    from generator.build.pipeline import analyse
+    from generator.emit import graph_json as gj
+
+    monkeypatch.setattr(gj, "PIECE", 3)  # the demo's links and pages fall into many pieces
+    config = Config(content_dir=DEMO, out_dir=tmp_path / "site")
+    wiki, _ = analyse(config)
+    made = gj.graph_json(wiki, config.summary_length)
+    assert made.data == b"" and made.stream is not None
+    pieces = list(made.pieces())
+    assert len(pieces) > 10
+    document = json.dumps(gj.graph_data(wiki, config.summary_length), ensure_ascii=False, separators=(",", ":"),
+                          sort_keys=True).encode("utf-8") + b"\n"
+    assert b"".join(pieces) == document
+    assert made.whole().data == document and made.whole().stream is None
+    assert output(build(DEMO), "graph.json").encode("utf-8") == document
+    from generator.cli import main
+    assert main(["build", "--content", str(DEMO), "--out", str(tmp_path / "site")]) == 0
+    assert (tmp_path / "site" / "graph.json").read_bytes() == document

@@ -130,12 +130,13 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
     search_rows = records.rows if records is not None else None
     # The generated pages and site-wide files, each job independent of the others: on every core too (the
     # full backlinks lists of hubs alone draw ~100,000 cards at 10,000 pages).
-    jobs = listing_jobs(wiki, renderer, previous_keys) + [lambda: [graph_json(wiki, config.summary_length)],
-                                           lambda: graph_outputs(wiki, renderer), lambda: list(export_outputs(config, wiki)),
-                                           lambda: list(recent_changes(wiki, renderer))]
+    jobs = listing_jobs(wiki, renderer, previous_keys) + [lambda: graph_outputs(wiki, renderer),
+                                                          lambda: list(export_outputs(config, wiki)),
+                                                          lambda: list(recent_changes(wiki, renderer))]
     least = 1 if len(wiki.entries) >= TAIL_PARALLEL else len(jobs) + 1
     for outputs in map_forked(lambda chunk: [jobs[i]() for i in chunk], list(range(len(jobs))), least=least, chunk=1):
         yield from outputs
+    yield graph_json(wiki, config.summary_length)  # made as it is written, here: a stream is not sent between processes
     # The rows came with the pages, in this process; the term index is built from them on every core.
     search, terms = search_outputs(wiki, search_rows, map_chunks=lambda work, items: map_forked(work, items, least=2, chunk=1))
     if records is not None:
@@ -149,7 +150,7 @@ def build_site(config: Config, parsed: list[ParsedPage] | None = None, problems:
                previous_keys: Mapping[str, str] | None = None) -> Site:
     """The whole site in memory, with every diagnostic found on the way (writes nothing)."""
     wiki, problems = analyse(config, parsed, problems)
-    items = list(render_items(config, wiki, previous_keys))
+    items = [i.whole() if isinstance(i, Output) else i for i in render_items(config, wiki, previous_keys)]
     problems = sorted(problems + [i.problem for i in items if isinstance(i, Output) and i.problem], key=diag.sort_key)
     return Site([i for i in items if isinstance(i, Output)], wiki, problems,
                 reused=[i.out_path for i in items if isinstance(i, Kept)], keys={i.out_path: i.key for i in items if i.key})

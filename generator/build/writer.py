@@ -193,7 +193,8 @@ def _write_one(item: Output | Kept, target: str, reused: str, made: set[str]) ->
             shutil.copy2(reused, target)
     else:
         with open(target, "wb") as handle:
-            handle.write(item.data)
+            for piece in item.pieces():
+                handle.write(piece)
 
 
 def _write_manifest(folder: Path, manifest: dict | None, files: list[str], keys: dict[str, str]) -> None:
@@ -265,7 +266,9 @@ def update_in_place(outputs: list[Output], out_dir: Path, manifest: dict, files:
                 raise OutputError(f"an in-place update may only replace a file of the site: {rel}")
             target = out_dir / rel
             temporary = target.with_name(f".{target.name}.kbwiki-tmp")
-            temporary.write_bytes(output.data)
+            with open(temporary, "wb") as handle:
+                for piece in output.pieces():
+                    handle.write(piece)
             os.replace(temporary, target)
         _write_manifest(out_dir, manifest, files, keys)
         journal.unlink()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from generator.diagnostics import Diagnostic
 from generator.paths import OutPath
@@ -18,6 +19,17 @@ class Output:
     data: bytes
     key: str = ""  # render key of a content page ("" for other files)
     problem: Diagnostic | None = None  # why a page came out as a placeholder (it could not be rendered)
+    # A file too big to hold whole (graph.json: ~280 MB at 100,000 pages): its bytes made a piece at a time
+    # as it is written, `data` left empty. Made and written in the driver: a stream does not pickle.
+    stream: Callable[[], Iterable[bytes]] | None = None
+
+    def pieces(self) -> Iterable[bytes]:
+        """The file's bytes, in the pieces they are written in."""
+        return self.stream() if self.stream is not None else (self.data,)
+
+    def whole(self) -> "Output":
+        """The same file with its bytes in `data` (a site kept in memory: build_site())."""
+        return self if self.stream is None else Output(self.out_path, b"".join(self.stream()), self.key, self.problem)
 
 
 @compact_pickle
