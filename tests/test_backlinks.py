@@ -108,3 +108,29 @@ def test_a_cli_build_after_such_an_edit_starts_from_the_saved_state_and_equals_a
     target = (tmp_path / "site" / "concepts" / "interaction-models.html").read_text()
     assert "first showed <mark>Interaction Models</mark>" in target
     assert tree(tmp_path / "site") == cold(content, tmp_path, "cold", backlink_context=True)
+
+
+def test_link_context_is_the_first_link_with_text_else_the_first_found(make_vault):
+    """link_context() against the rule written out: every link of the source to the target, the first context
+    with text among them, else the first context at all; `more` counts the other links."""
+    from generator.build.pipeline import analyse
+    from generator.emit.backlinks import Shown, link_context
+    from generator.parse.context import context_of
+    content = make_vault({
+        "a.md": "---\ntitle: A\nlinks: [B]\n---\nSee [[B]] here.\n\nAgain [[B|bee]] and [[C]].\n\n| [[B]] |\n| --- |\n",
+        "b.md": "---\ntitle: B\n---\nBack to [[A]].\n",
+        "c.md": "---\ntitle: C\nrelated: [A]\n---\n- [[A]]\n- [[B]] and [[A]]\n",
+    })
+    wiki, _ = analyse(Config(content_dir=content, out_dir=content.parent / "site"))
+
+    def reference(source, target):
+        entry = wiki.entries[source]
+        indices = [i for i, link in enumerate(entry.links) if link.slug == target]
+        more = max(len(indices) - 1, 0)
+        if not entry.parsed.contexts or not indices:
+            return Shown(None, more)
+        found = [c for c in (context_of(entry.parsed.contexts, i) for i in indices) if c is not None]
+        return Shown(next((c for c in found if c.text), found[0] if found else None), more)
+    pairs = [(s, t) for s in wiki.entries for t in wiki.entries]
+    assert any(link_context(wiki, s, t).more for s, t in pairs)
+    assert [link_context(wiki, s, t) for s, t in pairs] == [reference(s, t) for s, t in pairs]

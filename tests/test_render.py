@@ -127,3 +127,20 @@ def test_a_card_remade_with_its_html_and_context_keeps_every_other_field():
     assert made == dataclasses.replace(card, html="<li>drawn</li>", context=context)
     assert {f.name for f in dataclasses.fields(Card)} == {"type", "type_label", "title", "url", "summary", "reason", "count",
                                                            "html", "colour", "context"}  # _card_with passes each one
+
+
+def test_card_escaping_is_markupsafes_to_the_byte():
+    """card_html's own escaper writes exactly what markupsafe.escape writes, for text holding every character it
+    replaces (and for a value that is already markup, which markupsafe leaves as it is)."""
+    import random
+
+    import markupsafe
+
+    from generator.emit.render import _escape
+    rng = random.Random(16)
+    alphabet = "&<>'\"aé €\n;#x"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert _escape(text) == str(markupsafe.escape(text))
+    assert _escape(markupsafe.Markup("<b>&amp;</b>")) == "<b>&amp;</b>"
+    assert _escape(7) == "7"

@@ -4,11 +4,14 @@ target's backlink cards, its full list of backlinks (links-here/) and the render
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 from generator.emit.render import CardContext
 from generator.parse.context import LinkContext, context_of
 from generator.paths import Slug
 from generator.wiki.model import Wiki
+
+_SLUG = attrgetter("slug")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,13 +26,23 @@ def link_context(wiki: Wiki, source: Slug, target: Slug) -> Shown:
     """How `source` links to `target`: the context of its first link to it written in the text, else of one
     in its front matter, and the number of its other links to `target`."""
     entry = wiki.entries[source]
-    indices = [i for i, link in enumerate(entry.links) if link.slug == target]
-    more = max(len(indices) - 1, 0)
+    slugs = list(map(_SLUG, entry.links))  # searched by list.count and list.index: a page asked for each of its targets
+    count = slugs.count(target)
+    more = max(count - 1, 0)
     packed = entry.parsed.contexts
-    if not packed or not indices:
+    if not packed or not count:
         return Shown(None, more)
-    found = [c for c in (context_of(packed, i) for i in indices) if c is not None]
-    return Shown(next((c for c in found if c.text), found[0] if found else None), more)
+    first = None  # the first link's context (it may have no text: a front-matter link's), unless one with text follows
+    at = -1
+    for _ in range(count):
+        at = slugs.index(target, at + 1)
+        found = context_of(packed, at)
+        if found is not None:
+            if found.text:
+                return Shown(found, more)
+            if first is None:
+                first = found
+    return Shown(first, more)
 
 
 def link_contexts(wiki: Wiki, sources: list[Slug], target: Slug) -> list[Shown]:

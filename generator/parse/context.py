@@ -423,10 +423,10 @@ def pack_contexts(contexts: tuple[LinkContext, ...]) -> bytes:
 
 
 @functools.lru_cache(maxsize=1024)
-def _lines(packed: bytes) -> str:
-    """A page's packed contexts as text, each line after a newline (remembered: a page's contexts are read
-    for each page it links to)."""
-    return "\n" + zlib.decompress(packed).decode("utf-8")
+def _unpacked(packed: bytes) -> bytes:
+    """A page's packed contexts as UTF-8, a line each (remembered: a page's contexts are read for each page it
+    links to). Searched as bytes, so that only the line asked for is decoded."""
+    return zlib.decompress(packed)
 
 
 def context_of(packed: bytes, ref: int) -> LinkContext | None:
@@ -435,12 +435,16 @@ def context_of(packed: bytes, ref: int) -> LinkContext | None:
     each card was most of the time a build spent on backlinks (~10 s of CPU at 10,000 pages)."""
     if not packed:
         return None
-    text = _lines(packed)
-    at = text.find(f"\n{ref}\t")  # a context's text holds no newline: a line starts only after one
-    if at < 0:
-        return None
-    end = text.find("\n", at + 1)
-    _, start, stop, key, body = text[at + 1:end if end >= 0 else len(text)].split("\t", 4)
+    data = _unpacked(packed)
+    needle = b"%d\t" % ref  # a context's text holds no newline: a line starts only after one
+    if data.startswith(needle):
+        at = 0
+    else:
+        at = data.find(b"\n" + needle) + 1
+        if at == 0:
+            return None
+    end = data.find(b"\n", at)
+    _, start, stop, key, body = data[at:end if end >= 0 else len(data)].decode("utf-8").split("\t", 4)
     return LinkContext(ref, body, int(start), int(stop), key)
 
 
@@ -449,7 +453,7 @@ def unpack_contexts(packed: bytes) -> tuple[LinkContext, ...]:
     if not packed:
         return ()
     found = []
-    for line in _lines(packed)[1:].split("\n"):
+    for line in _unpacked(packed).decode("utf-8").split("\n"):
         ref, start, end, key, text = line.split("\t", 4)
         found.append(LinkContext(int(ref), text, int(start), int(end), key))
     return tuple(found)
