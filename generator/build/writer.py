@@ -192,9 +192,14 @@ def _write_one(item: Output | Kept, target: str, reused: str, made: set[str]) ->
         except OSError:
             shutil.copy2(reused, target)
     else:
-        with open(target, "wb") as handle:
-            for piece in item.pieces():
-                handle.write(piece)
+        _write_output(target, item)
+
+
+def _write_output(path, output: Output) -> None:
+    """An output's bytes into the file `path`, a piece at a time (a streamed output is never whole)."""
+    with open(path, "wb") as handle:
+        for piece in output.pieces():
+            handle.write(piece)
 
 
 def _write_manifest(folder: Path, manifest: dict | None, files: list[str], keys: dict[str, str]) -> None:
@@ -266,9 +271,7 @@ def update_in_place(outputs: list[Output], out_dir: Path, manifest: dict, files:
                 raise OutputError(f"an in-place update may only replace a file of the site: {rel}")
             target = out_dir / rel
             temporary = target.with_name(f".{target.name}.kbwiki-tmp")
-            with open(temporary, "wb") as handle:
-                for piece in output.pieces():
-                    handle.write(piece)
+            _write_output(temporary, output)
             os.replace(temporary, target)
         _write_manifest(out_dir, manifest, files, keys)
         journal.unlink()

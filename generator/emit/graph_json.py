@@ -67,15 +67,15 @@ def graph_json_pieces(wiki: Wiki, summary_length: int) -> Iterator[bytes]:
     """The bytes of graph.json, in pieces of PIECE links or pages; each page's id encoded once (a link names two)."""
     ids = {slug: _json(slug) for slug in wiki.entries}
     yield b'{"links":['
-    edges = wiki.graph.iter_edges()
+    yield from _joined(b'{"source":%s,"target":%s}' % (ids[a], ids[b]) for a, b in wiki.graph.iter_edges())
+    yield b'],"pages":['
+    yield from _joined(_json(_page(wiki, slug, summary_length)) for slug in sorted(wiki.entries))
+    yield b'],"version":%d,"wanted":%s}\n' % (SCHEMA_VERSION, _json(_wanted(wiki)))
+
+
+def _joined(items: Iterator[bytes]) -> Iterator[bytes]:
+    """b",".join(items), PIECE items a piece."""
     first = True
-    while piece := b",".join(b'{"source":%s,"target":%s}' % (ids.get(a) or _json(a), ids.get(b) or _json(b))
-                             for a, b in islice(edges, PIECE)):
+    while piece := b",".join(islice(items, PIECE)):
         yield piece if first else b"," + piece
         first = False
-    yield b'],"pages":['
-    slugs = sorted(wiki.entries)
-    for start in range(0, len(slugs), PIECE):
-        piece = b",".join(_json(_page(wiki, slug, summary_length)) for slug in slugs[start:start + PIECE])
-        yield piece if start == 0 else b"," + piece
-    yield b'],"version":%d,"wanted":%s}\n' % (SCHEMA_VERSION, _json(_wanted(wiki)))

@@ -143,10 +143,10 @@ class WikiGraph:
 
     def edges(self) -> list[tuple[str, str]]:
         """Every linked pair, sorted."""
-        return sorted(self.graph.edges())
+        return list(self.iter_edges())
 
     def iter_edges(self) -> Iterator[tuple[str, str]]:
-        """edges(), one pair at a time: never every pair at once (~2 million at 100,000 pages)."""
+        """Every linked pair, sorted, one at a time: never every pair at once (~2 million at 100,000 pages)."""
         for a in sorted(self._succ):
             for b in sorted(self._succ[a]):
                 yield a, b
