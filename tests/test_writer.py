@@ -331,3 +331,29 @@ def test_the_manifest_names_its_diagnostics_file_read_back_lazily_and_whole(tmp_
     assert DiagnosticRows.read({**manifest, "diagnostics": [d.as_row() for d in found]}) is None  # an older form
     write_site([Output("index.html", b"x")], site, {"fingerprint": "f", "diagnostics": []})
     assert list(writer.read_diagnostics(site, writer.read_manifest(site))) == []
+
+
+def test_outputs_placed_by_the_process_that_made_them_are_recorded_and_checked(tmp_path):
+    """writer.place(): a render worker writes its pages into the staging folder itself; write_tree records them
+    (keys, refused names) as it would have written them, and still refuses a path wanted twice."""
+    import errno
+    from generator.emit import Kept
+    from generator.build.writer import Placed, place, write_tree
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    long_name = "n" * 300 + ".html"
+    made = place([Output("a/b.html", b"x", key="k"), Output(long_name, b"y"), Kept("c.html", "k2")], stage)
+    assert made[0] == Placed("a/b.html", "k") and (stage / "a" / "b.html").read_bytes() == b"x"
+    assert made[1].out_path == long_name and made[1].unwritable[0] == errno.ENAMETOOLONG
+    assert made[2] == Kept("c.html", "k2")  # not this function's to write
+    refused = []
+    files = write_tree(made[:2], stage, on_unwritable=lambda rel, why: refused.append((rel, why)))
+    assert files == ["a/b.html"] and refused == [(long_name, "File name too long")]
+    assert json.loads((stage / MARKER).read_text())["pages"] == {"a/b.html": "k"}
+    with pytest.raises(OSError):  # no one to tell of a refused name: the write stops, as for a file written here
+        write_tree(made[:2], tmp_path / "other")
+    with pytest.raises(OutputError, match="two outputs want the same path a/b.html"):
+        write_tree([made[0], Output("a/b.html", b"z")], stage)
+    with pytest.raises(OutputError, match="escapes"):
+        place([Output("../out.html", b"z")], stage)
+    assert not (tmp_path / "out.html").exists()

@@ -255,8 +255,11 @@ class ClusterEngine:
             if progress:
                 progress(len(results))
 
-    def render_many(self, renderer, slugs: list[str], previous: Mapping[str, str] | None = None, records=None) -> Iterator:
-        """The content pages, in order, as parallel.render_many() yields them, rendered on the cluster."""
+    def render_many(self, renderer, slugs: list[str], previous: Mapping[str, str] | None = None, records=None,
+                    place_into=None) -> Iterator:
+        """The content pages, in order, as parallel.render_many() yields them, rendered on the cluster. The
+        workers may be on other machines: the pages come back whole and the writer writes them (`place_into`
+        is not used)."""
         from generator.emit.theme import theme_sources
         if not slugs:
             return

@@ -10,10 +10,12 @@ import pickle
 import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Callable, Iterator, Mapping, Protocol
 
 from generator.config import Config
 from generator.libc import function
+from generator.build.writer import place
 from generator.parse.sources import SourceFile
 
 MIN_PARALLEL = 64  # fewer files than this parse faster in-process than a pool starts
@@ -153,16 +155,20 @@ def _wave(work: Callable[[list], list], wave: list[list]) -> Iterator:
             yield from futures[i].result()
 
 
-def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None = None, records=None) -> Iterator:
+def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None = None, records=None,
+                place_into: Path | None = None) -> Iterator:
     """Content pages planned and rendered on every core, in order: a page whose render key equals its key
     in `previous` (the site being replaced) comes as Kept, unrendered. Workers are forked so they share the
     gathered wiki and the renderer (templates compiled once) without pickling them. With `records`
     (build/state.PageRecords), each item comes as (item, records.make(wiki, slug)): what the build state
-    keeps of the page, made in the same workers."""
+    keeps of the page, made in the same workers. With `place_into` (the writer's staging folder), each worker
+    writes the pages it renders there itself (writer.place) and sends a Placed, not the page's bytes."""
     previous = previous or {}
 
     def work(chunk: list[str]) -> list:
         items = list(_render_in_process(renderer, chunk, previous))
+        if place_into is not None:
+            items = place(items, place_into)
         return items if records is None else [(item, records.make(renderer.wiki, slug)) for item, slug in zip(items, chunk)]
     return map_forked(work, slugs, wave=RENDER_WAVE)
 
@@ -183,7 +189,8 @@ class Engine(Protocol):
                    progress: Callable[[int], None] | None = None) -> Iterator[tuple]: ...
 
     def render_many(self, renderer, slugs: list[str], previous: Mapping[str, str] | None = None,
-                    records=None) -> Iterator: ...
+                    records=None, place_into: Path | None = None) -> Iterator:
+        """`place_into`: the staging folder, for an engine whose workers can write there (writer.place)."""
 
     def close(self) -> None:
         """Cancel what is still running and let go of the workers."""
@@ -196,8 +203,9 @@ class LocalPool:
                    progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
         return parse_many(sources, config, progress)
 
-    def render_many(self, renderer, slugs: list[str], previous: Mapping[str, str] | None = None, records=None) -> Iterator:
-        return render_many(renderer, slugs, previous, records)
+    def render_many(self, renderer, slugs: list[str], previous: Mapping[str, str] | None = None, records=None,
+                    place_into: Path | None = None) -> Iterator:
+        return render_many(renderer, slugs, previous, records, place_into)
 
     def close(self) -> None:
         """Nothing to release: each wave's workers are gone when it ends."""

@@ -1,16 +1,19 @@
 """One build's pipeline in memory: read and parse every page (cache, pool), gather and lint, render every output.
-Writes nothing: build/session.py hands the outputs to the writer."""
+Writes nothing itself: build/session.py hands the outputs to the writer (and, for a full write, lets the
+forked workers write what they make into the writer's staging folder through writer.place)."""
 
 from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 from generator import diagnostics as diag
 from generator.build.cache import ParseCache, parse_key
 from generator.build.parallel import LOCAL, Engine, map_forked
 from generator.build.state import PageRecords
+from generator.build.writer import Placed, place
 from generator.config import Config
 from generator.diagnostics import Diagnostic
 from generator.emit import Kept, Output
@@ -111,14 +114,17 @@ def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: li
 
 def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | None = None,
                  progress: Callable[[int], None] | None = None,
-                 records: PageRecords | None = None, engine: Engine = LOCAL) -> Iterator[Output | Kept]:
+                 records: PageRecords | None = None, engine: Engine = LOCAL,
+                 place_into: Path | None = None) -> Iterator[Output | Kept | Placed]:
     """Every file of the site, one at a time. A content page whose render key equals the one in
     `previous_keys` (the site being replaced) is not rendered again: it comes as Kept. `records`
     collects what the build state keeps of each page, made by the same workers. The content pages are
-    rendered by `engine` (this machine's cores, or a cluster's); the rest here."""
+    rendered by `engine` (this machine's cores, or a cluster's); the rest here. With `place_into` (the
+    writer's staging folder, made before the first item is asked for), what is made in a forked worker is
+    written there by that worker and comes as a Placed (writer.place)."""
     renderer = Renderer(config, wiki)
     slugs = sorted(wiki.entries)
-    for made in engine.render_many(renderer, slugs, previous_keys, records):  # the expensive part, on every core
+    for made in engine.render_many(renderer, slugs, previous_keys, records, place_into):  # the expensive part, on every core
         if records is not None:
             item, record = made
             records.add(record)
@@ -134,8 +140,11 @@ def render_items(config: Config, wiki: Wiki, previous_keys: Mapping[str, str] | 
                                                           lambda: list(export_outputs(config, wiki)),
                                                           lambda: list(recent_changes(wiki, renderer))]
     least = 1 if len(wiki.entries) >= TAIL_PARALLEL else len(jobs) + 1
-    for outputs in map_forked(lambda chunk: [jobs[i]() for i in chunk], list(range(len(jobs))), least=least, chunk=1):
-        yield from outputs
+
+    def run(chunk: list[int]) -> list:
+        made = [output for i in chunk for output in jobs[i]()]
+        return made if place_into is None else place(made, place_into)
+    yield from map_forked(run, list(range(len(jobs))), least=least, chunk=1)
     yield graph_json(wiki, config.summary_length)  # made as it is written, here: a stream is not sent between processes
     # The rows came with the pages, in this process; the term index is built from them on every core.
     search, terms = search_outputs(wiki, search_rows, map_chunks=lambda work, items: map_forked(work, items, least=2, chunk=1))

@@ -36,7 +36,8 @@ from generator.wiki.gather import resolve_links
 from generator.parse.sources import SourceFile, read_source
 from generator.build.state import BuildState, PageRecords, load_state, save_state, state_path, with_entries
 from generator.paths import Slug
-from generator.build.writer import all_files_there, build_lock, interrupted_update, reusable_keys, update_in_place, write_site
+from generator.build.writer import (Placed, all_files_there, build_lock, interrupted_update, reusable_keys, staging_folder,
+                                    update_in_place, write_site)
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
@@ -162,8 +163,10 @@ class Session:
             records = PageRecords(search_types(wiki), {wiki.by_src[src] for src in embedded if src in wiki.by_src},
                                   blobs_too=not self.remember and self.use_cache)
             written: dict[str, str] = {}
-            items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, records, self._engine), result,
-                              written, {entry.out_path for entry in wiki.entries.values()})
+            # A site written afresh: the workers that make its files write them into the staging folder themselves
+            place_into = staging_folder(config.out_dir) if current is None else None
+            items = _counting(render_items(config, wiki, reusable_keys(config.out_dir), tick, records, self._engine,
+                                           place_into), result, written, {entry.out_path for entry in wiki.entries.values()})
             if current is None:
                 table = self._write(items, result, fingerprint, diagnostics, len(wiki.entries))
             else:  # serve's memory of the site already in the folder: made to know it, not written again
@@ -445,13 +448,13 @@ def _merge_wanted(old: list[Wanted], changed: set[str], new: list[Wanted]) -> li
                         + [(item.file, ref) for item in new for ref in item.refs])
 
 
-def _counting(items: Iterable[Output | Kept], result: BuildResult, written: dict[str, str],
-              pages: set[str]) -> Iterator[Output | Kept]:
+def _counting(items: Iterable[Output | Kept | Placed], result: BuildResult, written: dict[str, str],
+              pages: set[str]) -> Iterator[Output | Kept | Placed]:
     """Pass items through, counting rendered and kept content pages (`pages`: their paths; listings have keys
     too, and are not counted) and noting each path's key."""
     for item in items:
         written[item.out_path] = item.key
-        if isinstance(item, Output) and item.problem is not None:
+        if not isinstance(item, Kept) and item.problem is not None:
             result.diagnostics.append(item.problem)
         if item.out_path not in pages:
             pass

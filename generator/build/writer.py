@@ -11,12 +11,14 @@ import json
 import os
 import shutil
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from generator.diagnostics import DiagnosticRows
+from generator.diagnostics import Diagnostic, DiagnosticRows
 from generator.emit import Kept, Output
 from generator.libc import function
+from generator.records import compact_pickle
 
 MARKER = ".kbwiki-site"  # in every output folder kbwiki made; its absence protects other folders
 JOURNAL = ".kbwiki-updating"  # while serve replaces files in place: which ones (see update_in_place)
@@ -146,9 +148,59 @@ def reusable_keys(out_dir: Path) -> dict[str, str]:
 ONE_FILE_ERRORS = frozenset({errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ, errno.EISDIR, errno.ENOTDIR, errno.EEXIST})
 
 
-def write_tree(items: Iterable[Output | Kept], folder: Path, manifest: dict | None = None,
+@compact_pickle
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """An output already written into the staging folder by the process that made it (place()): what the
+    writer records of it. `unwritable`: the file system refused its name or place (errno, why); not there."""
+
+    out_path: str
+    key: str = ""
+    problem: Diagnostic | None = None
+    unwritable: tuple[int, str] | None = None
+
+
+def staging_folder(out_dir: Path) -> Path:
+    """The folder write_site() writes the next site of `out_dir` into before the swap (this process's own)."""
+    out_dir = _real(out_dir)
+    return out_dir.parent / f".{out_dir.name}.kbwiki-new-{os.getpid()}"
+
+
+def place(items: Iterable, folder: Path) -> list:
+    """Write each whole Output of `items` into `folder` (the staging folder, made by write_site), here and now,
+    and give a Placed in its stead; anything else is passed on. For the workers that render: a page's bytes
+    need not travel to the writer's process, and the file system's own cost of making ~20,000 files (kernel
+    time that grows right after a big tree was deleted) is spread over every core. write_tree() records them."""
+    made: set[str] = set()
+    root = os.fspath(folder)
+    found = []
+    for item in items:
+        if not isinstance(item, Output) or item.stream is not None:
+            found.append(item)
+            continue
+        rel = _checked(item.out_path)
+        try:
+            _write_one(item, os.path.join(root, rel), "", made)
+        except OSError as exc:
+            if exc.errno not in ONE_FILE_ERRORS:
+                raise
+            found.append(Placed(rel, item.key, item.problem, (exc.errno, exc.strerror or str(exc))))
+            continue
+        found.append(Placed(rel, item.key, item.problem))
+    return found
+
+
+def _checked(rel: str) -> str:
+    """An output path that stays inside the site folder (and is not the manifest's), else OutputError."""
+    if rel.startswith(("/", "../")) or "/../" in rel or rel == MARKER:
+        raise OutputError(f"output path escapes the site folder: {rel}")
+    return rel
+
+
+def write_tree(items: Iterable[Output | Kept | Placed], folder: Path, manifest: dict | None = None,
                reuse_from: Path | None = None, on_unwritable: Callable[[str, str], None] | None = None) -> list[str]:
-    """Write outputs under `folder` (Kept files hard-linked from `reuse_from`) and the manifest; returns the paths.
+    """Write outputs under `folder` (Kept files hard-linked from `reuse_from`; Placed ones are there already)
+    and the manifest; returns the paths.
 
     Refuses to write one path twice, or outside the folder. The manifest records every file and the
     render key of every content page, so the next build can keep what did not change. A file the file
@@ -160,14 +212,16 @@ def write_tree(items: Iterable[Output | Kept], folder: Path, manifest: dict | No
     made: set[str] = set()
     root, source = os.fspath(folder), os.fspath(reuse_from) if reuse_from is not None else ""
     for item in items:
-        rel = item.out_path
+        rel = _checked(item.out_path)
         if rel in written:
             raise OutputError(f"two outputs want the same path {rel}")
-        if rel.startswith(("/", "../")) or "/../" in rel or rel == MARKER:
-            raise OutputError(f"output path escapes the site folder: {rel}")
         target = os.path.join(root, rel)
         try:
-            _write_one(item, target, os.path.join(source, rel), made)
+            if isinstance(item, Placed):
+                if item.unwritable:
+                    raise OSError(item.unwritable[0], item.unwritable[1], target)
+            else:
+                _write_one(item, target, os.path.join(source, rel), made)
         except OSError as exc:
             if on_unwritable is None or exc.errno not in ONE_FILE_ERRORS:
                 raise
@@ -291,10 +345,11 @@ def interrupted_update(out_dir: Path) -> list[str] | None:
     return [p for p in listed if isinstance(p, str)] if isinstance(listed, list) else []
 
 
-def write_site(items: Iterable[Output | Kept], out_dir: Path, manifest: dict | None = None,
+def write_site(items: Iterable[Output | Kept | Placed], out_dir: Path, manifest: dict | None = None,
                before_swap: Callable[[list[str]], None] | None = None,
                on_unwritable: Callable[[str, str], None] | None = None) -> int:
-    """Write the site into a fresh folder beside `out_dir`, then swap it in at once; returns the file count.
+    """Write the site into a fresh folder beside `out_dir` (staging_folder(), where the items' makers may have
+    placed() some already), then swap it in at once; returns the file count.
 
     `before_swap` hears of files in the current site that the new one does not have, before they go.
     Until the swap the previous site is untouched; a failure (or a kill) before it leaves the
@@ -302,7 +357,7 @@ def write_site(items: Iterable[Output | Kept], out_dir: Path, manifest: dict | N
     """
     out_dir = _real(out_dir)
     parent = out_dir.parent
-    staging = parent / f".{out_dir.name}.kbwiki-new-{os.getpid()}"
+    staging = staging_folder(out_dir)
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _remove_stale(out_dir)
