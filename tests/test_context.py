@@ -138,3 +138,17 @@ def test_one_context_is_read_from_its_line_alone():
 def test_html_around_a_link_is_plain_escaped_text_later():
     found = contexts('Raw <b>bold</b> & "quotes" near [[B|<i>label</i>]].')["B"]
     assert found == 'Raw bold & "quotes" near [label].'
+
+
+def test_readable_contexts_read_as_the_packed_ones():
+    """model.lean() keeps a page's contexts readable() (uncompressed) for rendering; every reader takes both forms."""
+    from generator.parse.context import LinkContext, context_of, pack_contexts, readable, unpack_contexts
+    contexts = (LinkContext(0, "See Alpha here.", 4, 9, ""), LinkContext(3, "a\ttab and é", 0, 1, "related"),
+                LinkContext(12, "", key="links"))
+    packed = pack_contexts(contexts)
+    open_form = readable(packed)
+    assert open_form != packed and readable(open_form) is open_form and readable(b"") == b""
+    assert unpack_contexts(open_form) == unpack_contexts(packed) == contexts
+    for ref in (0, 1, 2, 3, 12, 120):  # 1 and 2 have none; 12 is not 1, nor 120 12
+        assert context_of(open_form, ref) == context_of(packed, ref)
+    assert [context_of(open_form, r) for r in (0, 3, 12)] == list(contexts)

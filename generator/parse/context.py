@@ -424,25 +424,29 @@ def pack_contexts(contexts: tuple[LinkContext, ...]) -> bytes:
 
 @functools.lru_cache(maxsize=1024)
 def _unpacked(packed: bytes) -> bytes:
-    """A page's packed contexts as UTF-8, a line each (remembered: a page's contexts are read for each page it
-    links to). Searched as bytes, so that only the line asked for is decoded."""
-    return zlib.decompress(packed)
+    """A page's packed contexts as UTF-8, a line each after a newline (remembered: a page's contexts are read for
+    each page it links to). Searched as bytes, so that only the line asked for is decoded."""
+    return b"\n" + zlib.decompress(packed)
+
+
+def readable(packed: bytes) -> bytes:
+    """A page's packed contexts in the form a build renders from (model.lean()): uncompressed, each line after a
+    newline, so never mistaken for a zlib stream (whose first byte is 0x78). context_of() and unpack_contexts()
+    take either form. A page's contexts are read once for each page it links to and again for its links-here/
+    list: decompressing them each time was ~5 s of CPU at 10,000 pages, for ~10 MB more held uncompressed."""
+    return _unpacked(packed) if packed[:1] not in (b"", b"\n") else packed
 
 
 def context_of(packed: bytes, ref: int) -> LinkContext | None:
-    """The context of link `ref` among a page's packed contexts (None: it has none), reading its line alone.
-    A backlink card needs one context of a page that may hold hundreds: making them all into values for
-    each card was most of the time a build spent on backlinks (~10 s of CPU at 10,000 pages)."""
+    """The context of link `ref` among a page's packed (or readable()) contexts (None: it has none), reading its
+    line alone. A backlink card needs one context of a page that may hold hundreds: making them all into values
+    for each card was most of the time a build spent on backlinks (~10 s of CPU at 10,000 pages)."""
     if not packed:
         return None
-    data = _unpacked(packed)
-    needle = b"%d\t" % ref  # a context's text holds no newline: a line starts only after one
-    if data.startswith(needle):
-        at = 0
-    else:
-        at = data.find(b"\n" + needle) + 1
-        if at == 0:
-            return None
+    data = packed if packed[:1] == b"\n" else _unpacked(packed)
+    at = data.find(b"\n%d\t" % ref) + 1  # a context's text holds no newline: a line starts only after one
+    if at == 0:
+        return None
     end = data.find(b"\n", at)
     _, start, stop, key, body = data[at:end if end >= 0 else len(data)].decode("utf-8").split("\t", 4)
     return LinkContext(ref, body, int(start), int(stop), key)
@@ -453,7 +457,7 @@ def unpack_contexts(packed: bytes) -> tuple[LinkContext, ...]:
     if not packed:
         return ()
     found = []
-    for line in _unpacked(packed).decode("utf-8").split("\n"):
+    for line in readable(packed)[1:].decode("utf-8").split("\n"):
         ref, start, end, key, text = line.split("\t", 4)
         found.append(LinkContext(int(ref), text, int(start), int(end), key))
     return tuple(found)

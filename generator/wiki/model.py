@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from generator.parse.content import Page
+from generator.parse.context import readable
 from generator.wiki.graph import Related, WikiGraph
 from generator.parse.links import LinkRef, normalize
 from generator.parse.page import ParsedPage
@@ -43,11 +44,12 @@ class Entry:
 
 def lean(entry: Entry) -> Entry:
     """An entry without what only parsing and linting read (the page's Markdown, its prose): what
-    rendering needs, in less memory."""
+    rendering needs, in less memory; its backlink contexts made readable() once, for the many reads of them."""
     parsed = entry.parsed
     if not parsed.markdown and not parsed.body.prose_utf8:
         return entry
-    parsed = dataclasses.replace(parsed, markdown=b"", body=dataclasses.replace(parsed.body, prose_utf8=b""))
+    parsed = dataclasses.replace(parsed, markdown=b"", body=dataclasses.replace(parsed.body, prose_utf8=b""),
+                                 contexts=readable(parsed.contexts))
     return dataclasses.replace(entry, parsed=parsed)
 
 
