@@ -144,3 +144,14 @@ def test_card_escaping_is_markupsafes_to_the_byte():
         assert _escape(text) == str(markupsafe.escape(text))
     assert _escape(markupsafe.Markup("<b>&amp;</b>")) == "<b>&amp;</b>"
     assert _escape(7) == "7"
+
+
+def test_render_key_bytes_depend_on_values_not_on_which_objects_hold_them():
+    """key_bytes() (what Renderer.key() hashes): the same values, shared or not, give the same bytes; a pickle's
+    memo would write a string met twice as a reference the second time."""
+    from generator.emit.render import key_bytes
+    title = "".join(["Ti", "tle"])  # made at run time: not the interned literal
+    shared = ("a.html", [(title, title), (title, 1)])
+    apart = ("a.html", [("Title", "".join(["Tit", "le"])), ("".join(["T", "itle"]), 1)])
+    assert shared == apart and key_bytes(shared) == key_bytes(apart)
+    assert len({key_bytes(("x", v)) for v in (1, True, "1", 1.0, None, (1,), [1])}) == 7
