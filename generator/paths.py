@@ -147,7 +147,16 @@ def relative_url(from_out: OutPath, to_out: str, fragment: str = "") -> str:
 
     Both are output paths: relative to the site root, '/'-separated, without '.' or '..' parts.
     """
-    start = from_out.rpartition("/")[0]
+    url = _relative(from_out.rpartition("/")[0], to_out)
+    if fragment:
+        url += "#" + quote(fragment, safe="")
+    return url
+
+
+@functools.lru_cache(maxsize=65536)
+def _relative(start: str, to_out: str) -> str:
+    """relative_url() from a page in the folder `start`, without a fragment (memoised: a page asks ~45 times,
+    mostly for the same hubs and listings as the other pages of its folder)."""
     if not start:
         rel = to_out
     else:
@@ -156,15 +165,7 @@ def relative_url(from_out: OutPath, to_out: str, fragment: str = "") -> str:
         while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
             common += 1
         rel = "../" * (len(here) - common) + "/".join(there[common:])
-    url = _quote(rel)
-    if fragment:
-        url += "#" + quote(fragment, safe="")
-    return url
-
-
-@functools.lru_cache(maxsize=65536)
-def _quote(path: str) -> str:
-    return quote(path, safe="/")
+    return quote(rel, safe="/")
 
 
 def root_prefix(from_out: OutPath) -> str:
