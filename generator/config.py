@@ -30,6 +30,9 @@ class TypeSchema:
     kinds: tuple[tuple[str, str], ...] = ()  # (key, kind) pairs, sorted by key
 
 
+MENTION_MAX_SHARE = 0.02  # LintConfig's default (a slots class's attribute is a descriptor, not the value)
+
+
 @dataclass(frozen=True, slots=True)
 class LintConfig:
     """What `kbwiki check` (and a build's diagnostics) report: the `lint:` section of kbwiki.yaml."""
@@ -37,7 +40,7 @@ class LintConfig:
     select: tuple[str, ...] = ()  # codes to report; () = every code
     ignore: tuple[str, ...] = ()  # codes never reported, even when selected
     per_code: int = 10  # findings of each code the text report shows (0: all; --verbose: all)
-    mention_max_share: float = 0.02  # a name unlinked on more than this share of pages is left out
+    mention_max_share: float = MENTION_MAX_SHARE  # a name unlinked on more than this share of pages is left out
     require_sources: tuple[str, ...] = ("entity", "concept")  # `uncited`: types whose pages need `sources`
     index_depth: int = 2  # `not-in-index`: links from index.md within which every page should be reached
     stale_after_days: int = 0  # `stale`: also a page not updated for this many days (0: off)

@@ -82,6 +82,19 @@ def test_unlinked_mentions(make_vault):
     }  # babbage.md links Ada already; code and headings in ada.md are skipped; engine.md names itself
 
 
+def test_unlinked_mention_position_skips_headings_and_earlier_lines(make_vault):
+    content = make_vault({
+        "ada.md": "---\ntitle: Ada Lovelace\n---\nHello.\n",
+        "x.md": "# X\n\n## Ada Lovelace, a heading\n\nNothing here.\nThen ADA LOVELACE appears, ada lovelace again.\n",
+        "y.md": "---\ntitle: Y\n---\nFirst line.\n\n> Quoted: Ada   Lovelace.\n",
+    })
+    found = {(d.src_path, d.line, d.column, d.message) for d in _lint(content) if d.code == "unlinked-mention"}
+    assert found == {
+        ("x.md", 6, 6, 'mentions "ADA LOVELACE" (2 times) without linking it'),  # the line after the heading's
+        ("y.md", 0, 0, 'mentions "Ada Lovelace" without linking it'),  # the prose's spacing is in no line: no place
+    }
+
+
 def test_mention_by_alias_hints_the_alias(make_vault):
     content = make_vault({
         "ada.md": "---\ntitle: Ada Lovelace\naliases: [Countess of Lovelace]\n---\nHello.\n",

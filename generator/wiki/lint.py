@@ -16,6 +16,7 @@ by their first word, so it costs about the same for 10 pages as for 10,000 names
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 import re
 import unicodedata
 from collections import Counter
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from generator import diagnostics as diag
-from generator.config import Config, LintConfig
+from generator.config import MENTION_MAX_SHARE, Config
 from generator.diagnostics import Diagnostic
 from generator.parse.links import normalize
 from generator.wiki.mapping import ChunkMap, in_process
@@ -201,7 +202,7 @@ def mention_index(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH) -> tuple[dic
 
 def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: Iterable[Slug] | None = None,
                       tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process,
-                      max_share: float = LintConfig.mention_max_share) -> list[Diagnostic]:
+                      max_share: float = MENTION_MAX_SHARE) -> list[Diagnostic]:
     """Per page and mentioned page: the first place the page names it without linking it, and how often;
     names too common to report (left_out_names) left out.
 
@@ -223,7 +224,7 @@ def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: It
     return [d for d in problems if d.subject not in left_out] if left_out else problems
 
 
-def left_out_names(wiki: Wiki, max_share: float = LintConfig.mention_max_share,
+def left_out_names(wiki: Wiki, max_share: float = MENTION_MAX_SHARE,
                    min_length: int = MIN_MENTION_LENGTH) -> dict[str, int]:
     """The names the last search of every page left out as too common: name -> pages naming it unlinked."""
     return dict(wiki.memo.get(("mentions-left-out", min_length, max_share), {}))
@@ -244,7 +245,7 @@ def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, S
         if target not in linked and not is_common_word(mention):
             seen.setdefault(target, []).append(mention)
     problems = []
-    lines = _searched_lines(entry) if seen else []  # split and casefolded once, for every page mentioned
+    lines = _searched_lines(entry) if seen else None  # split and casefolded once, for every page mentioned
     for target, mentions in seen.items():
         title = wiki.entries[target].page.title
         line, column = _position(entry, mentions[0].written, lines)
@@ -256,18 +257,33 @@ def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, S
     return problems
 
 
-def _searched_lines(entry: Entry) -> list[tuple[int, str]]:
-    """(offset in the body, the line casefolded) of each line of the body but headings (not searched)."""
-    return [(offset, line.casefold()) for offset, line in enumerate(entry.parsed.markdown.decode("utf-8").split("\n"))
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """The lines of a body searched for where a mention is written: casefolded, joined by "\n" (one search
+    in C for the first that holds a name, not one a line), where each starts, and each one's line in the body."""
+
+    text: str
+    starts: list[int]
+    offsets: list[int]
+
+
+def _searched_lines(entry: Entry) -> _Lines:
+    """The lines of the body but headings (not searched), for _position()."""
+    kept = [(offset, line) for offset, line in enumerate(entry.parsed.markdown.decode("utf-8").split("\n"))
             if not line.lstrip().startswith("#")]
+    text = "\n".join(line for _, line in kept).casefold()  # casefolding is a character's own: no line moves
+    starts, at = [], 0
+    for line in text.split("\n"):
+        starts.append(at)
+        at += len(line) + 1
+    return _Lines(text, starts, [offset for offset, _ in kept])
 
 
-def _position(entry: Entry, written: str, lines: list[tuple[int, str]]) -> tuple[int, int]:
-    """Line and column of the first of `lines` (_searched_lines(entry)) that holds `written` (case-insensitive);
-    0, 0 if none."""
-    wanted = written.casefold()
-    for offset, line in lines:
-        column = line.find(wanted)
-        if column >= 0:
-            return entry.page.body_line + offset, column + 1
-    return 0, 0
+def _position(entry: Entry, written: str, lines: _Lines) -> tuple[int, int]:
+    """Line and column of the first of `lines` (_searched_lines(entry)) that holds `written` (case-insensitive;
+    the column counts the casefolded line's characters); 0, 0 if none."""
+    at = lines.text.find(written.casefold())  # a mention never spans lines
+    if at < 0:
+        return 0, 0
+    k = bisect_right(lines.starts, at) - 1
+    return entry.page.body_line + lines.offsets[k], at - lines.starts[k] + 1
