@@ -110,18 +110,27 @@ def test_a_cli_build_after_such_an_edit_starts_from_the_saved_state_and_equals_a
     assert tree(tmp_path / "site") == cold(content, tmp_path, "cold", backlink_context=True)
 
 
-def test_link_context_is_the_first_link_with_text_else_the_first_found(make_vault):
+@pytest.mark.parametrize("hub_links", [None, 1, 3])
+def test_link_context_is_the_first_link_with_text_else_the_first_found(make_vault, monkeypatch, hub_links):
     """link_context() against the rule written out: every link of the source to the target, the first context
-    with text among them, else the first context at all; `more` counts the other links."""
+    with text among them, else the first context at all; `more` counts the other links. The same for a page
+    of many links (`hub_links`: as if every page, or those of 3 links or more, had HUB_LINKS of them)."""
     from generator.build.pipeline import analyse
+    from generator.emit import backlinks
     from generator.emit.backlinks import Shown, link_context
     from generator.parse.context import context_of
+    from generator.wiki.model import lean
+    if hub_links is not None:
+        monkeypatch.setattr(backlinks, "HUB_LINKS", hub_links)
     content = make_vault({
         "a.md": "---\ntitle: A\nlinks: [B]\n---\nSee [[B]] here.\n\nAgain [[B|bee]] and [[C]].\n\n| [[B]] |\n| --- |\n",
         "b.md": "---\ntitle: B\n---\nBack to [[A]].\n",
         "c.md": "---\ntitle: C\nrelated: [A]\n---\n- [[A]]\n- [[B]] and [[A]]\n",
+        "d.md": "---\ntitle: D\nlinks: [A, B]\n---\n" + "".join(f"[[{t}]] {i}.\n\n" for i, t in enumerate("ABCAB" * 20)),
     })
     wiki, _ = analyse(Config(content_dir=content, out_dir=content.parent / "site"))
+    if hub_links == 3:
+        wiki.entries.update({slug: lean(entry) for slug, entry in wiki.entries.items()})  # as rendered: readable()
 
     def reference(source, target):
         entry = wiki.entries[source]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from generator.emit.render import CardContext
-from generator.parse.context import LinkContext, context_of
+from generator.parse.context import LinkContext, context_of, unpack_contexts
 from generator.paths import Slug
-from generator.wiki.model import Wiki
+from generator.wiki.model import Entry, Wiki
 
 _SLUG = attrgetter("slug")
 
@@ -22,10 +22,44 @@ class Shown:
     more: int = 0
 
 
+HUB_LINKS = 64  # a page with this many links has them indexed once (by target), not searched for each target
+
+
+@dataclass(frozen=True, slots=True)
+class _Indexed:
+    """A page's links by target and its contexts by link: asked once for each page it links to, a page of
+    thousands of links (an index.md: 6,517 in llm-wiki-full) was searched whole each time, its contexts too."""
+
+    entry: Entry  # held, so that no other entry takes its id while it is cached
+    refs: dict[Slug, list[int]]
+    contexts: dict[int, LinkContext]
+
+
+_INDEXED: dict[int, _Indexed] = {}  # by id(entry): the hubs of the pages being rendered
+_INDEXED_KEPT = 64
+
+
+def _indexed(entry: Entry) -> _Indexed:
+    found = _INDEXED.get(id(entry))
+    if found is None or found.entry is not entry:
+        refs: dict[Slug, list[int]] = {}
+        for at, link in enumerate(entry.links):
+            refs.setdefault(link.slug, []).append(at)
+        contexts: dict[int, LinkContext] = {}
+        for context in unpack_contexts(entry.parsed.contexts):
+            contexts.setdefault(context.ref, context)  # the first line of a link, as context_of() reads it
+        if len(_INDEXED) >= _INDEXED_KEPT:
+            _INDEXED.clear()
+        found = _INDEXED[id(entry)] = _Indexed(entry, refs, contexts)
+    return found
+
+
 def link_context(wiki: Wiki, source: Slug, target: Slug) -> Shown:
     """How `source` links to `target`: the context of its first link to it written in the text, else of one
     in its front matter, and the number of its other links to `target`."""
     entry = wiki.entries[source]
+    if len(entry.links) >= HUB_LINKS:
+        return _hub_context(_indexed(entry), target)
     slugs = list(map(_SLUG, entry.links))  # searched by list.count and list.index: a page asked for each of its targets
     count = slugs.count(target)
     more = max(count - 1, 0)
@@ -37,6 +71,23 @@ def link_context(wiki: Wiki, source: Slug, target: Slug) -> Shown:
     for _ in range(count):
         at = slugs.index(target, at + 1)
         found = context_of(packed, at)
+        if found is not None:
+            if found.text:
+                return Shown(found, more)
+            if first is None:
+                first = found
+    return Shown(first, more)
+
+
+def _hub_context(indexed: _Indexed, target: Slug) -> Shown:
+    """link_context() from a page's links and contexts indexed (the same Shown)."""
+    refs = indexed.refs.get(target, ())
+    more = max(len(refs) - 1, 0)
+    if not indexed.entry.parsed.contexts or not refs:
+        return Shown(None, more)
+    first = None
+    for at in refs:
+        found = indexed.contexts.get(at)
         if found is not None:
             if found.text:
                 return Shown(found, more)
