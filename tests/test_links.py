@@ -97,3 +97,21 @@ def test_empty_target_is_the_page_itself(resolver):
 def test_suggestions(resolver):
     assert Suggester(resolver).suggest("Charles Babage")[0] == "Charles Babbage"
     assert Suggester(resolver).suggest("zzzzqqq") == ()
+
+
+def test_suggestions_skip_only_names_too_short_or_long_to_score(monkeypatch):
+    """The trigram-count bound drops no name that could have been suggested: the same suggestions as comparing
+    every candidate (a bound so loose it drops none)."""
+    import random
+    from generator.wiki import resolve
+    rng = random.Random(4)
+    words = ["model", "agent", "graph", "vision", "open", "net", "large", "language", "a", "deep", "mind", "x"]
+    titles = sorted({" ".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(300)})
+    ps = pages(*((f"p{i}.md", f"---\ntitle: {title}\n---\n") for i, title in enumerate(titles)))
+    resolver = Resolver(ps, {p.src_path: p.src_path[:-3] for p in ps})
+    targets = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 7))) + rng.choice(["", "s", " 2"])
+               for _ in range(400)]
+    bounded = [Suggester(resolver).suggest(t) for t in targets]
+    monkeypatch.setattr(resolve, "_SIZE_MARGIN", 1e-9)
+    assert [Suggester(resolver).suggest(t) for t in targets] == bounded
+    assert sum(map(bool, bounded)) > 100

@@ -257,8 +257,13 @@ class Suggester:
         candidates = {i for g in probes for i in self._index[g]}
         names = self._resolver.names()
         scored = []
+        # A name of under 0.44 or over 1 / 0.44 times as many trigrams scores under MIN_SIMILARITY whatever they
+        # share (the similarity is at most the smaller count over the larger): not compared (same result, less work).
+        low, high, every = len(grams) * _SIZE_MARGIN, len(grams) / _SIZE_MARGIN, self._grams
         for i in candidates:
-            other = self._grams[i]
+            other = every[i]
+            if not low <= len(other) <= high:
+                continue
             shared = len(grams.intersection(other))
             score = shared / (len(grams) + len(other) - shared)
             if score >= self.MIN_SIMILARITY:
@@ -266,6 +271,9 @@ class Suggester:
         titles = tuple(dict.fromkeys(self._resolver.title_of(name) for _, name in sorted(scored)))[:limit]
         self._cache[wanted] = titles
         return titles
+
+
+_SIZE_MARGIN = 0.44  # below Suggester.MIN_SIMILARITY: a bound kept loose of any rounding
 
 
 def _grams(text: str) -> set[str]:
