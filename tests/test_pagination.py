@@ -147,3 +147,25 @@ def test_backlink_lists_are_drawn_in_batches_that_cover_each_page_once(make_vaul
     batches = listings.backlink_batches(wiki, config)
     assert [page for batch in batches for page in batch] == listings.backlink_listings(wiki, config)
     assert batches == [[("hub", 1)], [("hub", 2)], [("hub", 3), ("hub", 4)]]  # 2, 2, then 2 + 1 cards: 3 at most
+
+
+def test_tag_listings_are_drawn_in_batches_that_cover_each_tag_once(make_vault, monkeypatch, tmp_path):
+    from generator.config import Config
+    from generator.emit import listings
+    from generator.wiki.gather import gather
+    from generator.build.pipeline import load
+    pages = {f"p{i}.md": f"---\ntitle: P{i}\ntags: [{', '.join(f't{j}' for j in range(i % 4 + 1))}, own{i}]\n---\nHi.\n"
+             for i in range(9)}
+    content = make_vault(pages)
+    config = Config(content_dir=content, listing_page_size=2)
+    wiki, _ = gather(config, load(config)[0])
+    monkeypatch.setattr(listings, "BATCH_CARDS", 4)
+    batches = listings.tag_batches(wiki)
+    assert [tag for batch in batches for tag in batch] == list(wiki.tags().items())
+    assert all(sum(len(s) for _, s in batch) <= 4 or len(batch) == 1 for batch in batches) and len(batches) > 3
+    site = build(content, listing_page_size=2)  # every tag's pages, batched or one job a tag, the same files
+    monkeypatch.setattr(listings, "BATCH_CARDS", 0)
+    one_a_tag = build(content, listing_page_size=2)
+    tags = sorted(o.out_path for o in site.outputs if o.out_path.startswith("tags/"))
+    assert len(tags) > 9 and tags == sorted(o.out_path for o in one_a_tag.outputs if o.out_path.startswith("tags/"))
+    assert [output(site, p) for p in tags] == [output(one_a_tag, p) for p in tags]

@@ -151,6 +151,20 @@ def backlink_batches(wiki: Wiki, config: Config) -> list[list[tuple[str, int]]]:
     return batches
 
 
+def tag_batches(wiki: Wiki) -> list[list[tuple[str, list[str]]]]:
+    """wiki.tags() in batches of about BATCH_CARDS cards, in order: a job each, like backlink_batches() (a job a
+    tag was 4,179 jobs for llm-wiki-full, most of one card, and a set of forked workers for every 48)."""
+    batches: list[list[tuple[str, list[str]]]] = []
+    cards = BATCH_CARDS
+    for tag, slugs in wiki.tags().items():
+        if cards + len(slugs) > BATCH_CARDS:
+            batches.append([])
+            cards = 0
+        batches[-1].append((tag, slugs))
+        cards += len(slugs)
+    return batches
+
+
 def backlink_page_number(wiki: Wiki, config: Config, slug: str, source: str) -> int:
     """The page of `slug`'s full list of backlinks on which `source` (a page linking to it) is listed."""
     at = wiki.graph.backlinks(slug).index(source)
@@ -246,7 +260,8 @@ def listing_jobs(wiki: Wiki, renderer: Renderer, previous: Previous = None) -> l
     """Every generated page, as jobs that each make some of them (independent: a build runs them on every core).
     The listings of cards come with render keys: as Kept when `previous` (the site being replaced) has theirs."""
     jobs: list[Callable[[], list[Output | Kept]]] = [lambda: type_pages(wiki, renderer, previous)]
-    jobs += [partial(paged_tag, wiki, renderer, tag, slugs, previous) for tag, slugs in wiki.tags().items()]
+    jobs += [partial(lambda tags: [out for tag, slugs in tags for out in paged_tag(wiki, renderer, tag, slugs, previous)], tags)
+             for tags in tag_batches(wiki)]
     jobs += [partial(lambda pages: [backlink_page(wiki, renderer, slug, number, previous) for slug, number in pages], pages)
              for pages in backlink_batches(wiki, renderer.config)]
     jobs += [lambda: all_pages(wiki, renderer), lambda: orphans(wiki, renderer, previous),
