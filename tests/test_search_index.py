@@ -124,6 +124,8 @@ def test_term_shards_joined_from_blocks_on_every_core_are_the_whole_index_split(
     assert shards.term_shards(row, len(layout.order), 5) == expected
     forked = lambda work, items: map_forked(work, items, least=2, chunk=3)  # noqa: E731
     assert shards.term_shards(row, len(layout.order), 5, forked) == expected
+    monkeypatch.setattr(shards, "JOIN_GROUPS", 2)  # shards joined two at a time: 0-1, 2-3, 4
+    assert shards.term_shards(row, len(layout.order), 5, forked) == expected
     assert shards.term_shards(row, 0, 5) == dict(shards.TermIndex(5).encoded())  # no pages: every shard empty
 
 

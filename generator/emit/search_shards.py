@@ -195,6 +195,7 @@ class TermIndex:
 
 
 BLOCK = 512  # pages one worker indexes at a time
+JOIN_GROUPS = 64  # at most this many groups of shards to join (llm-wiki-full has 508 shards)
 
 
 def term_shards(rows: Callable[[int], list], pages: int, count: int, map_chunks: ChunkMap = in_process) -> dict[int, bytes]:
@@ -232,4 +233,7 @@ def term_shards(rows: Callable[[int], list], pages: int, count: int, map_chunks:
                             found.extend(value)
             out.append(shard.encode_one(number))
         return out
-    return dict(zip(range(count), map_chunks(joined, list(range(count)))))
+    step = max(1, count // JOIN_GROUPS)  # shards joined a group at a time: a job (and a set of forked workers
+    groups = [list(range(i, min(i + step, count))) for i in range(0, count, step)]  # every 48) per shard was many
+    encoded = [data for done in map_chunks(lambda chunk: [joined(group) for group in chunk], groups) for data in done]
+    return dict(zip(range(count), encoded))
