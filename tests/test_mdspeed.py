@@ -21,7 +21,7 @@ PIECES = st.sampled_from(list("[]()!`*_\\<>&=^#|%~:/.-\"' \n\t") + ["[[", "]]", 
                          "<b>", "</b>", "&amp;", "&#106;", "http://x.org", "<http://x.org>", "<a@b.c>", "`code`",
                          "**", "__", "\n\n", "\n- ", "\n1. ", "\n> ", "> [!note]", "\n# ", "\n## H", "\n    ", "\n```\n", "\n```python\n", "\n```mermaid\n", "$", "$$", "\\$", "$x_1$", "\n$$\n",
                          "| a | b |\n| - | - |\n", "Page", "page one", "x", "é", "日本", "^block", "#tag", "[x](y.md)", "![i](p.png)",
-                         "[r]", "\n[r]: http://r.org\n", "[^1]: note"])
+                         "[r]", "\n[r]: http://r.org\n", "[^1]: note", "\n---\n", "\n* * *", "\n_ _  _", "\n===", "\n  ---", "-  -"])
 MARKDOWN = st.lists(PIECES, max_size=40).map("".join)
 
 
@@ -88,3 +88,21 @@ def test_a_speed_up_stands_aside_for_any_other_version_of_what_it_replaces():
     assert mdspeed.is_stock(stock, digest)
     assert not mdspeed.is_stock(stock, "0" * 16)
     assert not mdspeed.is_stock(None, digest)
+
+
+BLOCKS = st.lists(st.sampled_from(list("#>-_*= \n\tx\\") + ["---", "- -", "*  *", "_   _", "\n=", "\n-", "#x", "# x", ">q",
+                                                            "   >", "    >"]), max_size=30).map("".join)
+_FAST, _STOCK = make_markdown(), make_markdown(fast=False)
+TRIGGERED = ("hashheader", "setextheader", "hr", "quote")
+
+
+def test_the_block_tests_with_triggers_are_installed():
+    assert all("test" in vars(_FAST.parser.blockprocessors[name]) for name in TRIGGERED)
+    assert not any("test" in vars(_STOCK.parser.blockprocessors[name]) for name in TRIGGERED)
+
+
+@SHORT
+@given(BLOCKS)
+def test_block_tests_with_triggers_answer_as_stock(block):
+    for name in TRIGGERED:
+        assert _FAST.parser.blockprocessors[name].test(None, block) == _STOCK.parser.blockprocessors[name].test(None, block)

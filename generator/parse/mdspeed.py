@@ -1,6 +1,8 @@
-"""Python-Markdown, faster, with the same output: the inline pass and the toc extension, each doing less work.
+"""Python-Markdown, faster, with the same output: the inline pass, some block tests and the toc extension, each
+doing less work.
 
-The inline pass skips every pattern whose required text is absent.
+The inline pass skips every pattern whose required text is absent; so do the tests of the hash and setext
+headings, rules and block quotes (a block without `#` is not searched for a `#` heading).
 
 Python-Markdown tries each of its ~17 inline patterns on each piece of text, in priority order, one
 Python call per try (most of a page's conversion time). A pattern's regular expression can only match
@@ -110,10 +112,41 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
         return data
 
 
+# Block processors whose test() searches a block for a regular expression that only a block holding one of these
+# texts can match: (registered name, the test's source hash, the expression) -> the texts. An HR's expression
+# repeats a run of -, _ or * three times with at most two spaces between runs, so two runs meet somewhere.
+_BLOCK_TRIGGERS: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("hashheader", "b05b7970153b822e", r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)"): ("#",),
+    ("hashheader", "b05b7970153b822e", r"(?:^|\n)(?P<level>#{1,6})(?=[ \t\n]|$)(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)"):
+        ("#",),  # obsidian.py's, which wants a space after the hashes
+    ("setextheader", "f4517c337decc072", r"^.*?\n(?:=+|-+)[ ]*(\n|$)"): ("\n=", "\n-"),
+    ("hr", "d97db1d673f15c75", r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))(?P=atomicgroup)[ ]*$"):
+        ("--", "- -", "-  -", "__", "_ _", "_  _", "**", "* *", "*  *"),
+    ("quote", "342a21ffb26b7052", r"(^|\n)[ ]{0,3}>[ ]?(.*)"): (">",),
+}
+
+
+def _block_test(stock, needs: tuple[str, ...]):
+    """A block processor's test() that answers False without searching a block holding none of `needs`."""
+    if len(needs) == 1:
+        (need,) = needs
+        return lambda parent, block: need in block and stock(parent, block)
+    return lambda parent, block: any(text in block for text in needs) and stock(parent, block)
+
+
 def install(md) -> None:
-    """Put the fast inline pass in place of the stock one (left as it is on a Python-Markdown without the hooks)."""
+    """Put the fast inline pass in place of the stock one (left as it is on a Python-Markdown without the hooks),
+    and give the block processors of _BLOCK_TRIGGERS their triggers (each only where its test and expression
+    are the very ones the trigger was worked out for)."""
     if _SUPPORTED and "inline" in md.treeprocessors:
         md.treeprocessors.register(FastInlineProcessor(md), "inline", 20)
+    blocks = md.parser.blockprocessors
+    for (name, digest, regex), needs in _BLOCK_TRIGGERS.items():
+        if name not in blocks:
+            continue
+        processor = blocks[name]
+        if getattr(processor.RE, "pattern", processor.RE) == regex and is_stock(type(processor).test, digest):
+            processor.test = _block_test(processor.test, needs)
 
 
 class FastTocTreeprocessor(TocTreeprocessor):
