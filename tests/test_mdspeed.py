@@ -91,9 +91,9 @@ def test_a_speed_up_stands_aside_for_any_other_version_of_what_it_replaces():
 
 
 BLOCKS = st.lists(st.sampled_from(list("#>-_*= \n\tx\\") + ["---", "- -", "*  *", "_   _", "\n=", "\n-", "#x", "# x", ">q",
-                                                            "   >", "    >"]), max_size=30).map("".join)
+                                                            "   >", "    >", "|", "\\|", "`|`", "| a |", "|-|", ":-", "\n| - |"]), max_size=30).map("".join)
 _FAST, _STOCK = make_markdown(), make_markdown(fast=False)
-TRIGGERED = ("hashheader", "setextheader", "hr", "quote")
+TRIGGERED = ("hashheader", "setextheader", "hr", "quote", "table")
 
 
 def test_the_block_tests_with_triggers_are_installed():

@@ -2,7 +2,7 @@
 doing less work.
 
 The inline pass skips every pattern whose required text is absent; so do the tests of the hash and setext
-headings, rules and block quotes (a block without `#` is not searched for a `#` heading).
+headings, rules, block quotes and tables (a block without `#` is not searched for a `#` heading).
 
 Python-Markdown tries each of its ~17 inline patterns on each piece of text, in priority order, one
 Python call per try (most of a page's conversion time). A pattern's regular expression can only match
@@ -123,7 +123,10 @@ _BLOCK_TRIGGERS: dict[tuple[str, str, str], tuple[str, ...]] = {
     ("hr", "d97db1d673f15c75", r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))(?P=atomicgroup)[ ]*$"):
         ("--", "- -", "-  -", "__", "_ _", "_  _", "**", "* *", "*  *"),
     ("quote", "342a21ffb26b7052", r"(^|\n)[ ]{0,3}>[ ]?(.*)"): (">",),
+    ("table", "399019a4927efd46", r"(?<!\\)(?:\\\\)*\|$"): ("|",),  # a row without a pipe is one cell: no table
 }
+_EXPRESSION = {"table": "RE_END_BORDER"}  # where a processor keeps the expression above (else RE)
+_ALSO_STOCK = {"table": ("_split", "d211f03a810f5a53")}  # what else the trigger relies on: cells split at pipes alone
 
 
 def _block_test(stock, needs: tuple[str, ...]):
@@ -145,7 +148,10 @@ def install(md) -> None:
         if name not in blocks:
             continue
         processor = blocks[name]
-        if getattr(processor.RE, "pattern", processor.RE) == regex and is_stock(type(processor).test, digest):
+        expression = getattr(processor, _EXPRESSION.get(name, "RE"), None)
+        also = _ALSO_STOCK.get(name)
+        if (getattr(expression, "pattern", expression) == regex and is_stock(type(processor).test, digest)
+                and (also is None or is_stock(getattr(type(processor), also[0], None), also[1]))):
             processor.test = _block_test(processor.test, needs)
 
 
