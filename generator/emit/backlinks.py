@@ -4,7 +4,9 @@ target's backlink cards, its full list of backlinks (links-here/) and the render
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from operator import attrgetter
+from typing import Callable, Iterable, Iterator
 
 from generator.emit.render import CardContext
 from generator.parse.context import LinkContext, context_of, unpack_contexts
@@ -58,36 +60,32 @@ def link_context(wiki: Wiki, source: Slug, target: Slug) -> Shown:
     """How `source` links to `target`: the context of its first link to it written in the text, else of one
     in its front matter, and the number of its other links to `target`."""
     entry = wiki.entries[source]
+    packed = entry.parsed.contexts
     if len(entry.links) >= HUB_LINKS:
-        return _hub_context(_indexed(entry), target)
+        indexed = _indexed(entry)
+        refs = indexed.refs.get(target, ())
+        return _first_shown(refs, len(refs), indexed.contexts.get, packed)
     slugs = list(map(_SLUG, entry.links))  # searched by list.count and list.index: a page asked for each of its targets
     count = slugs.count(target)
-    more = max(count - 1, 0)
-    packed = entry.parsed.contexts
-    if not packed or not count:
-        return Shown(None, more)
-    first = None  # the first link's context (it may have no text: a front-matter link's), unless one with text follows
+    refs = (slugs.index(target),) if count == 1 else _places(slugs, target, count)  # most pages link a page once
+    return _first_shown(refs, count, partial(context_of, packed), packed)
+
+
+def _places(slugs: list[Slug], target: Slug, count: int) -> Iterator[int]:
     at = -1
     for _ in range(count):
         at = slugs.index(target, at + 1)
-        found = context_of(packed, at)
-        if found is not None:
-            if found.text:
-                return Shown(found, more)
-            if first is None:
-                first = found
-    return Shown(first, more)
+        yield at
 
 
-def _hub_context(indexed: _Indexed, target: Slug) -> Shown:
-    """link_context() from a page's links and contexts indexed (the same Shown)."""
-    refs = indexed.refs.get(target, ())
-    more = max(len(refs) - 1, 0)
-    if not indexed.entry.parsed.contexts or not refs:
+def _first_shown(refs: Iterable[int], count: int, context_at: Callable[[int], LinkContext | None], packed: bytes) -> Shown:
+    """The rule of link_context(), over the `count` links `refs` of a page to one target and their contexts."""
+    more = max(count - 1, 0)
+    if not packed or not count:
         return Shown(None, more)
-    first = None
+    first = None  # the first link's context (it may have no text: a front-matter link's), unless one with text follows
     for at in refs:
-        found = indexed.contexts.get(at)
+        found = context_at(at)
         if found is not None:
             if found.text:
                 return Shown(found, more)
