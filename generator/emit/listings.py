@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping, TypeVar
 
 from generator import paths
 from generator.config import Config
@@ -131,38 +131,40 @@ def backlink_listings(wiki: Wiki, config: Config) -> list[tuple[str, int]]:
     return found
 
 
+T = TypeVar("T")
 BATCH_CARDS = 2000  # cards of links-here/ pages drawn by one job: every linked page has a list, most of them short
 
 
-def backlink_batches(wiki: Wiki, config: Config) -> list[list[tuple[str, int]]]:
-    """backlink_listings() in batches of about BATCH_CARDS cards (a job each: thousands of one-card jobs would
-    cost more to hand out than to run)."""
-    batches: list[list[tuple[str, int]]] = []
+def _batches(items: Iterable[T], cards_of: Callable[[T], int]) -> list[list[T]]:
+    """`items` in order, in batches of about BATCH_CARDS cards (a job each: thousands of one-card jobs would cost
+    more to hand out than to run, and map_forked forks a fresh set of workers every 48 jobs)."""
+    batches: list[list[T]] = []
     cards = BATCH_CARDS
-    size = config.listing_page_size
-    for slug, number in backlink_listings(wiki, config):
-        count = wiki.graph.in_degree(slug)
-        shown = min(size, count - (number - 1) * size) if size else count
+    for item in items:
+        shown = cards_of(item)
         if cards + shown > BATCH_CARDS:
             batches.append([])
             cards = 0
-        batches[-1].append((slug, number))
+        batches[-1].append(item)
         cards += shown
     return batches
 
 
+def backlink_batches(wiki: Wiki, config: Config) -> list[list[tuple[str, int]]]:
+    """backlink_listings() in batches of about BATCH_CARDS cards."""
+    size = config.listing_page_size
+
+    def shown(listing: tuple[str, int]) -> int:
+        slug, number = listing
+        count = wiki.graph.in_degree(slug)
+        return min(size, count - (number - 1) * size) if size else count
+    return _batches(backlink_listings(wiki, config), shown)
+
+
 def tag_batches(wiki: Wiki) -> list[list[tuple[str, list[str]]]]:
-    """wiki.tags() in batches of about BATCH_CARDS cards, in order: a job each, like backlink_batches() (a job a
-    tag was 4,179 jobs for llm-wiki-full, most of one card, and a set of forked workers for every 48)."""
-    batches: list[list[tuple[str, list[str]]]] = []
-    cards = BATCH_CARDS
-    for tag, slugs in wiki.tags().items():
-        if cards + len(slugs) > BATCH_CARDS:
-            batches.append([])
-            cards = 0
-        batches[-1].append((tag, slugs))
-        cards += len(slugs)
-    return batches
+    """wiki.tags() in batches of about BATCH_CARDS cards (a job a tag was 4,179 jobs for llm-wiki-full, most of
+    one card)."""
+    return _batches(wiki.tags().items(), lambda tag: len(tag[1]))
 
 
 def backlink_page_number(wiki: Wiki, config: Config, slug: str, source: str) -> int:
