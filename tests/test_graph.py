@@ -105,6 +105,21 @@ def test_a_pickled_graph_answers_everything_as_the_one_it_was_made_from():
         assert again.related("p001", 5) == made.related("p001", 5)
 
 
+def test_a_pickled_graph_reads_one_pages_links_from_its_arrays_alone():
+    import pickle
+    for seed in range(3):
+        made = _random_graph(seed)
+        loaded = pickle.loads(pickle.dumps(made))
+        nodes = list(made.titles)
+        assert [list(loaded.backlinks_set(n)) for n in nodes] == [list(made.backlinks_set(n)) for n in nodes]
+        assert [list(loaded.outlinks_set(n)) for n in nodes] == [list(made.outlinks_set(n)) for n in nodes]
+        assert [loaded.in_degree(n) for n in nodes] == [made.in_degree(n) for n in nodes]
+        assert [loaded.backlinks(n) for n in nodes] == [made.backlinks(n) for n in nodes]
+        assert "_pred" not in vars(loaded) and "_succ" not in vars(loaded)  # an edit's page: no adjacency made
+        assert loaded.related(nodes[1], 5) == made.related(nodes[1], 5)  # and, once it is made, the same answers
+        assert [loaded.in_degree(n) for n in nodes] == [made.in_degree(n) for n in nodes]
+
+
 def test_a_pickled_graph_reads_backlinks_without_importing_networkx(tmp_path):
     import pickle
     import subprocess
