@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import operator
@@ -128,6 +129,11 @@ class DiagnosticRows(Sequence):
         return {"diagnostics": _ENCODER.encode(rows), "diagnostic_count": len(rows),
                 "errors": sum(1 for row in rows if row[1] == "error")}
 
+    @staticmethod
+    def digest(data: bytes) -> str:
+        """The name-giving hash of the UTF-8 JSON text of some rows: the same rows, the same hash."""
+        return hashlib.blake2b(data, digest_size=12).hexdigest()
+
     @classmethod
     def read(cls, manifest: dict) -> "DiagnosticRows | None":
         """The rows a manifest holds; None when it holds them in another form (an older version's)."""
@@ -173,7 +179,7 @@ class DiagnosticTable(Sequence):
     its 100,000 diagnostics into values nor encodes them again for the manifest and the state (that took
     ~0.4 s of a ~2 s rebuild). Groups shared between two tables pickle once (their text is one object)."""
 
-    __slots__ = ("_groups", "count", "errors", "_flat")
+    __slots__ = ("_groups", "count", "errors", "_flat", "_digest")
 
     def __init__(self, diagnostics: Iterable[Diagnostic] = ()):
         """The table of `diagnostics`, which come sorted by sort_key()."""
@@ -189,6 +195,7 @@ class DiagnosticTable(Sequence):
         self.count = sum(g.count for g in groups.values())
         self.errors = sum(g.errors for g in groups.values())
         self._flat: list[Diagnostic] | None = None
+        self._digest: tuple[str, int] | None = None
 
     @classmethod
     def _of_groups(cls, groups: dict[str, _Group]) -> "DiagnosticTable":
@@ -230,9 +237,18 @@ class DiagnosticTable(Sequence):
         """The JSON text of every row (Diagnostic.as_row()), in order: the manifest's form (DiagnosticRows)."""
         return "[" + ",".join(text[1:-1] for text in (g.json() for g in self._groups.values()) if len(text) > 2) + "]"
 
+    def digest(self) -> tuple[str, int]:
+        """(DiagnosticRows.digest() of json(), its length in bytes): made once, and pickled with the table, so
+        the manifest of an edit that changed no finding names its diagnostics file without encoding them."""
+        if self._digest is None:
+            data = self.json().encode("utf-8")
+            self._digest = DiagnosticRows.digest(data), len(data)
+        return self._digest
+
     def replaced(self, new: Iterable[Diagnostic], files: Iterable[str] = (), keep: frozenset[str] = frozenset()) -> "DiagnosticTable":
         """This table with the diagnostics of `files` dropped but those whose code is in `keep`, and `new` added.
-        Only the files concerned are sorted again; every other group is shared."""
+        Only the files concerned are sorted again; every other group is shared. The table itself when that
+        changes nothing (an edit that kept every finding)."""
         files = set(files)
         by_file: dict[str, list[Diagnostic]] = {}
         for d in new:
@@ -248,9 +264,12 @@ class DiagnosticTable(Sequence):
                 old = [d for d in old if d.code in keep]
             items = sorted(old + by_file.get(src_path, []), key=sort_key)
             if items:
-                out[src_path] = _Group.of(items)
+                if src_path not in groups or items != groups[src_path].values():
+                    out[src_path] = _Group.of(items)
             else:
                 out.pop(src_path, None)
+        if out.keys() == groups.keys() and all(out[src_path] is groups[src_path] for src_path in touched if src_path in out):
+            return self
         if not touched <= groups.keys():  # a file new to the table: the groups in file order again
             out = {src_path: out[src_path] for src_path in sorted(out)}
         return DiagnosticTable._of_groups(out)
@@ -268,12 +287,15 @@ class DiagnosticTable(Sequence):
     def __reduce__(self):
         groups = self._groups.values()
         return _table, (tuple(self._groups), tuple(g.json() for g in groups), tuple(g.count for g in groups),
-                        tuple(g.errors for g in groups))
+                        tuple(g.errors for g in groups), self._digest)
 
 
-def _table(files: tuple[str, ...], texts: tuple[str, ...], counts: tuple[int, ...], errors: tuple[int, ...]) -> DiagnosticTable:
-    """A DiagnosticTable as pickled: every group as text."""
-    return DiagnosticTable._of_groups({f: _Group(None, t, c, e) for f, t, c, e in zip(files, texts, counts, errors)})
+def _table(files: tuple[str, ...], texts: tuple[str, ...], counts: tuple[int, ...], errors: tuple[int, ...],
+           digest: tuple[str, int] | None = None) -> DiagnosticTable:
+    """A DiagnosticTable as pickled: every group as text (and its digest, when it was made)."""
+    table = DiagnosticTable._of_groups({f: _Group(None, t, c, e) for f, t, c, e in zip(files, texts, counts, errors)})
+    table._digest = digest
+    return table
 
 
 def _src_of(d: Diagnostic) -> str:

@@ -169,3 +169,34 @@ def test_diagnostics_pickle_as_text_and_checked_shares_their_groups():
     assert len(pickle.dumps((table, checked))) < len(pickle.dumps(table)) + len(pickle.dumps(diag.DiagnosticTable([found[1]])))
     with pytest.raises(ValueError):
         diag.DiagnosticTable([found[1], found[0], found[2]])  # not sorted by file
+
+
+def test_an_edit_that_changes_no_finding_keeps_the_table_its_digest_and_its_part(tmp_path):
+    import json
+    from generator import diagnostics as diag
+    found = [diag.warning("a.md", "orphan", "m", 1, 2), diag.warning("b.md", "broken-link", "y", 3),
+             diag.warning("c.md", "dead-end", "z")]
+    table = pickle.loads(pickle.dumps(diag.DiagnosticTable(found)))  # as loaded: groups as text
+    data = table.json().encode("utf-8")
+    assert table.digest() == (diag.DiagnosticRows.digest(data), len(data))
+    assert table.digest()[0] == diag.DiagnosticRows.digest(json.dumps([d.as_row() for d in found], separators=(",", ":")).encode())
+    again = pickle.loads(pickle.dumps(table))
+    assert again._digest == table.digest()  # pickled with the table: an edit's manifest names the file unencoded
+    assert again.replaced([found[1]], {"b.md"}) is again  # b.md edited, found again as it was
+    assert again.replaced([], {"c.md"}, keep=frozenset({"dead-end"})) is again
+    moved = again.replaced([diag.warning("b.md", "broken-link", "y", 4)], {"b.md"})  # the line moved: a new table
+    assert moved is not again and moved._digest is None and moved.digest() != again.digest()
+    assert list(moved) == [found[0], diag.warning("b.md", "broken-link", "y", 4), found[2]]
+    assert again.replaced([], {"b.md"}) is not again and len(again.replaced([], {"b.md"})) == 2  # a finding gone
+    # in the build state: the part of the diagnostics is not written again while both tables are the ones loaded
+    site = build(DEMO)
+    path = tmp_path / "state"
+    st.save_state(path, _state(site))
+    parts = pickle.loads((path / st.HEAD).read_bytes())["parts"]
+    loaded = st.load_state(path)
+    assert st.save_state(path, loaded) == ""
+    assert pickle.loads((path / st.HEAD).read_bytes())["parts"]["diagnostics"] == parts["diagnostics"]
+    loaded.checked = loaded.diagnostics.replaced([], {loaded.diagnostics.files()[0]})
+    assert st.save_state(path, loaded) == ""
+    assert pickle.loads((path / st.HEAD).read_bytes())["parts"]["diagnostics"] != parts["diagnostics"]
+    assert st.load_state(path).checked == loaded.checked

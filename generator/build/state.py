@@ -31,7 +31,7 @@ from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 17  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts; 15: search term shards; 16: diagnostics as DiagnosticTable; 17: MentionIndex._pairs)
+SCHEMA = 18  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts; 15: search term shards; 16: diagnostics as DiagnosticTable; 17: MentionIndex._pairs; 18: the diagnostics a part, their digest, the graph's predecessors)
 
 
 @dataclass(slots=True)
@@ -176,10 +176,11 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
     else:
         blobs = {slug: entry_blob(entry, slug in keep) for slug, entry in entries.items()}
     fields = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)
-              if f.name not in ("wiki", "stored") and f.name not in DELTA_PARTS}
-    fields["diagnostics"] = table = as_table(state.diagnostics)  # groups shared with `checked` pickle once
-    fields["checked"] = state.checked if isinstance(state.checked, DiagnosticTable) else table.sharing(state.checked)
-    parts: dict[str, object] = {"fields": fields, "entries": blobs}
+              if f.name not in ("wiki", "stored", "diagnostics", "checked") and f.name not in DELTA_PARTS}
+    table = as_table(state.diagnostics)
+    checked = state.checked if isinstance(state.checked, DiagnosticTable) else table.sharing(state.checked)
+    # a part of their own, groups shared between the two pickled once, kept as it is by an edit that changed no finding
+    parts: dict[str, object] = {"fields": fields, "entries": blobs, "diagnostics": (table, checked)}
     parts.update({name: getattr(state, name) for name in DELTA_PARTS if name != "entries"})
     parts.update({f.name: getattr(wiki, f.name) for f in dataclasses.fields(wiki) if f.name != "entries"})
     stored: dict[str, tuple[tuple[str, ...], object, dict | None]] = {}
@@ -190,6 +191,9 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
             if known is not None and not all((path / f).is_file() for f in known[0]):
                 known = None
             if name in KEPT_PARTS and known is not None and known[1] is value:
+                stored[name] = known
+                continue
+            if name == "diagnostics" and known is not None and all(a is b for a, b in zip(known[1], value)):
                 stored[name] = known
                 continue
             if name == "memo" and known is not None and _same_memo(known[2], value):
@@ -294,6 +298,7 @@ def _load_state(path: Path) -> BuildState | None:
         stored = {name: (names[name], value, deltas.get(name) if name in DELTA_PARTS else _memo_seen(name, value))
                   for name, value in loaded.items()}
         fields, blobs = loaded.pop("fields"), loaded.pop("entries")
+        fields["diagnostics"], fields["checked"] = loaded.pop("diagnostics")
         fields.update({name: loaded.pop(name) for name in DELTA_PARTS if name != "entries"})
         related = StoredEntries(loaded["related"])  # each page's list decoded when a rebuild asks for it
         loaded["related"], stored["related"] = related, (names["related"], related, None)

@@ -6,7 +6,6 @@ import ctypes
 import errno
 import fcntl
 import glob
-import hashlib
 import json
 import os
 import shutil
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from generator.diagnostics import Diagnostic, DiagnosticRows
+from generator.diagnostics import Diagnostic, DiagnosticRows, DiagnosticTable
 from generator.emit import Kept, Output
 from generator.libc import function
 from generator.records import compact_pickle
@@ -261,12 +260,18 @@ def _write_manifest(folder: Path, manifest: dict | None, files: list[str], keys:
             **(manifest or {}), "files": files, "pages": keys}
     name = ""
     if "diagnostics" in body:  # rows (or a DiagnosticTable), kept as the text of their JSON in a file of their own
-        fields = DiagnosticRows.encode(body.pop("diagnostics"))
-        data = fields.pop("diagnostics").encode("utf-8")
-        name = f"{DIAGNOSTICS}{hashlib.blake2b(data, digest_size=12).hexdigest()}.json"  # the same rows, the same name
-        if not _holds(folder / name, len(data)):  # the file the manifest now names, as it is, is never rewritten
+        rows = body.pop("diagnostics")
+        if isinstance(rows, DiagnosticTable):  # its digest made once (and kept in the build state): not encoded again
+            (digest, size), data = rows.digest(), None
+            fields = {"diagnostic_count": rows.count, "errors": rows.errors}
+        else:
+            fields = DiagnosticRows.encode(rows)
+            data = fields.pop("diagnostics").encode("utf-8")
+            digest, size = DiagnosticRows.digest(data), len(data)
+        name = f"{DIAGNOSTICS}{digest}.json"  # the same rows, the same name
+        if not _holds(folder / name, size):  # the file the manifest now names, as it is, is never rewritten
             temporary = folder / (name + ".tmp")
-            temporary.write_bytes(data)
+            temporary.write_bytes(data if data is not None else rows.json().encode("utf-8"))
             os.replace(temporary, folder / name)
         body.update(fields, diagnostics_file=name)
     text = json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n"
