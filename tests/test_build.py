@@ -407,3 +407,23 @@ def test_cli_body_edits_on_a_wiki_of_several_search_shards_equal_a_cold_build(tm
         assert after == cold(content, tmp_path, f"cold-{step}"), f"after step {step}"
         changed = {p for p in after if before[p] != after[p] and p.startswith("search/")}
         assert changed and len(changed) < 8  # its docs block, its preview shard, a few term shards
+
+
+def test_an_edits_wanted_list_is_the_one_grouping_every_reference_again_gives():
+    from generator.build.session import _merge_wanted
+    from generator.parse.links import normalize
+    from generator.wiki.model import WantedRef, group_wanted
+    rng = random.Random(11)
+    names = ["Ghost", "ghost", "GHOST ", "Other", "Missing Page", "missing page", "x.png", "Y"]
+    for _ in range(200):
+        refs = [(rng.random() < 0.2, WantedRef(f"s{i % 7}", f"p{i % 7}.md", rng.randint(1, 40), rng.choice(names)))
+                for i in range(rng.randint(0, 30))]
+        changed = {f"p{i}.md" for i in range(7) if rng.random() < 0.3}
+        new = [(rng.random() < 0.2, WantedRef(f"s{i}", f"p{i}.md", rng.randint(1, 40), rng.choice(names)))
+               for i in range(7) if f"p{i}.md" in changed for _ in range(rng.randint(0, 3))]
+        old = group_wanted(refs)
+        merged = _merge_wanted(old, changed, group_wanted(new))
+        assert merged == group_wanted([r for r in refs if r[1].src_path not in changed] + new)
+        linked = {(f, normalize(r.name)) for f, r in new}
+        untouched = [w for w in old if not any(r.src_path in changed for r in w.refs) and (w.file, normalize(w.target)) not in linked]
+        assert all(any(m is w for m in merged) for w in untouched)  # kept as they were, not grouped again

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import importlib.metadata
 import logging
 import math
 import pickle
@@ -135,6 +134,8 @@ def code_digest() -> str:
     same value means the same bytes)."""
     global _digest
     if _digest is None:
+        import importlib.metadata  # here: every build imports this module, a cluster's alone comes here
+
         package = Path(__file__).resolve().parents[1]
         digest = hashlib.blake2b(digest_size=16)
         digest.update(f"{__version__}\0{sys.version_info[:2]}\0".encode())

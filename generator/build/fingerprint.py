@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build.cache import dump_pickle
+from generator.build.cache import dump_pickle, load_pickle
 from generator.config import Config
 from generator.diagnostics import Diagnostic, DiagnosticRows
 from generator.parse.sources import SourceFile, attachment_stats, read_changed_pages, read_pages, scan, source_digest
@@ -95,8 +94,7 @@ def stats_path(cache_dir: Path, content_dir: Path) -> Path:
 def _load_stats(path: Path) -> tuple[int, dict]:
     """(when the table was recorded, src_path -> (stat, digest)); (0, {}) when there is none or it is damaged."""
     try:
-        with open(path, "rb") as handle:
-            schema, recorded_ns, table = pickle.load(handle)
+        schema, recorded_ns, table = load_pickle(path)
         if schema == STATS_SCHEMA and isinstance(recorded_ns, int) and isinstance(table, dict):
             return recorded_ns, table
     except Exception:  # noqa: BLE001 - a damaged cache file only means every page is read

@@ -22,7 +22,7 @@ from generator.emit.backlinks import changed_targets
 from generator.emit.listings import backlink_page, backlink_page_number, wanted as wanted_page
 from generator.emit.pages import render_page
 from generator.emit.search_index import edited_outputs, search_row_texts, search_types
-from generator.parse.links import LinkRef
+from generator.parse.links import LinkRef, normalize
 from generator.wiki.lint import unlinked_mentions
 from generator.parse.markdown import NO_HTML, make_markdown, note_embeds
 from generator.build.parallel import LOCAL, Engine, map_forked, settle
@@ -443,9 +443,21 @@ def _shape(item: ParsedPage) -> tuple:
 
 
 def _merge_wanted(old: list[Wanted], changed: set[str], new: list[Wanted]) -> list[Wanted]:
-    """The wanted list with the changed pages' references replaced by their new ones."""
-    return group_wanted([(item.file, ref) for item in old for ref in item.refs if ref.src_path not in changed]
-                        + [(item.file, ref) for item in new for ref in item.refs])
+    """The wanted list with the changed pages' references replaced by their new ones: group_wanted() of every
+    reference, grouped again only for the targets the changed pages link to, now or before (the others,
+    the same objects, keep their place in its order)."""
+    targets = {(item.file, normalize(item.target)) for item in new}
+    kept, again = [], []
+    for item in old:
+        key = (item.file, normalize(item.target))
+        if key in targets or any(ref.src_path in changed for ref in item.refs):
+            again += [(item.file, ref) for ref in item.refs if ref.src_path not in changed]
+        else:
+            kept.append((key, item))
+    again += [(item.file, ref) for item in new for ref in item.refs]
+    merged = kept + [((item.file, normalize(item.target)), item) for item in group_wanted(again)]
+    merged.sort(key=lambda pair: pair[0])  # group_wanted()'s order
+    return [item for _, item in merged]
 
 
 def _counting(items: Iterable[Output | Kept | Placed], result: BuildResult, written: dict[str, str],
