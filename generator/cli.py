@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from generator import __version__
 from generator.config import CONFIG_FILE, Config, ConfigError, cluster_setting, load_config, read_codes
 from generator.serve import ServeError
-from generator.diagnostics import Diagnostic, error_count
+from generator.diagnostics import Diagnostic, added, error_count
 from generator.build.cache import default_cache_dir
 from generator.build.fingerprint import read_inputs, up_to_date
 from generator.build.progress import progress_factory
@@ -257,16 +257,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """kbwiki serve: serve the site on disk at once (or build first when there is none), watch and rebuild until Ctrl-C."""
     config = content_config(args)
     check_out_dir(config.out_dir, config.content_dir, config.templates_dir, force=args.force)
-    shown: set[Diagnostic] = set()
+    shown: list[Sequence[Diagnostic]] = [()]  # the last good build's diagnostics
 
     def on_result(result: RebuildResult) -> None:
         stamp = time.strftime("%H:%M:%S")
         for note in result.notes:
             print(f"kbwiki: {note}", file=sys.stderr)
         if result.ok:
-            new = [d for d in result.diagnostics if d not in shown]  # only what this change brought
-            shown.clear()
-            shown.update(result.diagnostics)
+            new = added(result.diagnostics, shown[0])  # only what this change brought
+            shown[0] = result.diagnostics
             counts = f"{result.pages} pages ({result.files} files, {result.reparsed} parsed) in {result.seconds:.2f} s"
             if result.catch_up:
                 then = "the site on disk was up to date" if result.unchanged else "the site is rebuilt; open pages reload"

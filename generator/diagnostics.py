@@ -274,6 +274,18 @@ class DiagnosticTable(Sequence):
             out = {src_path: out[src_path] for src_path in sorted(out)}
         return DiagnosticTable._of_groups(out)
 
+    def added_since(self, before: "DiagnosticTable") -> list[Diagnostic]:
+        """The diagnostics of this table that `before` does not hold, in order (added()). A group shared with
+        `before` (an edit's table shares every file's but the edited ones') holds none, and is not read."""
+        found = []
+        for src_path, group in self._groups.items():
+            old = before._groups.get(src_path)
+            if old is group or (old is not None and group.text is not None and group.text == old.text):
+                continue  # shared, or the same rows (both encoded already: a full rebuild's manifest encodes every group)
+            known = set(old.values()) if old is not None else set()
+            found += [d for d in group.values() if d not in known]
+        return found
+
     def sharing(self, diagnostics: Iterable[Diagnostic]) -> "DiagnosticTable":
         """The table of `diagnostics` (sorted, and each one of this table's), sharing this table's group of every
         file where they are the whole group: `checked` beside the diagnostics of the same build."""
@@ -305,6 +317,18 @@ def _src_of(d: Diagnostic) -> str:
 def as_table(diagnostics: Sequence[Diagnostic]) -> DiagnosticTable:
     """`diagnostics` (sorted) as a DiagnosticTable (itself when it is one)."""
     return diagnostics if isinstance(diagnostics, DiagnosticTable) else DiagnosticTable(diagnostics)
+
+
+def added(now: Sequence[Diagnostic], before: Sequence[Diagnostic]) -> Sequence[Diagnostic]:
+    """The diagnostics of `now` that `before` does not hold, in order: what a rebuild brought (serve shows
+    only those). Between two tables, only the groups they do not share are compared; after none, `now`
+    itself (a table's groups are then made into values only as far as they are read)."""
+    if not before:
+        return now
+    if isinstance(now, DiagnosticTable) and isinstance(before, DiagnosticTable):
+        return now.added_since(before)
+    known = set(before)
+    return [d for d in now if d not in known]
 
 
 def error_count(diagnostics: Sequence[Diagnostic]) -> int:

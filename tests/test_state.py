@@ -200,3 +200,18 @@ def test_an_edit_that_changes_no_finding_keeps_the_table_its_digest_and_its_part
     assert st.save_state(path, loaded) == ""
     assert pickle.loads((path / st.HEAD).read_bytes())["parts"]["diagnostics"] != parts["diagnostics"]
     assert st.load_state(path).checked == loaded.checked
+
+
+def test_what_a_rebuild_brought_is_read_from_the_groups_it_does_not_share():
+    from generator import diagnostics as diag
+    found = [diag.warning("a.md", "orphan", "m"), diag.warning("b.md", "broken-link", "y", 3), diag.warning("c.md", "dead-end", "z")]
+    before = pickle.loads(pickle.dumps(diag.DiagnosticTable(found)))  # every group as text
+    moved = diag.warning("b.md", "broken-link", "y", 4)
+    now = before.replaced([moved, diag.warning("d.md", "orphan", "n")], {"b.md"})
+    assert diag.added(now, before) == [moved, diag.warning("d.md", "orphan", "n")]
+    assert before._groups["a.md"].items is None and before._groups["c.md"].items is None  # shared: never decoded
+    assert diag.added(now, list(before)) == diag.added(list(now), before) == diag.added(now, before)  # any sequences
+    assert diag.added(before, before) == [] and diag.added(now, ()) is now  # after nothing: all of it, not copied
+    again = pickle.loads(pickle.dumps(now))
+    assert again.json() and now.json() and diag.added(again, now) == []  # nothing shared, the same rows: read as text
+    assert all(g.items is None for g in again._groups.values())

@@ -357,3 +357,15 @@ def test_outputs_placed_by_the_process_that_made_them_are_recorded_and_checked(t
     with pytest.raises(OutputError, match="escapes"):
         place([Output("../out.html", b"z")], stage)
     assert not (tmp_path / "out.html").exists()
+
+
+def test_the_manifest_is_the_json_of_its_fields_however_many_files_it_lists():
+    import json
+    import random
+    from generator.build.writer import MANIFEST_SLICE, manifest_text
+    rng = random.Random(8)
+    for n in (0, 3, MANIFEST_SLICE, MANIFEST_SLICE + 1, 2 * MANIFEST_SLICE + 7):
+        body = {"files": [f"a/{rng.random()}é\"\\x" for _ in range(n)], "fingerprint": "f", "page_count": n,
+                "pages": {f"p/{rng.random()}ü\n": f"{rng.random()}" for _ in range(n)}, "note": "n", "errors": 0,
+                "diagnostics_file": None, "generator": "kbwiki"}
+        assert manifest_text(body) == json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n"

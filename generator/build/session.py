@@ -7,7 +7,7 @@ import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from generator.build.cache import ParseCache, default_cache_dir, parse_key
 from generator.config import Config, LintConfig
@@ -60,10 +60,11 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
 
 
-def unchanged_result(current: UpToDate, sources: int) -> BuildResult:
-    """What a build that found nothing changed did: nothing."""
-    return BuildResult(list(current.diagnostics), pages=current.pages, files=current.files, cached=sources, kept=current.pages,
-                       unchanged=True)
+def unchanged_result(current: UpToDate, sources: int, diagnostics: Sequence[Diagnostic] | None = None) -> BuildResult:
+    """What a build that found nothing changed did: nothing. `diagnostics`: the same findings as a table
+    already made (a saved state's), else those the manifest holds, made into values."""
+    return BuildResult(list(current.diagnostics) if diagnostics is None else diagnostics, pages=current.pages,
+                       files=current.files, cached=sources, kept=current.pages, unchanged=True)
 
 
 def run_build(config: Config, cache_dir: Path | None = None, use_cache: bool = True,
@@ -122,7 +123,8 @@ class Session:
         if current is not None and not self.remember:
             return unchanged_result(current, len(inputs.digests))
         if current is not None and self._last is None and self.use_cache and self._adopt_saved_state(inputs):
-            return unchanged_result(current, len(inputs.digests))  # serve: the saved state is the site's, as it is
+            # serve: the saved state is the site's, as it is, and so are its findings (not made into values here)
+            return unchanged_result(current, len(inputs.digests), self._last.diagnostics)
         if write and not self.remember and self._last is None and self.use_cache:
             result = self._from_saved_state(inputs.theme, inputs.digests, inputs.attachments, inputs.manifest,
                                             {s.src_path: s for s in inputs.sources})

@@ -69,12 +69,22 @@ def trigger(name: str, pattern) -> tuple[str, ...] | None:
 
 def is_stock(function, digest: str) -> bool:
     """Whether a Python-Markdown function is the very one a speed-up here was written against (its source's
-    hash); a speed-up stands aside for any other version, which then runs as it is."""
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        return False
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16] == digest
+    hash); a speed-up stands aside for any other version, which then runs as it is. Answered once per
+    function (reading the source takes ~4 ms, and every Markdown instance asks for its block tests)."""
+    key = (function, digest)
+    found = _STOCK.get(key)
+    if found is None:
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            found = False
+        else:
+            found = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16] == digest
+        _STOCK[key] = found
+    return found
+
+
+_STOCK: dict[tuple, bool] = {}
 
 
 # The loop replaced here, as Python-Markdown 3.10 and 3.11 write it.

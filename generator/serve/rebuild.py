@@ -5,19 +5,20 @@ Nothing here prints: results go to a callback the CLI gives, and to the EventHub
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from generator import diagnostics as diag
 from generator.build.session import ProgressFactory, Session
 from generator.config import Config, ConfigError
 from generator.serve.devserver import DevServer, EventHub, bind_server
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, DiagnosticTable
 from generator.parse.markdown import make_markdown
 from generator.paths import SourcePath
 from generator.emit.theme import theme_dirs
@@ -38,7 +39,7 @@ class RebuildResult:
     files: int = 0
     reparsed: int = 0  # pages parsed this time (the rest came from the parse cache)
     seconds: float = 0.0
-    diagnostics: tuple[Diagnostic, ...] = ()  # everything the build found
+    diagnostics: Sequence[Diagnostic] = ()  # everything the build found (a build's DiagnosticTable, as it is: not copied)
     blocking: tuple[Diagnostic, ...] = ()  # errors in changed files that kept the old site (shown as overlay)
     failure: str = ""  # an exception or config error that stopped the build
     detail: str = field(default="", compare=False)  # the traceback of `failure`, for --verbose
@@ -96,6 +97,7 @@ class Rebuilder:
             else:
                 changed_pages = self._changed_pages(config)
             built = self._session.build(changed_pages)
+            gc.freeze()  # the session keeps this build's state: no later collection walks it (a full build unfreezes)
         except (OutputError, OSError) as exc:
             return RebuildResult(False, self.build_id, failure=f"cannot write {config.out_dir}: {exc}")
         except Exception as exc:  # a broken template raises; keep serving the last good site
@@ -107,7 +109,7 @@ class Rebuilder:
         catch_up, self._catching_up = self._catching_up, False
         return RebuildResult(True, self.build_id, unchanged=built.unchanged, pages=built.pages, files=built.files,
                              reparsed=built.parsed, seconds=time.perf_counter() - started,
-                             diagnostics=tuple(built.diagnostics), notes=tuple(built.notes), catch_up=catch_up)
+                             diagnostics=_unchanged(built.diagnostics), notes=tuple(built.notes), catch_up=catch_up)
 
 
     def save(self) -> str:
@@ -118,6 +120,12 @@ class Rebuilder:
         """The pending changes as source paths, or None when one is outside the content folder (theme, config)."""
         pages = _source_paths(self._pending, config.content_dir)
         return set(pages) if len(pages) == len(self._pending) else None
+
+
+def _unchanged(diagnostics: Sequence[Diagnostic]) -> Sequence[Diagnostic]:
+    """A build's diagnostics as a result may hold them: a table as it is (immutable; an edit's rebuild of a
+    32,000-page wiki would otherwise make its 100,000 findings into values every time), else a tuple."""
+    return diagnostics if isinstance(diagnostics, DiagnosticTable) else tuple(diagnostics)
 
 
 def own_errors(config: Config, changed: Iterable[Path]) -> list[Diagnostic]:
