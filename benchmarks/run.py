@@ -185,8 +185,11 @@ class Bench:
                 handle.write(f"\nA benchmark edit, number {i + 1}, appended this sentence.\n")
         return self.kbwiki_builds(label, EDIT_CLI, content, out, cache, repeat, edit)
 
-    def kbwiki_serve_edit(self, label: str, content: Path, root: Path, page: Path, url_path: str, repeat: int) -> None:
-        """Time from writing `page` until `kbwiki serve` serves the edit at url_path, polled over HTTP."""
+    def kbwiki_serve_edit(self, label: str, content: Path, root: Path, page: Path, url_path: str, repeat: int,
+                          site: Path | None = None) -> None:
+        """Time from writing `page` until `kbwiki serve` serves the edit at url_path, polled over HTTP. `site`: an
+        output folder kbwiki built (its cache beside it), served at once; the edits start once serve has caught
+        up with it. Else serve builds root/serve-site itself first."""
         result = self.new(label, "kbwiki", EDIT_SERVE)
         if not self.serve_help:
             result.status = "n/a (serve not available)"
@@ -195,22 +198,26 @@ class Bench:
         if "--port" not in self.serve_help:
             result.status = "n/a (serve has no --port option)"
             return
-        self.guarded(result, lambda: self._serve_edit(result, content, root, page, url_path, repeat))
+        self.guarded(result, lambda: self._serve_edit(result, content, root, page, url_path, repeat, site))
 
-    def _serve_edit(self, result: Result, content: Path, root: Path, page: Path, url_path: str, repeat: int) -> None:
+    def _serve_edit(self, result: Result, content: Path, root: Path, page: Path, url_path: str, repeat: int,
+                    site: Path | None) -> None:
         port = _free_port()
         cmd = [PY, "-m", "generator", "serve", "--content", str(content), "--port", str(port)]
-        for flag, value in (("--host", "127.0.0.1"), ("--bind", "127.0.0.1"), ("--out", str(root / "serve-site")),
+        for flag, value in (("--host", "127.0.0.1"), ("--bind", "127.0.0.1"), ("--out", str(site or root / "serve-site")),
                             ("--cache-dir", str(root / ".kbwiki-serve-cache"))):
             if flag in self.serve_help and not (flag == "--bind" and "--host" in self.serve_help):
                 cmd += [flag, value]
         for flag in ("--no-open", "--no-browser"):
             if flag in self.serve_help:
                 cmd.append(flag)
+        if site is not None:
+            cmd = [part for part in cmd if part not in ("--cache-dir", str(root / ".kbwiki-serve-cache"))]  # the site's own
         url = f"http://127.0.0.1:{port}/{url_path}"
         with open(self.log, "ab") as log:
             log.write(f"\n$ {shlex.join(cmd)}\n".encode())
             log.flush()
+            started_at = log.tell()
             proc = subprocess.Popen(cmd, cwd=self.repo, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
         try:
@@ -225,6 +232,12 @@ class Bench:
                 result.status = (f"failed: serve exited ({proc.returncode})" if proc.poll() is not None
                                  else f"failed: {url_path} not served (HTTP {status})")
                 return
+            while site is not None and time.monotonic() < deadline and proc.poll() is None:
+                with open(self.log, "rb") as log:  # serve says when its first build has caught up with the site
+                    log.seek(started_at)
+                    if b"Caught up" in log.read():
+                        break
+                time.sleep(0.2)
             for i in range(repeat):
                 marker = f"kbwikiservemarker{i + 1}x{port}"
                 with open(page, "a", encoding="utf-8") as handle:
@@ -425,6 +438,12 @@ class Bench:
         if self.serve_help and copy_cache == tmp_path / ".kbwiki-cache":  # serve's cache: beside its output folder
             self.kbwiki_serve_start(label, copy, copy_out, repeat)
         self.kbwiki_check_edit(label, copy, copy_out, copy_cache, page, repeat)
+        if self.serve_help and copy_cache == tmp_path / ".kbwiki-cache":  # serving the copy's site, caught up first
+            url_path = page.relative_to(copy).as_posix()[:-3].lower() + ".html"
+            if (copy_out / url_path).is_file():
+                self.kbwiki_serve_edit(label, copy, tmp_path, page, url_path, repeat, site=copy_out)
+            else:
+                self.new(label, "kbwiki", EDIT_SERVE).status = f"n/a (no {url_path} in the site)"
 
 
 def versions(bench: Bench) -> dict[str, str]:
