@@ -20,6 +20,7 @@ from bisect import bisect_right
 import re
 import unicodedata
 from collections import Counter
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -36,6 +37,7 @@ MIN_MENTION_LENGTH = 4
 COMMON_WORD_LENGTH = 6  # a one-word name shorter than this, written in lower case, is a common word
 MIN_COMMON_PAGES = 10  # a name is left out as too common only past this many pages, whatever the share
 _WORD = re.compile(r"\w+")
+_WORD_SPLIT = re.compile(r"(\w+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +77,15 @@ class MentionIndex:
         """Every name in `text`, left to right, not overlapping; a name never spans a line break."""
         text = unicodedata.normalize("NFC", text)
         lengths, by_words, pairs = self._lengths, self._by_words, self._pairs
-        words = _WORD.findall(text.casefold())
+        folded = text.casefold()
+        parts = _WORD_SPLIT.split(folded)  # gap, word, gap, word, … gap: the words, and where each is, in C
+        words = parts[1::2]
         firsts = self._firsts.intersection(words)  # in C: most texts hold no word that starts a name
         if not firsts:
             return []
         starts = [i for i, word in enumerate(words) if word in firsts]
         found: list[Mention] = []
-        spans: list[tuple[int, int]] | None = None  # each word's place in `text`, found on the first hit
+        ends: list[int] | None = None  # word i starts at ends[2 * i] in `text` and ends at ends[2 * i + 1]
         free = 0  # names do not overlap: the first word not inside a name found
         for i in starts:
             if i < free:
@@ -95,11 +99,12 @@ class MentionIndex:
                 name = by_words.get(tuple(words[i:i + n]))
                 if name is None:
                     continue
-                if spans is None:
-                    spans = [m.span() for m in _WORD.finditer(text)]
-                    if len(spans) != len(words):  # casefolding moved a word boundary: rare scripts
+                if ends is None:  # counted on the first hit
+                    ends = (list(accumulate(map(len, parts))) if len(folded) == len(text)  # every place kept
+                            else [at for m in _WORD.finditer(text) for at in m.span()])  # ß -> ss moved them
+                    if len(ends) // 2 != len(words):  # casefolding moved a word boundary: rare scripts
                         return self._find_by_tokens(text)
-                start, end = spans[i][0], spans[i + n - 1][1]
+                start, end = ends[2 * i], ends[2 * (i + n) - 1]
                 written = text[start:end]
                 if "\n" not in written and normalize(written) == name:
                     found.append(Mention(name, written, start))
