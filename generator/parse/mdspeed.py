@@ -101,24 +101,35 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
         names = [registry._priority[i].name for i in range(len(registry))]  # noqa: SLF001 (names in that order)
         self._patterns = patterns
         self._triggers = [trigger(name, pattern) for name, pattern in zip(names, patterns)]
+        self._texts = sorted({text for needs in self._triggers if needs is not None for text in needs})
+        self._orders: dict[tuple[bool, ...], tuple[int, ...]] = {}
         return super().run(tree, ancestors)
+
+    def _order(self, data: str) -> tuple[int, ...]:
+        """The patterns to try on `data`, in priority order: those whose trigger it holds, and those without one.
+        Looked up by which of the triggers `data` holds (a text holds few of them: a handful of lists serve a page)."""
+        present = tuple([text in data for text in self._texts])
+        found = self._orders.get(present)
+        if found is None:
+            held = {text for text, here in zip(self._texts, present) if here}
+            found = self._orders[present] = tuple(i for i, needs in enumerate(self._triggers)
+                                                  if needs is None or not held.isdisjoint(needs))
+        return found
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802 N803 (overrides the private method)
         if isinstance(data, util.AtomicString):
             return data
-        patterns, triggers = self._patterns, self._triggers
+        # A match only puts placeholders in place of text, and they hold no trigger: a pattern whose trigger
+        # `data` lacks now finds none later either. Each pattern is tried until it matches no more, as stock does.
+        patterns = self._patterns
         apply = self._InlineProcessor__applyPattern
-        count = len(patterns)
         start = 0
-        while patternIndex < count:
-            needs = triggers[patternIndex]
-            if needs is not None and not any(text in data for text in needs):
-                patternIndex += 1
-                start = 0
+        for index in self._order(data):
+            if index < patternIndex:
                 continue
-            data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
-            if not matched:
-                patternIndex += 1
+            matched = True
+            while matched:
+                data, matched, start = apply(patterns[index], data, index, start)
         return data
 
 
