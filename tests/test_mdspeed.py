@@ -106,3 +106,16 @@ def test_the_block_tests_with_triggers_are_installed():
 def test_block_tests_with_triggers_answer_as_stock(block):
     for name in TRIGGERED:
         assert _FAST.parser.blockprocessors[name].test(None, block) == _STOCK.parser.blockprocessors[name].test(None, block)
+
+
+def test_links_and_images_match_their_brackets_with_the_fast_get_text():
+    links = [p for p in _FAST.inlinePatterns if isinstance(p, mdspeed.inlinepatterns.LinkInlineProcessor)]
+    assert links and all(vars(p).get("getText") is mdspeed.get_text for p in links)
+    assert not any("getText" in vars(p) for p in _STOCK.inlinePatterns)
+
+
+@SHORT
+@given(st.text(alphabet="[]ab \n\\(!", max_size=16), st.integers(min_value=0, max_value=20))
+def test_the_fast_get_text_answers_as_stock(data, index):
+    stock = mdspeed.inlinepatterns.LinkInlineProcessor.getText
+    assert mdspeed.get_text(data, index) == stock(None, data, index)

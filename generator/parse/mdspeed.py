@@ -30,7 +30,7 @@ import re
 import xml.etree.ElementTree as etree
 
 import markdown
-from markdown import treeprocessors, util
+from markdown import inlinepatterns, treeprocessors, util
 from markdown.extensions import toc
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 
@@ -108,7 +108,7 @@ class FastInlineProcessor(treeprocessors.InlineProcessor):
     def _order(self, data: str) -> tuple[int, ...]:
         """The patterns to try on `data`, in priority order: those whose trigger it holds, and those without one.
         Looked up by which of the triggers `data` holds (a text holds few of them: a handful of lists serve a page)."""
-        present = tuple([text in data for text in self._texts])
+        present = tuple(map(data.__contains__, self._texts))
         found = self._orders.get(present)
         if found is None:
             held = {text for text, here in zip(self._texts, present) if here}
@@ -155,7 +155,24 @@ def _block_test(stock, needs: tuple[str, ...]):
     if len(needs) == 1:
         (need,) = needs
         return lambda parent, block: need in block and stock(parent, block)
-    return lambda parent, block: any(text in block for text in needs) and stock(parent, block)
+    return lambda parent, block: any(map(block.__contains__, needs)) and stock(parent, block)
+
+
+_BRACKET = re.compile(r"[\[\]]")
+_GET_TEXT_IS_STOCK = is_stock(inlinepatterns.LinkInlineProcessor.getText, "7d0978a16aae3e5b")
+
+
+def get_text(data: str, index: int) -> tuple[str, int, bool]:
+    """LinkInlineProcessor.getText(): the text from `index` to the `]` that closes the `[` before it (nested pairs
+    inside), the index after that `]`, and whether there is one; stepping from bracket to bracket, not through
+    every character."""
+    depth = 1
+    for match in _BRACKET.finditer(data, index):
+        depth += 1 if match.group() == "[" else -1
+        if not depth:
+            end = match.start()
+            return data[index:end], end + 1, True
+    return data[index:], max(index, len(data)), False
 
 
 def install(md) -> None:
@@ -164,6 +181,10 @@ def install(md) -> None:
     are the very ones the trigger was worked out for)."""
     if _SUPPORTED and "inline" in md.treeprocessors:
         md.treeprocessors.register(FastInlineProcessor(md), "inline", 20)
+    for pattern in md.inlinePatterns:  # links, images and references, each bracket matched the same way
+        if (isinstance(pattern, inlinepatterns.LinkInlineProcessor) and _GET_TEXT_IS_STOCK
+                and type(pattern).getText is inlinepatterns.LinkInlineProcessor.getText):
+            pattern.getText = get_text
     blocks = md.parser.blockprocessors
     for (name, digest, regex), needs in _BLOCK_TRIGGERS.items():
         if name not in blocks:
