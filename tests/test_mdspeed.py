@@ -119,3 +119,15 @@ def test_links_and_images_match_their_brackets_with_the_fast_get_text():
 def test_the_fast_get_text_answers_as_stock(data, index):
     stock = mdspeed.inlinepatterns.LinkInlineProcessor.getText
     assert mdspeed.get_text(data, index) == stock(None, data, index)
+
+
+def test_block_level_tags_are_answered_from_a_set_of_the_same_tags():
+    assert _FAST.is_block_level is not _STOCK.is_block_level and "is_block_level" in vars(_FAST)
+    assert set(_FAST.block_level_elements) == set(_STOCK.block_level_elements)
+    for tag in ["p", "P", "div/", "li", "span", "em", "pre", "hr", "", None, 3, etree_comment()]:
+        assert _FAST.is_block_level(tag) == _STOCK.is_block_level(tag)
+
+
+def etree_comment():
+    import xml.etree.ElementTree as etree
+    return etree.Comment

@@ -23,6 +23,7 @@ and on generated text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import inspect
@@ -162,6 +163,14 @@ _BRACKET = re.compile(r"[\[\]]")
 _GET_TEXT_IS_STOCK = is_stock(inlinepatterns.LinkInlineProcessor.getText, "7d0978a16aae3e5b")
 
 
+_BLOCK_LEVEL_IS_STOCK = is_stock(markdown.Markdown.is_block_level, "dc551fffd52a0eee")
+
+
+def is_block_level(tags: frozenset[str], tag) -> bool:
+    """Markdown.is_block_level(), against a set of the instance's block_level_elements."""
+    return isinstance(tag, str) and tag.lower().rstrip("/") in tags
+
+
 def get_text(data: str, index: int) -> tuple[str, int, bool]:
     """LinkInlineProcessor.getText(): the text from `index` to the `]` that closes the `[` before it (nested pairs
     inside), the index after that `]`, and whether there is one; stepping from bracket to bracket, not through
@@ -181,6 +190,11 @@ def install(md) -> None:
     are the very ones the trigger was worked out for)."""
     if _SUPPORTED and "inline" in md.treeprocessors:
         md.treeprocessors.register(FastInlineProcessor(md), "inline", 20)
+    if _BLOCK_LEVEL_IS_STOCK and type(md.block_level_elements) is list:
+        # Asked of every element by the serializer and the prettifier, of a list of ~60 tags: a set now. The list
+        # becomes a tuple, so that an extension changing it afterwards fails instead of being missed here.
+        md.block_level_elements = tuple(md.block_level_elements)
+        md.is_block_level = functools.partial(is_block_level, frozenset(md.block_level_elements))
     for pattern in md.inlinePatterns:  # links, images and references, each bracket matched the same way
         if (isinstance(pattern, inlinepatterns.LinkInlineProcessor) and _GET_TEXT_IS_STOCK
                 and type(pattern).getText is inlinepatterns.LinkInlineProcessor.getText):
