@@ -129,6 +129,23 @@ def test_a_card_remade_with_its_html_and_context_keeps_every_other_field():
                                                            "html", "colour", "context"}  # _card_with passes each one
 
 
+def test_a_backlink_card_drawn_from_its_plain_card_is_the_card_drawn_whole():
+    """card_html_with(): a card with a context, made from the same card drawn without one, is card_html() of it."""
+    import itertools
+
+    import markupsafe
+
+    from generator.emit.render import Card, CardContext, _card_with, card_html, card_html_with
+    for summary, context in itertools.product(["", "S & <s>"], [
+            CardContext("a <b", "M&M", "'c'", "", True), CardContext("", "", "", "and 2 more", True),
+            CardContext("x", "y", "z", "and 1 more", False), CardContext('"q"', "", "", "", False)]):
+        plain = Card("entity", "Entity <x>", "Title & co", "a/b.html?x=1&y=2", summary, "", 3, colour="type-t2")
+        drawn = card_html(plain)
+        made = card_html_with(drawn, context)
+        assert made == card_html(_card_with(plain, markupsafe.Markup(), context))
+        assert type(made) is markupsafe.Markup
+
+
 def test_card_escaping_is_markupsafes_to_the_byte():
     """card_html's own escaper writes exactly what markupsafe.escape writes, for text holding every character it
     replaces (and for a value that is already markup, which markupsafe leaves as it is)."""

@@ -164,21 +164,42 @@ def card_html(card: Card) -> markupsafe.Markup:
     Written here rather than by a template: a page shows dozens of cards, thousands on a hub, and
     Python writes one several times faster than Jinja renders it."""
     esc = _escape
-    context = card.context
-    data = (f' data-context-before="{esc(context.before)}" data-context-mark="{esc(context.mark)}"'
-            f' data-context-after="{esc(context.after)}" data-context-more="{esc(context.more)}"') if context else ""
-    parts = [f'<li class="card"{data}>\n  <span class="type-label type-{esc(card.type.replace(" ", "-"))} {card.colour}">{esc(card.type_label)}</span>\n'
+    parts = [_card_open(card.context),
+             f'  <span class="type-label type-{esc(card.type.replace(" ", "-"))} {card.colour}">{esc(card.type_label)}</span>\n'
              f'  <a class="card-title" href="{esc(card.url)}">{esc(card.title)}</a>\n']
     if card.summary:
         parts.append(f'  <p class="card-summary">{esc(card.summary)}</p>\n')
     if card.reason:
         parts.append(f'  <p class="card-reason">{esc(card.reason)}</p>\n')
-    if context and context.shown:
-        mark = f"<mark>{esc(context.mark)}</mark>" if context.mark else ""
-        more = f' <span class="card-context-more">{esc(context.more)}</span>' if context.more else ""
-        parts.append(f'  <p class="card-context">{esc(context.before)}{mark}{esc(context.after)}{more}</p>\n')
-    parts.append("</li>\n")
+    parts.append(_card_close(card.context))
     return markupsafe.Markup("".join(parts))
+
+
+def card_html_with(drawn: str, context: CardContext) -> markupsafe.Markup:
+    """card_html() of a card with `context`, from card_html() of the same card without one (`drawn`): its
+    label, title, summary and reason are the same; the opening tag and the end change."""
+    inner = str(drawn)[len(_CARD_OPEN):-len(_CARD_CLOSE)]  # a plain str: Markup would escape what is added to it
+    return markupsafe.Markup(_card_open(context) + inner + _card_close(context))
+
+
+_CARD_OPEN, _CARD_CLOSE = '<li class="card">\n', "</li>\n"
+
+
+def _card_open(context: CardContext | None) -> str:
+    if context is None:
+        return _CARD_OPEN
+    esc = _escape
+    return (f'<li class="card" data-context-before="{esc(context.before)}" data-context-mark="{esc(context.mark)}"'
+            f' data-context-after="{esc(context.after)}" data-context-more="{esc(context.more)}">\n')
+
+
+def _card_close(context: CardContext | None) -> str:
+    if not (context and context.shown):
+        return _CARD_CLOSE
+    esc = _escape
+    mark = f"<mark>{esc(context.mark)}</mark>" if context.mark else ""
+    more = f' <span class="card-context-more">{esc(context.more)}</span>' if context.more else ""
+    return f'  <p class="card-context">{esc(context.before)}{mark}{esc(context.after)}{more}</p>\n' + _CARD_CLOSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +316,10 @@ class Renderer:
         URL, like a theme's own card's `nav`, is the same from every file of one folder); a backlink's card
         is that card with its context."""
         if context is not None:
-            card = _card_with(self.card(slug, from_out, count=count), markupsafe.Markup(), context)
+            plain = self.card(slug, from_out, count=count)
+            if self._card_template is None:  # the default drawing: the plain card's HTML, with the context
+                return _card_with(plain, card_html_with(plain.html, context), context)
+            card = _card_with(plain, markupsafe.Markup(), context)
             return _card_with(card, self._draw(card, from_out), context)
         where = from_out.rpartition("/")[0]
         key = (slug, where, count)
