@@ -20,8 +20,11 @@ from generator.parse.sources import SourceFile
 
 MIN_PARALLEL = 64  # fewer files than this parse faster in-process than a pool starts
 CHUNK = 32
-WAVE = 48  # chunks per set of forked workers (map_forked): fewer, and each worker copies less of the parent
-RENDER_WAVE = 16  # rendering reads the most of the wiki (a hub's page, thousands of cards): fresh workers sooner
+# Chunks per set of forked workers (map_forked). Each fork costs a page fault for every page of the parent that
+# the worker, or the parent itself, then writes (reference counts): fewer forks, less system time. A longer-lived
+# worker holds more copied pages, so the waves bound the tree's memory, not the largest process's (the parent's).
+WAVE = 192
+RENDER_WAVE = 64  # rendering reads the most of the wiki (a hub's page, thousands of cards): fresh workers sooner
 
 _worker_config: Config | None = None
 _worker_md = None

@@ -137,7 +137,7 @@ BATCH_CARDS = 2000  # cards of links-here/ pages drawn by one job: every linked 
 
 def _batches(items: Iterable[T], cards_of: Callable[[T], int]) -> list[list[T]]:
     """`items` in order, in batches of about BATCH_CARDS cards (a job each: thousands of one-card jobs would cost
-    more to hand out than to run, and map_forked forks a fresh set of workers every 48 jobs)."""
+    more to hand out than to run, and map_forked forks a fresh set of workers every parallel.WAVE jobs)."""
     batches: list[list[T]] = []
     cards = BATCH_CARDS
     for item in items:

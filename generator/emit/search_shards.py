@@ -234,6 +234,6 @@ def term_shards(rows: Callable[[int], list], pages: int, count: int, map_chunks:
             out.append(shard.encode_one(number))
         return out
     step = max(1, count // JOIN_GROUPS)  # shards joined a group at a time: a job (and a set of forked workers
-    groups = [list(range(i, min(i + step, count))) for i in range(0, count, step)]  # every 48) per shard was many
+    groups = [list(range(i, min(i + step, count))) for i in range(0, count, step)]  # every WAVE) per shard was many
     encoded = [data for done in map_chunks(lambda chunk: [joined(group) for group in chunk], groups) for data in done]
     return dict(zip(range(count), encoded))
