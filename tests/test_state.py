@@ -215,3 +215,47 @@ def test_what_a_rebuild_brought_is_read_from_the_groups_it_does_not_share():
     again = pickle.loads(pickle.dumps(now))
     assert again.json() and now.json() and diag.added(again, now) == []  # nothing shared, the same rows: read as text
     assert all(g.items is None for g in again._groups.values())
+
+
+def test_a_spool_gives_back_each_value_it_was_given_from_its_file(tmp_path):
+    from generator.build.cache import Spool
+    spool = Spool(tmp_path)
+    values = {f"page-{i}": bytes([i % 256]) * (i * 37 % 5000) for i in range(300)}
+    for key, value in values.items():
+        spool.add(key, value)
+    assert len(spool) == 300 and "page-7" in spool and "page-300" not in spool
+    assert all(spool.get(key) == values[key] for key in reversed(list(values)))
+    spool.add("late", b"after reading")  # written after a read: flushed again before the next one
+    assert spool.get("late") == b"after reading"
+    assert not list(tmp_path.iterdir())  # unnamed: nothing left in the folder, even before it is closed
+    spool.close()
+
+
+def test_a_streamed_dict_pickles_as_the_dict_of_its_items_taking_them_one_at_a_time():
+    from generator.build.cache import StreamedDict
+    taken = []
+
+    def items():
+        for i in range(2500):  # more than one of pickle's batches of 1,000
+            taken.append(i)
+            yield f"k{i}", b"v" * i
+    data = pickle.dumps(StreamedDict(items()), protocol=pickle.HIGHEST_PROTOCOL)
+    loaded = pickle.loads(data)
+    assert type(loaded) is dict and list(loaded) == [f"k{i}" for i in range(2500)]
+    assert loaded == {f"k{i}": b"v" * i for i in range(2500)} and len(taken) == 2500
+
+
+def test_a_cold_build_saves_the_entries_it_spooled_as_the_state_would_make_them(tmp_path):
+    """The stored bytes of every page, spooled as the workers render, are what entry_blob() makes of the
+    wiki's entries, in the wiki's order."""
+    from generator.build.session import run_build
+    from generator.config import Config
+    config = Config(content_dir=DEMO, out_dir=tmp_path / "site")
+    result = run_build(config, cache_dir=tmp_path / "cache")
+    loaded = st.load_state(st.state_path(tmp_path / "cache", config.out_dir))
+    wiki = result.wiki
+    keep = {wiki.by_src[src] for src in loaded.embedded if src in wiki.by_src}
+    assert list(loaded.wiki.entries) == list(wiki.entries)
+    assert {slug: loaded.wiki.entries._blobs[slug] for slug in wiki.entries} == {
+        slug: st.entry_blob(entry, slug in keep) for slug, entry in wiki.entries.items()}
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.is_file() and p.name.startswith("tmp")]

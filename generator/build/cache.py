@@ -7,6 +7,8 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from generator import __version__
@@ -30,6 +32,54 @@ def dump_pickle(path: Path, value: object) -> None:
         except OSError:
             pass
         raise
+
+
+class Spool:
+    """Byte strings by key, kept in an unnamed temporary file in `folder` instead of memory: written as they come,
+    read back one at a time (a cold build's stored pages, ~8 KB each, which the build state saves at its end:
+    ~250 MB at 32,000 pages that the build's largest process no longer holds). Gone when closed or dropped."""
+
+    def __init__(self, folder: Path | None = None):
+        try:
+            self._file = tempfile.TemporaryFile(dir=folder)
+        except OSError:  # an unwritable cache folder: the system's temporary folder
+            self._file = tempfile.TemporaryFile()
+        self._at: dict[str, tuple[int, int]] = {}
+        self._end = 0
+        self._flushed = True
+
+    def add(self, key: str, data: bytes) -> None:
+        self._file.write(data)
+        self._at[key] = (self._end, len(data))
+        self._end += len(data)
+        self._flushed = False
+
+    def get(self, key: str) -> bytes:
+        if not self._flushed:
+            self._file.flush()
+            self._flushed = True
+        offset, size = self._at[key]
+        return os.pread(self._file.fileno(), size, offset)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class StreamedDict:
+    """Pickled as a dict whose items come from `items` one at a time, never all in memory at once (pickle asks
+    a __reduce__ for an iterator of them); it loads as a plain dict."""
+
+    def __init__(self, items: Iterable[tuple[object, object]]):
+        self._items = items
+
+    def __reduce__(self):
+        return dict, (), None, None, iter(self._items)
 
 
 def load_pickle(path: Path) -> object:

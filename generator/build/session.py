@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from generator.build.cache import ParseCache, default_cache_dir, parse_key
+from generator.build.cache import ParseCache, Spool, default_cache_dir, parse_key
 from generator.config import Config, LintConfig
 from generator.diagnostics import Diagnostic, DiagnosticTable
 from generator.build.fingerprint import Inputs, UpToDate, read_inputs, site_fingerprint, up_to_date
@@ -163,7 +163,7 @@ class Session:
             tick = progress("Rendering", len(wiki.entries)) if progress else None
             embedded = _embedded(wiki)
             records = PageRecords(search_types(wiki), {wiki.by_src[src] for src in embedded if src in wiki.by_src},
-                                  blobs_too=not self.remember and self.use_cache)
+                                  blobs_too=not self.remember and self.use_cache, spool_in=self.cache_dir)
             written: dict[str, str] = {}
             # A site written afresh: the workers that make its files write them into the staging folder themselves
             place_into = staging_folder(config.out_dir) if current is None else None
@@ -217,13 +217,15 @@ class Session:
             return ""
         return save_state(state_path(self.cache_dir, self.config.out_dir), self._last)
 
-    def _remember(self, state: BuildState, result: BuildResult, blobs: dict | None = None) -> None:
+    def _remember(self, state: BuildState, result: BuildResult, blobs: Spool | None = None) -> None:
         """Keep the state of the site just written: in memory, and for the next CLI build in the cache folder."""
         self._last = state
         if not self.remember and self.use_cache:
             problem = save_state(state_path(self.cache_dir, self.config.out_dir), state, blobs)
             if problem:
                 result.notes.append(problem)
+        if blobs is not None:
+            blobs.close()
 
     def _write(self, items: Iterable, result: BuildResult, fingerprint: str, diagnostics: list[Diagnostic],
                pages: int) -> DiagnosticTable:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from generator import __version__
-from generator.build.cache import dump_pickle, load_pickle
+from generator.build.cache import Spool, StreamedDict, dump_pickle, load_pickle
 from generator.config import LintConfig
 from generator.diagnostics import Diagnostic, DiagnosticTable, as_table
 from generator.emit.search_index import search_row_texts
@@ -105,8 +105,9 @@ class PageRecords:
     keep_html: set[Slug]  # pages other pages embed: stored with their HTML
     blobs_too: bool = True  # the CLI saves the state; serve keeps it in memory only
     rows: dict[Slug, bytes] = field(default_factory=dict)
-    blobs: dict[Slug, bytes] = field(default_factory=dict)
+    blobs: Spool | None = None  # the stored bytes, made with blobs_too (on disk until the state is saved)
     terms: dict[int, bytes] = field(default_factory=dict)  # each search term shard's data, once made
+    spool_in: Path | None = None  # where `blobs` keeps them (the cache folder)
 
     def make(self, wiki: Wiki, slug: Slug) -> tuple[Slug, bytes, bytes]:
         row = search_row_texts(wiki, [slug], self.types)[slug]
@@ -116,7 +117,9 @@ class PageRecords:
         slug, row, blob = made
         self.rows[slug] = row
         if blob:
-            self.blobs[slug] = blob
+            if self.blobs is None:
+                self.blobs = Spool(self.spool_in)
+            self.blobs.add(slug, blob)
 
 
 def with_entries(entries: Mapping[Slug, Entry], changed: dict[Slug, Entry]) -> Mapping[Slug, Entry]:
@@ -157,9 +160,10 @@ DELTA_SHARE = 20  # a delta of more than 1/20 of the values (and more than DELTA
 DELTA_MIN = 64
 
 
-def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = None) -> str:
+def save_state(path: Path, state: BuildState, blobs: Spool | None = None) -> str:
     """Write the state into its folder; "" when done, else why not (the next build is then a full one).
-    `blobs`: the stored bytes of every page, when the build made them already (PageRecords).
+    `blobs`: the stored bytes of every page, when the build made them already (PageRecords), read back from
+    their spool one at a time as the entries are written.
 
     One file per part, each its own pickle with its own memo (pickling the whole state at once would
     hold a memo entry for every object of the wiki: hundreds of MB at 10,000 pages), and a head file
@@ -169,8 +173,9 @@ def save_state(path: Path, state: BuildState, blobs: dict[Slug, bytes] | None = 
     wiki = state.wiki
     entries = wiki.entries
     keep = {wiki.by_src[src] for src in state.embedded if src in wiki.by_src}
-    if blobs is not None and len(blobs) == len(entries):
-        blobs = {slug: blobs[slug] for slug in entries}  # in the wiki's order
+    if blobs is not None and len(blobs) == len(entries) and all(slug in blobs for slug in entries):
+        spool = blobs
+        blobs = StreamedDict((slug, spool.get(slug)) for slug in entries)  # in the wiki's order
     elif isinstance(entries, StoredEntries):
         blobs = {slug: entries.blob(slug, slug in keep) for slug in entries}
     else:
