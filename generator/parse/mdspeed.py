@@ -1,8 +1,9 @@
-"""Python-Markdown, faster, with the same output: the inline pass, some block tests and the toc extension, each
-doing less work.
+"""Python-Markdown, faster, with the same output: the inline pass, some block tests, a link's brackets, the
+block-level test and the toc extension, each doing less work.
 
 The inline pass skips every pattern whose required text is absent; so do the tests of the hash and setext
-headings, rules, block quotes and tables (a block without `#` is not searched for a `#` heading).
+headings, rules, block quotes and tables (a block without `#` is not searched for a `#` heading). A link's
+text is found from bracket to bracket (get_text), and whether a tag is block-level from a set (is_block_level).
 
 Python-Markdown tries each of its ~17 inline patterns on each piece of text, in priority order, one
 Python call per try (most of a page's conversion time). A pattern's regular expression can only match
@@ -163,14 +164,6 @@ _BRACKET = re.compile(r"[\[\]]")
 _GET_TEXT_IS_STOCK = is_stock(inlinepatterns.LinkInlineProcessor.getText, "7d0978a16aae3e5b")
 
 
-_BLOCK_LEVEL_IS_STOCK = is_stock(markdown.Markdown.is_block_level, "dc551fffd52a0eee")
-
-
-def is_block_level(tags: frozenset[str], tag) -> bool:
-    """Markdown.is_block_level(), against a set of the instance's block_level_elements."""
-    return isinstance(tag, str) and tag.lower().rstrip("/") in tags
-
-
 def get_text(data: str, index: int) -> tuple[str, int, bool]:
     """LinkInlineProcessor.getText(): the text from `index` to the `]` that closes the `[` before it (nested pairs
     inside), the index after that `]`, and whether there is one; stepping from bracket to bracket, not through
@@ -182,6 +175,14 @@ def get_text(data: str, index: int) -> tuple[str, int, bool]:
             end = match.start()
             return data[index:end], end + 1, True
     return data[index:], max(index, len(data)), False
+
+
+_BLOCK_LEVEL_IS_STOCK = is_stock(markdown.Markdown.is_block_level, "dc551fffd52a0eee")
+
+
+def is_block_level(tags: frozenset[str], tag) -> bool:
+    """Markdown.is_block_level(), against a set of the instance's block_level_elements."""
+    return isinstance(tag, str) and tag.lower().rstrip("/") in tags
 
 
 def install(md) -> None:
