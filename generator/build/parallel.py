@@ -142,20 +142,26 @@ def _wave(work: Callable[[list], list], wave: list[list]) -> Iterator:
     """The results of work(chunk) for each chunk of the wave, in order, from forked workers and this process.
 
     One core's worth of the work is done here, not in another worker (one copy fewer of what workers copy):
-    while the next result in order is not ready, this process takes the last chunk no worker has started."""
+    while the next result in order is not ready, this process takes the last chunk no worker has started.
+    The pool is shut down before the last chunk's results are handed out: a caller that stops asking once it
+    has them all (zip() with a list as long) must not leave the pool's threads running, or every later
+    map_forked() of its build would run in-process (can_fork() refuses to fork a threaded process)."""
     with ProcessPoolExecutor(max_workers=worker_count() - 1, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [pool.submit(_run_forked, chunk) for chunk in wave]
         done_here: dict[int, list] = {}
+        found: list = []
         last = len(wave) - 1
         for i in range(len(wave)):
-            if i in done_here:
-                yield from done_here.pop(i)
-                continue
-            while last > i and not futures[i].done():
-                if futures[last].cancel():  # no worker has it yet
-                    done_here[last] = work(wave[last])
-                last -= 1
-            yield from futures[i].result()
+            if i not in done_here:
+                while last > i and not futures[i].done():
+                    if futures[last].cancel():  # no worker has it yet
+                        done_here[last] = work(wave[last])
+                    last -= 1
+            found = done_here.pop(i) if i in done_here else futures[i].result()
+            if i == len(wave) - 1:
+                break
+            yield from found
+    yield from found
 
 
 def render_many(renderer, slugs: list[str], previous: Mapping[str, str] | None = None, records=None,
