@@ -127,5 +127,25 @@ def test_a_pickled_graph_reads_backlinks_without_importing_networkx(tmp_path):
     blob = tmp_path / "graph.pickle"
     blob.write_bytes(pickle.dumps(_random_graph(1)))
     code = ("import pickle, sys; g = pickle.loads(open(sys.argv[1], 'rb').read()); g.backlinks('p002'); g.related('p002', 5); "
-            "assert 'networkx' not in sys.modules; g.orphans(); assert 'networkx' in sys.modules")
+            "g.orphans(); g.dead_ends(); g.most_linked(3); list(g.iter_edges()); "
+            "assert 'networkx' not in sys.modules; g.graph; assert 'networkx' in sys.modules")
     subprocess.run([sys.executable, "-c", code, str(blob)], check=True, cwd=Path(__file__).parent.parent)
+
+
+def test_a_compacted_graph_answers_as_the_graph_it_was_made_from_without_its_adjacency():
+    import pickle
+    for seed in range(3):
+        made = _random_graph(seed)
+        nodes = list(made.titles)
+        small = made.compacted()
+        assert "_succ" not in vars(small) and "_pred" not in vars(small) and "graph" not in vars(small)
+        assert [small.backlinks(n) for n in nodes] == [made.backlinks(n) for n in nodes]
+        assert [small.in_degree(n) for n in nodes] == [made.in_degree(n) for n in nodes]
+        assert [small.out_degree(n) for n in nodes] == [made.out_degree(n) for n in nodes]
+        assert [list(small.outlinks_set(n)) for n in nodes] == [list(made.outlinks_set(n)) for n in nodes]
+        assert small.orphans() == made.orphans() and small.dead_ends() == made.dead_ends()
+        assert small.most_linked(7) == made.most_linked(7) and small.edges() == made.edges()
+        assert "_succ" not in vars(small)  # all of it read from the arrays
+        assert pickle.dumps(small) == pickle.dumps(made)  # the build state stores the same bytes
+        assert small.related(nodes[1], 5) == made.related(nodes[1], 5)  # the adjacency made again when needed
+        assert small.orphans() == made.orphans() and list(small.graph.edges()) == list(made.graph.edges())

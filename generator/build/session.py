@@ -151,6 +151,7 @@ class Session:
         wiki, diagnostics = analyse(config, parsed, problems + parse_problems, tick)
         del parsed
         wiki.entries = {slug: lean(entry) for slug, entry in wiki.entries.items()}  # rendering reads no Markdown or prose
+        wiki.graph = wiki.graph.compacted()  # nor networkx's adjacency: the links as arrays, a tenth of the memory
         settle()  # nor the gathered wiki (nor, in forked render workers, touch its memory: pages stay shared)
         if cache:
             cache.keep_only(live_keys)

@@ -333,10 +333,10 @@ def home_extras(wiki: Wiki, renderer: Renderer) -> dict:
     out = paths.HOME
     return {
         "types": [(type_label(t), relative_url(out, paths.type_out_path(t)), len(slugs),
-                   [renderer.card(s, out) for s in sorted(slugs, key=lambda s: -wiki.graph.graph.in_degree(s))[:HOME_PER_TYPE]])
+                   [renderer.card(s, out) for s in sorted(slugs, key=lambda s: -wiki.graph.in_degree(s))[:HOME_PER_TYPE]])
                   for t, slugs in wiki.types().items()],
-        "most_linked": [renderer.card(s, out, count=wiki.graph.graph.in_degree(s))
-                        for s in wiki.graph.most_linked(10) if wiki.graph.graph.in_degree(s)],
+        "most_linked": [renderer.card(s, out, count=wiki.graph.in_degree(s))
+                        for s in wiki.graph.most_linked(10) if wiki.graph.in_degree(s)],
     }
 
 

@@ -63,12 +63,27 @@ class WikiGraph:
         self._backlinks: dict[str, list[str]] = {}
         self._light: dict[int, dict[str, float]] = {}
 
+    def compacted(self) -> "WikiGraph":
+        """The same graph as an unpickled one holds it: titles, tags and the arrays of node numbers, without
+        networkx or the adjacency dicts (~2 KB a page: a build's driver renders from this one), the arrays made
+        here once, so forked workers share them. What needs the adjacency (related lists) makes it again."""
+        graph = WikiGraph.__new__(WikiGraph)
+        graph.__setstate__(self.__getstate__())
+        graph._backlinks = self._backlinks
+        graph._compact_arrays()
+        return graph
+
     def __getstate__(self):
         """Pickled compactly, without memos or networkx (the build state): the titles, tags, and each page's
         successors and predecessors as node numbers in arrays. A rebuild after an edit that reads a few pages'
         links then loads ~3× faster, never imports networkx and answers `backlinks()`, `in_degree()` and the
         set views from the arrays (`_compact_view`); the adjacency and the DiGraph are rebuilt when first
         used (`__getattr__`), with the same insertion orders, so everything iterates as before."""
+        if self._is_compact():
+            nodes, offsets, targets = self._compact
+            pred_offsets, pred_sources = self._compact_pred
+            return {"titles": self.titles, "tags": self.tags, "nodes": nodes, "offsets": offsets, "targets": targets,
+                    "pred_offsets": pred_offsets, "pred_sources": pred_sources}
         nodes = list(self._succ)
         number = {n: i for i, n in enumerate(nodes)}
         offsets, targets = array("I", [0]), array("I")
@@ -138,6 +153,10 @@ class WikiGraph:
             return dict.fromkeys(nodes[j] for j in pred_ends[pred_starts[i]:pred_starts[i + 1]]).keys()
         return dict.fromkeys(nodes[j] for j in ends[starts[i]:starts[i + 1]]).keys()
 
+    def _is_compact(self) -> bool:
+        """Whether this graph is still as unpickled (or compacted()): its adjacency not made again."""
+        return "_succ" not in self.__dict__ and self.__dict__.get("_compact_pred") is not None
+
     def _compact_arrays(self) -> tuple[dict[str, int], array, array, array, array]:
         if self._arrays is None:
             nodes, offsets, targets = self._compact
@@ -174,6 +193,14 @@ class WikiGraph:
         i = number[slug]
         return pred_starts[i + 1] - pred_starts[i]
 
+    def out_degree(self, slug: str) -> int:
+        """How many other pages `slug` links to."""
+        if not self._is_compact():
+            return len(self._succ[slug])
+        number, starts, _, _, _ = self._compact_arrays()
+        i = number[slug]
+        return starts[i + 1] - starts[i]
+
     def links(self, a: str, b: str) -> bool:
         """Whether page `a` links to page `b`."""
         return b in self._succ[a]
@@ -188,21 +215,33 @@ class WikiGraph:
 
     def iter_edges(self) -> Iterator[tuple[str, str]]:
         """Every linked pair, sorted, one at a time: never every pair at once (~2 million at 100,000 pages)."""
+        if self._is_compact():
+            number, starts, ends, _, _ = self._compact_arrays()
+            nodes = self._compact[0]
+            for a in sorted(nodes):
+                i = number[a]
+                for b in sorted(nodes[j] for j in ends[starts[i]:starts[i + 1]]):
+                    yield a, b
+            return
         for a in sorted(self._succ):
             for b in sorted(self._succ[a]):
                 yield a, b
 
+    def _nodes(self) -> list[str]:
+        """Every page, in the graph's own order."""
+        return self._compact[0] if self._is_compact() else list(self._succ)
+
     def orphans(self) -> list[str]:
         """Pages no other page links to."""
-        return sorted((n for n in self.graph if self.graph.in_degree(n) == 0), key=self._order)
+        return sorted((n for n in self._nodes() if self.in_degree(n) == 0), key=self._order)
 
     def dead_ends(self) -> list[str]:
         """Pages that link to no other page."""
-        return sorted((n for n in self.graph if self.graph.out_degree(n) == 0), key=self._order)
+        return sorted((n for n in self._nodes() if self.out_degree(n) == 0), key=self._order)
 
     def most_linked(self, limit: int) -> list[str]:
         """The pages with the most backlinks, most first."""
-        return sorted(self.graph, key=lambda n: (-self.graph.in_degree(n), *self._order(n)))[:limit]
+        return sorted(self._nodes(), key=lambda n: (-self.in_degree(n), *self._order(n)))[:limit]
 
     def _weight(self, w: str) -> float:
         return 1.0 / math.log(max(2, self._degree[w]))
