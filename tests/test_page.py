@@ -13,3 +13,17 @@ TEXTS = ["", "\n", "a", "a\n", "a\nb", "a\nb\n", "---\nt: x\n---\nbody\n", "\n\n
 @pytest.mark.parametrize("count", [-1, 0, 1, 2, 3, 4, 10])
 def test_first_lines_is_the_join_of_the_first_lines(text, count):
     assert first_lines(text, count) == "\n".join(text.split("\n")[:max(count, 0)])
+
+
+def test_a_placeholders_target_is_its_refs_string_in_every_process_that_loads_the_page():
+    import pickle
+
+    from generator.config import Config
+    from generator.parse.page import parse_source
+    from generator.parse.sources import SourceFile
+    text = "---\ntitle: A\n---\nSee [[Ada Lovelace]], [[Ada Lovelace#Notes|her notes]] and [B](b.md).\n"
+    parsed, _ = parse_source(SourceFile("a.md", text.encode()), Config())
+    loaded = pickle.loads(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    refs = {ref.target: ref.target for ref in loaded.refs}
+    assert {t for _, t, _ in loaded.body.placeholders} == {"Ada Lovelace", "b.md"}
+    assert all(target is refs[target] for _, target, _ in loaded.body.placeholders)  # one string, not two

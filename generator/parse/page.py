@@ -101,11 +101,19 @@ def _parse(source: SourceFile, config: Config, text: str, problems: list[Diagnos
     contexts = pack_contexts(link_contexts(page, refs, front_text, config.link_keys + config.source_keys))
     digest = source_digest(source)
     search = search_text(body)
-    body = dataclasses.replace(body, text="")  # what search needs of it is in `search`
+    # what search needs of the text is in `search`; the placeholders' targets are the refs' own strings (one
+    # object each in the pickle, and in every process that loads it: ~1 KB a page of the driver's memory)
+    body = dataclasses.replace(body, text="", placeholders=shared_targets(body.placeholders, refs))
     problems += (page_problems + unsafe_url_problems(page, body.blocked) + math_problems(page, body.bad_math)
                  + unsafe_html_problems(page, removed))
     markdown = page.body.encode("utf-8")  # kept for lint's line numbers, as UTF-8 (see RenderedBody)
     return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, markdown, contexts), problems
+
+
+def shared_targets(placeholders: tuple[tuple[str, str, str], ...], refs: tuple[LinkRef, ...]) -> tuple[tuple[str, str, str], ...]:
+    """The placeholders, each target that equals a ref's target replaced by that ref's string object."""
+    names = {ref.target: ref.target for ref in refs}
+    return tuple((syntax, names.get(target, target), fragment) for syntax, target, fragment in placeholders)
 
 
 def first_lines(text: str, count: int) -> str:
