@@ -59,19 +59,27 @@ def test_stop_workers_leaves_no_worker_and_no_leaked_semaphore(tmp_path):
     assert done.stderr == ""  # no traceback, and no "leaked semaphore objects" from the resource tracker
 
 
-def test_a_caller_that_stops_at_the_last_result_leaves_no_pool_behind():
-    # zip() with a list as long as the results never asks map_forked() for more once it has the last one: the
-    # wave's pool must be gone by then, or the next map_forked() of the build (the "did you mean" hints after
-    # resolving links) finds its threads running and works in this process alone.
-    import threading
-
-    from generator.build.parallel import can_fork, map_forked, worker_count
-    if worker_count() < 2:
-        import pytest
-        pytest.skip("one core: nothing is forked")
+# zip() with a list as long as the results never asks map_forked() for more once it has the last one: the
+# wave's pool must be gone by then, or the next map_forked() of the build (the "did you mean" hints after
+# resolving links) finds its threads running and works in this process alone. In a process of its own: the
+# test process may have other threads running, and then nothing forks.
+STOP_AT_LAST = textwrap.dedent("""
+    import os, sys, threading
+    sys.path.insert(0, sys.argv[1])
+    from generator.build.parallel import can_fork, map_forked
     items = list(range(700))
     results = map_forked(lambda chunk: [(i, os.getpid()) for i in chunk], items, least=1, wave=3)
     got = [found for _, found in zip(items, results)]
     assert [i for i, _ in got] == items
-    assert {pid for _, pid in got} - {os.getpid()}  # forked workers did some of it
-    assert threading.active_count() == 1 and can_fork(len(items), least=1)
+    assert {pid for _, pid in got} - {os.getpid()}, "nothing was forked"
+    assert threading.active_count() == 1 and can_fork(len(items), least=1), threading.enumerate()
+""")
+
+
+def test_a_caller_that_stops_at_the_last_result_leaves_no_pool_behind():
+    from generator.build.parallel import worker_count
+    if worker_count() < 2:
+        import pytest
+        pytest.skip("one core: nothing is forked")
+    done = subprocess.run([sys.executable, "-c", STOP_AT_LAST, str(ROOT)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
