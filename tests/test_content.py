@@ -97,3 +97,19 @@ def test_decode_bom_crlf_and_bad_bytes():
 def test_split_front_matter_without_front_matter():
     front, problems = split_front_matter("a.md", "# Title\ntext")
     assert (front.data, front.body_start, problems) == ({}, 0, [])
+
+
+@pytest.mark.parametrize("raw", [b"", b"plain\nbody", b"---\ntitle: T\n---\nbody\n\nmore", b"\xef\xbb\xbf---\r\ntags: [a]\r\n---\r\nx\r\ny",
+                                 b"---\nunclosed: yes\nbody", b"---\ntitle: Same\n---\n# Same\n\ntext\n", b"a\rb\r\rc"])
+def test_body_lines_are_the_body_parse_page_numbers_read_from_the_bytes(raw):
+    from generator.parse.content import body_lines, decode_source
+    page, _ = parse_page("p.md", decode_source("p.md", raw)[0], Config())
+    lines = body_lines(raw, page.body_line)
+    assert len(lines) == len(page.body.split("\n"))
+    # the same lines, but a title heading parse_page() blanks (lint skips headings either way)
+    assert [a for a, b in zip(lines, page.body.split("\n")) if a != b] in ([], ["# Same"])
+
+
+def test_body_lines_of_bytes_that_are_no_text_are_none():
+    from generator.parse.content import body_lines
+    assert body_lines(b"\xff\xfe bad", 1) == [] and body_lines(b"\x00binary", 1) == []

@@ -7,13 +7,19 @@ import pytest
 from generator.config import Config, LintConfig
 from generator.wiki.lint import MentionIndex, lint
 from generator.parse.markdown import make_markdown, render_body
-from generator.build.pipeline import analyse
+from generator.build.pipeline import analyse, page_texts
+from generator.parse.sources import read_pages
 from tests.helpers import build
+
+
+def _texts(content):
+    """The files' bytes, where lint reads a mention's line from (a parsed page keeps no Markdown)."""
+    return page_texts(read_pages(content)[0])
 
 
 def _lint(content):
     wiki, _ = analyse(Config(content_dir=content))
-    return lint(wiki)
+    return lint(wiki, texts=_texts(content))
 
 
 def _by_code(diagnostics, code):
@@ -146,12 +152,12 @@ def test_a_name_on_too_many_pages_is_left_out_and_listed(make_vault):
                   "other.md": "# Other\n\nMarcus wrote it.\n"})
     content = make_vault(pages)
     wiki, _ = analyse(Config(content_dir=content))
-    found = lint(wiki, config=Config(content_dir=content, lint=LintConfig(mention_max_share=1.0)))
+    found = lint(wiki, texts=_texts(content), config=Config(content_dir=content, lint=LintConfig(mention_max_share=1.0)))
     assert {d.subject for d in found if d.code == "unlinked-mention"} == {"marcus", "lovelace"}  # 31 and 30 of 33
-    found = lint(wiki, config=Config(content_dir=content, lint=LintConfig(mention_max_share=0.02)))
+    found = lint(wiki, texts=_texts(content), config=Config(content_dir=content, lint=LintConfig(mention_max_share=0.02)))
     assert not [d for d in found if d.code == "unlinked-mention"]
     assert left_out_names(wiki, 0.02) == {"lovelace": 30, "marcus": 31}
-    found = lint(wiki, config=Config(content_dir=content, lint=LintConfig(mention_max_share=0.92)))
+    found = lint(wiki, texts=_texts(content), config=Config(content_dir=content, lint=LintConfig(mention_max_share=0.92)))
     assert {d.subject for d in found if d.code == "unlinked-mention"} == {"lovelace"}  # 31 > 0.92 x 33 > 30
 
 

@@ -93,6 +93,11 @@ def parse_all(config: Config, sources: list[SourceFile], cache: ParseCache | Non
     return parsed, problems
 
 
+def page_texts(sources: list[SourceFile]) -> dict[str, bytes]:
+    """The files' bytes by source path: what lint reads the lines of unlinked mentions from (analyse())."""
+    return {source.src_path: source.raw for source in sources}
+
+
 def load(config: Config, cache: ParseCache | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
     """Discover, read and parse every page of the content folder."""
     sources, problems = read_pages(config.content_dir)
@@ -101,14 +106,20 @@ def load(config: Config, cache: ParseCache | None = None) -> tuple[list[ParsedPa
 
 
 def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: list[Diagnostic] | None = None,
-            tick: Callable[[int], None] | None = None) -> tuple[Wiki, list[Diagnostic]]:
+            tick: Callable[[int], None] | None = None,
+            texts: Mapping[str, bytes] | None = None) -> tuple[Wiki, list[Diagnostic]]:
     """Gather and lint (loading first unless parsed pages are given): the wiki and every diagnostic, sorted.
-    tick(1) twice a page: once its related list is made, once it is linted (for a progress line)."""
+    tick(1) twice a page: once its related list is made, once it is linted (for a progress line). `texts`:
+    the files' bytes by source path, for the lines of unlinked mentions (lint.lint()); read here when loading."""
     if parsed is None:
-        parsed, problems = load(config)
+        sources, problems = read_pages(config.content_dir)
+        texts = page_texts(sources)
+        parsed, parse_problems = parse_all(config, sources)
+        problems += parse_problems
+        del sources
     wiki, gather_problems = gather(config, parsed, tuple(discover_attachments(config.content_dir)), tick, map_forked)
     gather_problems += unreadable_attachments(config.content_dir, wiki.attachments)
-    found = (problems or []) + gather_problems + lint(wiki, tick, map_forked, config)
+    found = (problems or []) + gather_problems + lint(wiki, tick, map_forked, config, texts=texts)
     return wiki, sorted((d for d in found if config.lint.wants(d.code)), key=diag.sort_key)
 
 

@@ -30,7 +30,7 @@ from generator.build.cluster import connect
 from generator.wiki.model import Entry, Wanted, Wiki, group_wanted, lean
 from generator.parse.page import ParsedPage
 from generator.emit.render import Renderer
-from generator.build.pipeline import analyse, parse_all, render_items
+from generator.build.pipeline import analyse, page_texts, parse_all, render_items
 from generator.parse.page import parse_source
 from generator.wiki.gather import resolve_links
 from generator.parse.sources import SourceFile, read_source
@@ -145,11 +145,12 @@ class Session:
         # serve keeps every parse in memory for its next full build; the CLI lets them go once linted
         parsed, parse_problems = parse_all(config, sources, cache, tick, self._memory if self.remember else None, self._engine)
         count = len(sources)
-        del sources  # the files' bytes are not needed any more
+        texts = page_texts(sources)  # the files' bytes, for the lines of unlinked mentions: gone once linted
+        del sources
         settle()  # parsed pages live to the end: later collections need not walk them again
         tick = progress("Linking", 2 * len(parsed)) if progress else None
-        wiki, diagnostics = analyse(config, parsed, problems + parse_problems, tick)
-        del parsed
+        wiki, diagnostics = analyse(config, parsed, problems + parse_problems, tick, texts)
+        del parsed, texts
         wiki.entries = {slug: lean(entry) for slug, entry in wiki.entries.items()}  # rendering reads no Markdown or prose
         wiki.graph = wiki.graph.compacted()  # nor networkx's adjacency: the links as arrays, a tenth of the memory
         settle()  # nor the gathered wiki (nor, in forked render workers, touch its memory: pages stay shared)
@@ -333,6 +334,7 @@ def relint(last: BuildState, config: Config, changed: set[str], sources: dict[st
     wiki = last.wiki
     found = last.diagnostics if found is None else found
     fresh: dict[str, ParsedPage] = {}
+    texts: dict[str, bytes] = {}  # the edited files' bytes, for the lines of their unlinked mentions
     problems: dict[str, list[Diagnostic]] = {}
     digests = dict(last.digests)
     md = make_markdown()
@@ -353,7 +355,7 @@ def relint(last: BuildState, config: Config, changed: set[str], sources: dict[st
         old = wiki.entries[wiki.by_src[src]].parsed
         if item is None or _shape(item) != _shape(old):
             return None
-        fresh[src], problems[src] = item, item_problems
+        fresh[src], problems[src], texts[src] = item, item_problems, source.raw
     if not fresh:
         return Relinted(wiki, found, {}, [], digests, last.parse_problems)
     resolved, wanted_new, link_problems = resolve_links(list(fresh.values()), wiki.by_src, wiki.resolver, map_forked)
@@ -365,7 +367,8 @@ def relint(last: BuildState, config: Config, changed: set[str], sources: dict[st
     new_wiki = dataclasses.replace(wiki, entries=with_entries(wiki.entries, changed_entries), wanted=wanted)
     changed_slugs = [wiki.by_src[src] for src in sorted(fresh)]
     new = [d for d in [p for src in sorted(fresh) for p in problems[src]] + link_problems
-           + (unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked, max_share=config.lint.mention_max_share)
+           + (unlinked_mentions(new_wiki, only=changed_slugs, map_chunks=map_forked, max_share=config.lint.mention_max_share,
+                                texts=texts)
               if config.lint.wants("unlinked-mention") else [])
            if config.lint.wants(d.code)]
     diagnostics = found.replaced(new, set(fresh), keep=_SHAPE_CODES)

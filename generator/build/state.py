@@ -4,7 +4,7 @@ A build that wrote a site remembers the wiki it gathered, every page's digest, r
 row, and its diagnostics. The next build after an edit that changes no page's shape starts from that
 state instead of parsing and gathering the whole wiki again (build.Session). On disk the state is one
 pickle in the cache folder per output folder; each page is stored as its own pickled bytes without its
-Markdown, text and HTML (but for pages other pages embed), and is decoded only when a rebuild touches it,
+text and HTML (but for pages other pages embed), and is decoded only when a rebuild touches it,
 so loading the state of 10,000 pages costs a fraction of a second. A state that does not match the
 output folder's manifest, kbwiki's version or the schema is ignored: the build is then a full one.
 """
@@ -31,7 +31,7 @@ from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 18  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts; 15: search term shards; 16: diagnostics as DiagnosticTable; 17: MentionIndex._pairs; 18: the diagnostics a part, their digest, the graph's predecessors)
+SCHEMA = 19  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts; 15: search term shards; 16: diagnostics as DiagnosticTable; 17: MentionIndex._pairs; 18: the diagnostics a part, their digest, the graph's predecessors; 19: no ParsedPage.markdown)
 
 
 @dataclass(slots=True)
@@ -130,13 +130,13 @@ def with_entries(entries: Mapping[Slug, Entry], changed: dict[Slug, Entry]) -> M
 
 
 def slim(entry: Entry, keep_html: bool) -> Entry:
-    """An entry as the state keeps it: without its Markdown, prose and search text (the state keeps its search
+    """An entry as the state keeps it: without its prose and search text (the state keeps its search
     row), and without its HTML unless other pages embed it. A rebuild re-parses every page it renders, so
     none of it is read again."""
     parsed = entry.parsed
     body = dataclasses.replace(parsed.body, text="", prose_utf8=b"", html_z=parsed.body.html_z if keep_html else NO_HTML)
     return dataclasses.replace(entry, parsed=dataclasses.replace(parsed, page=dataclasses.replace(parsed.page, body=""), body=body,
-                                                                 search=("", "", ""), markdown=b""))
+                                                                 search=("", "", "")))
 
 
 def entry_blob(entry: Entry, keep_html: bool) -> bytes:

@@ -13,7 +13,7 @@ from itertools import groupby
 from pathlib import Path
 
 from generator.build.cache import ParseCache, default_cache_dir
-from generator.build.pipeline import analyse, parse_all
+from generator.build.pipeline import analyse, page_texts, parse_all
 from generator.build.session import check_from_state
 from generator.config import Config
 from generator.diagnostics import Diagnostic
@@ -101,8 +101,9 @@ def run_check(config: Config, cache_dir: Path | None = None, use_cache: bool = T
     finally:
         if cache:
             cache.close()
+    texts = page_texts(sources)
     del sources
-    wiki, diagnostics = analyse(config, parsed, problems + parse_problems)
+    wiki, diagnostics = analyse(config, parsed, problems + parse_problems, texts=texts)
     return CheckResult(len(wiki.entries), diagnostics, *rankings(wiki, diagnostics, config))
 
 

@@ -95,6 +95,13 @@ def decode_source(src_path: str, raw: bytes) -> tuple[str | None, list[Diagnosti
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
+def body_lines(raw: bytes, body_line: int) -> list[str]:
+    """The lines of a file's body (Page.body_line, 1-based, on) from its bytes, decoded as decode_source() decodes
+    them; [] when it cannot. A title heading parse_page() blanks is here as written."""
+    text, _ = decode_source("", raw)
+    return [] if text is None else text.split("\n")[max(body_line, 1) - 1:]
+
+
 def split_front_matter(src_path: str, text: str) -> tuple[FrontMatter, list[Diagnostic]]:
     """Find and parse a leading `---` YAML block; a broken one is reported and treated as absent."""
     return _split_lines(src_path, text.split("\n"))

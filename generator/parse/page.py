@@ -35,7 +35,6 @@ class ParsedPage:
     # What the search shards hold of the body: first section heading, its text, the reading text, cut to size
     # (search_text). body.text itself is not kept.
     search: tuple[str, str, str] = ("", "", "")
-    markdown: bytes = b""  # the page's Markdown body (Page.body) as UTF-8, for lint; dropped once linted (lean())
     # Where the page links to each target: the first link's sentence (parse/context.py), shown with the
     # targets' backlinks; one per target name, not per link, packed (context.unpack_contexts() reads them)
     contexts: bytes = b""
@@ -106,8 +105,8 @@ def _parse(source: SourceFile, config: Config, text: str, problems: list[Diagnos
     body = dataclasses.replace(body, text="", placeholders=shared_targets(body.placeholders, refs))
     problems += (page_problems + unsafe_url_problems(page, body.blocked) + math_problems(page, body.bad_math)
                  + unsafe_html_problems(page, removed))
-    markdown = page.body.encode("utf-8")  # kept for lint's line numbers, as UTF-8 (see RenderedBody)
-    return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, markdown, contexts), problems
+    # The Markdown is not kept: lint reads the lines it needs from the file's bytes (content.body_lines())
+    return ParsedPage(dataclasses.replace(page, body=""), body, refs, digest, search, contexts), problems
 
 
 def shared_targets(placeholders: tuple[tuple[str, str, str], ...], refs: tuple[LinkRef, ...]) -> tuple[tuple[str, str, str], ...]:

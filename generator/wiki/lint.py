@@ -22,11 +22,12 @@ import unicodedata
 from collections import Counter
 from itertools import accumulate
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from generator import diagnostics as diag
 from generator.config import MENTION_MAX_SHARE, Config
 from generator.diagnostics import Diagnostic
+from generator.parse.content import body_lines
 from generator.parse.links import normalize
 from generator.wiki.mapping import ChunkMap, in_process
 from generator.wiki.model import Entry, Wiki
@@ -137,9 +138,12 @@ class MentionIndex:
 
 
 def lint(wiki: Wiki, tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process,
-         config: Config | None = None, today: dt.date | None = None) -> list[Diagnostic]:
+         config: Config | None = None, today: dt.date | None = None,
+         texts: Mapping[str, bytes] | None = None) -> list[Diagnostic]:
     """Every warning about the wiki's shape that `config.lint` selects, sorted by file; tick(1) after each
-    page's mentions are checked. `today` is the date `stale_after_days` counts from (default: today)."""
+    page's mentions are checked. `today` is the date `stale_after_days` counts from (default: today).
+    `texts`: the files' bytes by source path, where an unlinked mention's line and column are read from (a page
+    keeps no Markdown of its own); without them a mention is reported at line 0."""
     config = config or Config()
     wants = config.lint.wants
     rules: list[tuple[str, Callable[[], list[Diagnostic]]]] = [
@@ -151,7 +155,8 @@ def lint(wiki: Wiki, tick: Callable[[int], None] | None = None, map_chunks: Chun
         ("schema", lambda: schema_problems(wiki, dict(config.types), config.type_keys))]
     problems = [d for code, rule in rules if wants(code) for d in rule()]
     if wants("unlinked-mention"):
-        problems += unlinked_mentions(wiki, tick=tick, map_chunks=map_chunks, max_share=config.lint.mention_max_share)
+        problems += unlinked_mentions(wiki, tick=tick, map_chunks=map_chunks, max_share=config.lint.mention_max_share,
+                                      texts=texts)
     elif tick:
         tick(len(wiki.entries))
     return sorted(problems, key=diag.sort_key)
@@ -207,16 +212,17 @@ def mention_index(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH) -> tuple[dic
 
 def unlinked_mentions(wiki: Wiki, min_length: int = MIN_MENTION_LENGTH, only: Iterable[Slug] | None = None,
                       tick: Callable[[int], None] | None = None, map_chunks: ChunkMap = in_process,
-                      max_share: float = MENTION_MAX_SHARE) -> list[Diagnostic]:
+                      max_share: float = MENTION_MAX_SHARE, texts: Mapping[str, bytes] | None = None) -> list[Diagnostic]:
     """Per page and mentioned page: the first place the page names it without linking it, and how often;
-    names too common to report (left_out_names) left out.
+    names too common to report (left_out_names) left out. `texts`: as lint()'s.
 
     `only` limits the search to some pages (a rebuild after they alone changed): those keep the names the
     last search of every page left out."""
     names, index = mention_index(wiki, min_length)
     slugs = list(wiki.entries) if only is None else list(only)
     problems: list[Diagnostic] = []
-    for found in map_chunks(lambda chunk: [_mentions_in(wiki, slug, index, names) for slug in chunk], slugs):
+    texts = texts or {}
+    for found in map_chunks(lambda chunk: [_mentions_in(wiki, slug, index, names, texts) for slug in chunk], slugs):
         problems += found
         if tick:
             tick(1)
@@ -240,7 +246,8 @@ def is_common_word(mention: Mention) -> bool:
     return len(mention.name) < COMMON_WORD_LENGTH and mention.written.islower() and len(_WORD.findall(mention.name)) == 1
 
 
-def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, Slug]) -> list[Diagnostic]:
+def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, Slug],
+                 texts: Mapping[str, bytes]) -> list[Diagnostic]:
     """The unlinked-mention warnings of one page."""
     entry = wiki.entries[slug]
     linked = {link.slug for link in entry.links if link.slug} | {slug}
@@ -250,7 +257,7 @@ def _mentions_in(wiki: Wiki, slug: Slug, index: MentionIndex, names: dict[str, S
         if target not in linked and not is_common_word(mention):
             seen.setdefault(target, []).append(mention)
     problems = []
-    lines = _searched_lines(entry) if seen else None  # split and casefolded once, for every page mentioned
+    lines = _searched_lines(entry, texts.get(entry.page.src_path, b"")) if seen else None  # once, for every page mentioned
     for target, mentions in seen.items():
         title = wiki.entries[target].page.title
         line, column = _position(entry, mentions[0].written, lines)
@@ -272,9 +279,9 @@ class _Lines:
     offsets: list[int]
 
 
-def _searched_lines(entry: Entry) -> _Lines:
-    """The lines of the body but headings (not searched), for _position()."""
-    kept = [(offset, line) for offset, line in enumerate(entry.parsed.markdown.decode("utf-8").split("\n"))
+def _searched_lines(entry: Entry, raw: bytes) -> _Lines:
+    """The lines of the body but headings (not searched), from the file's bytes `raw`, for _position()."""
+    kept = [(offset, line) for offset, line in enumerate(body_lines(raw, entry.page.body_line))
             if not line.lstrip().startswith("#")]
     text = "\n".join(line for _, line in kept).casefold()  # casefolding is a character's own: no line moves
     starts, at = [], 0

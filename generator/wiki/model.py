@@ -43,12 +43,12 @@ class Entry:
 
 
 def lean(entry: Entry) -> Entry:
-    """An entry without what only parsing and linting read (the page's Markdown, its prose): what
-    rendering needs, in less memory; its backlink contexts made readable() once, for the many reads of them."""
+    """An entry without what only linting reads (its prose): what rendering needs, in less memory; its
+    backlink contexts made readable() once, for the many reads of them."""
     parsed = entry.parsed
-    if not parsed.markdown and not parsed.body.prose_utf8:
+    if not parsed.body.prose_utf8:
         return entry
-    parsed = dataclasses.replace(parsed, markdown=b"", body=dataclasses.replace(parsed.body, prose_utf8=b""),
+    parsed = dataclasses.replace(parsed, body=dataclasses.replace(parsed.body, prose_utf8=b""),
                                  contexts=readable(parsed.contexts))
     return dataclasses.replace(entry, parsed=parsed)
 
