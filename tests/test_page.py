@@ -27,3 +27,15 @@ def test_a_placeholders_target_is_its_refs_string_in_every_process_that_loads_th
     refs = {ref.target: ref.target for ref in loaded.refs}
     assert {t for _, t, _ in loaded.body.placeholders} == {"Ada Lovelace", "b.md"}
     assert all(target is refs[target] for _, target, _ in loaded.body.placeholders)  # one string, not two
+
+
+def test_the_search_fields_are_kept_as_utf8_cut_to_size():
+    from generator.config import Config
+    from generator.parse.page import BODY_CHARS, parse_source
+    from generator.parse.sources import SourceFile
+    text = "## Intro\n\nÉcole " + "word " * 400 + "\n"
+    parsed, _ = parse_source(SourceFile("a.md", text.encode()), Config())
+    heading, section, body = parsed.search
+    assert isinstance(body, bytes) and body.decode("utf-8").startswith("Intro École word")
+    assert len(body.decode("utf-8")) <= BODY_CHARS and body.decode("utf-8").endswith("…")
+    assert heading == b"Intro" and section.decode("utf-8").startswith("École word")

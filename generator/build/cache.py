@@ -15,7 +15,7 @@ from generator import __version__
 from generator.config import Config
 
 CACHE_DIR = ".kbwiki-cache"
-SCHEMA = 15  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked; 5: ParsedPage.search; 6: UTF-8 bodies; 7: packed HTML, tags as rendered, headings need a space; 8: classes moved into stage folders; 9: fenced code highlighted, Mermaid placeholders; 10: math, RenderedBody.bad_math; 11: pages past a bound shown as text, folder and root .md links; 12: raw HTML sanitized by default; 13: Page.front, Diagnostic.subject; 14: ParsedPage.contexts; 15: no ParsedPage.markdown)
+SCHEMA = 16  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked; 5: ParsedPage.search; 6: UTF-8 bodies; 7: packed HTML, tags as rendered, headings need a space; 8: classes moved into stage folders; 9: fenced code highlighted, Mermaid placeholders; 10: math, RenderedBody.bad_math; 11: pages past a bound shown as text, folder and root .md links; 12: raw HTML sanitized by default; 13: Page.front, Diagnostic.subject; 14: ParsedPage.contexts; 15: no ParsedPage.markdown; 16: ParsedPage.search as UTF-8)
 
 
 def dump_pickle(path: Path, value: object) -> None:

@@ -31,7 +31,7 @@ from generator.parse.markdown import NO_HTML
 from generator.wiki.model import Entry, Wiki
 from generator.paths import Slug
 
-SCHEMA = 19  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts; 15: search term shards; 16: diagnostics as DiagnosticTable; 17: MentionIndex._pairs; 18: the diagnostics a part, their digest, the graph's predecessors; 19: no ParsedPage.markdown)
+SCHEMA = 20  # bump when what the state holds changes (2: ParsedPage.search; 3: UTF-8 bodies; 4: UTF-8 search rows; 5: packed HTML; 6: classes moved into stage folders; 7: Output.problem, path slugs; 8: Page.front, Diagnostic.subject; 9: a folder of parts, related lists decoded on demand, suggestions kept; 10: lint, checked; 11: diagnostics as rows, checked as a mask; 12: digests, keys, search rows as parts, deltas; 13: the graph pickled compactly; 14: ParsedPage.contexts; 15: search term shards; 16: diagnostics as DiagnosticTable; 17: MentionIndex._pairs; 18: the diagnostics a part, their digest, the graph's predecessors; 19: no ParsedPage.markdown; 20: ParsedPage.search as UTF-8)
 
 
 @dataclass(slots=True)
@@ -136,7 +136,7 @@ def slim(entry: Entry, keep_html: bool) -> Entry:
     parsed = entry.parsed
     body = dataclasses.replace(parsed.body, text="", prose_utf8=b"", html_z=parsed.body.html_z if keep_html else NO_HTML)
     return dataclasses.replace(entry, parsed=dataclasses.replace(parsed, page=dataclasses.replace(parsed.page, body=""), body=body,
-                                                                 search=("", "", "")))
+                                                                 search=(b"", b"", b"")))
 
 
 def entry_blob(entry: Entry, keep_html: bool) -> bytes:

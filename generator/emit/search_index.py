@@ -51,7 +51,7 @@ def search_row(wiki: Wiki, slug: str, type_index: dict[str, int]) -> list:
     """One page's row, in FIELDS order."""
     entry = wiki.entries[slug]
     page = entry.page
-    heading, section, text = entry.parsed.search
+    heading, section, text = (part.decode("utf-8") for part in entry.parsed.search)
     return [entry.out_path, page.title, type_index[page.type], list(page.aliases), list(page.tags),
             truncate(page.summary, SUMMARY_CHARS), heading, section, text, page.stem]
 

@@ -33,8 +33,9 @@ class ParsedPage:
     refs: tuple[LinkRef, ...]
     digest: str = ""  # hash of the file's bytes: what the page's own HTML depends on
     # What the search shards hold of the body: first section heading, its text, the reading text, cut to size
-    # (search_text). body.text itself is not kept.
-    search: tuple[str, str, str] = ("", "", "")
+    # (search_text), as UTF-8: a cut text ends in "…", which would make a Python string two bytes a character
+    # (the driver holds these for every page until it is rendered). body.text itself is not kept.
+    search: tuple[bytes, bytes, bytes] = (b"", b"", b"")
     # Where the page links to each target: the first link's sentence (parse/context.py), shown with the
     # targets' backlinks; one per target name, not per link, packed (context.unpack_contexts() reads them)
     contexts: bytes = b""
@@ -75,7 +76,7 @@ def as_text(source: SourceFile, config: Config, text: str, reason: str) -> Parse
         page, _ = parse_page(source.src_path, "", config)
     page = dataclasses.replace(page, body="", summary=truncate(page.summary, SUMMARY_CHARS))
     body = RenderedBody(**packed_html(as_text_html(text, reason)), headings=(), text="")
-    return ParsedPage(page, body, (), source_digest(source), ("", "", truncate(" ".join(text.split()), BODY_CHARS)))
+    return ParsedPage(page, body, (), source_digest(source), (b"", b"", truncate(" ".join(text.split()), BODY_CHARS).encode("utf-8")))
 
 
 def _parse(source: SourceFile, config: Config, text: str, problems: list[Diagnostic],
@@ -184,8 +185,8 @@ def first_section(body: RenderedBody) -> tuple[str, str]:
     return headings[0].text, text[start:end if end >= 0 else len(text)].strip()
 
 
-def search_text(body: RenderedBody) -> tuple[str, str, str]:
+def search_text(body: RenderedBody) -> tuple[bytes, bytes, bytes]:
     """What the index holds of a body: its first section's heading and text, and its reading text, cut to
-    size. Taken when the page is parsed, so the whole reading text need not be kept."""
+    size, as UTF-8. Taken when the page is parsed, so the whole reading text need not be kept."""
     heading, section = first_section(body)
-    return heading, truncate(section, SECTION_CHARS), truncate(body.text, BODY_CHARS)
+    return heading.encode("utf-8"), truncate(section, SECTION_CHARS).encode("utf-8"), truncate(body.text, BODY_CHARS).encode("utf-8")
