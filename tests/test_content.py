@@ -113,3 +113,13 @@ def test_body_lines_are_the_body_parse_page_numbers_read_from_the_bytes(raw):
 def test_body_lines_of_bytes_that_are_no_text_are_none():
     from generator.parse.content import body_lines
     assert body_lines(b"\xff\xfe bad", 1) == [] and body_lines(b"\x00binary", 1) == []
+
+
+def test_unpickled_pages_share_the_strings_many_pages_hold():
+    import pickle
+    a, _ = parse_page("a.md", "---\ntitle: A\ntype: Lab\ntags: [x, y]\n---\nbody", Config())
+    b, _ = parse_page("b.md", "---\ntitle: B\ntype: Lab\ntags: [x]\n---\nbody", Config())
+    a2, b2 = (pickle.loads(pickle.dumps(p, protocol=pickle.HIGHEST_PROTOCOL)) for p in (a, b))
+    assert (a2, b2) == (a, b)
+    assert a2.type is b2.type and a2.tags[0] is b2.tags[0]
+    assert all(x is y for one, other in zip(a2.front, b2.front) for x, y in zip(one[:2], other[:2]))
