@@ -11,15 +11,20 @@ import dataclasses
 import operator
 
 
-def compact_pickle(cls):
-    """Class decorator (put it above @dataclass): pickle instances as cls(*field values)."""
+def compact_pickle(cls=None, *, rebuild=None):
+    """Class decorator (put it above @dataclass): pickle instances as cls(*field values), or, with `rebuild`
+    (`@compact_pickle(rebuild=f)`), as f(*field values): a function that makes the instance as it likes (one
+    that makes strings many instances hold alike one object each, say: sys.intern)."""
+    if cls is None:
+        return lambda cls: compact_pickle(cls, rebuild=rebuild)
     names = tuple(field.name for field in dataclasses.fields(cls))
     values = operator.attrgetter(*names)
+    make = rebuild or cls
     if len(names) == 1:
         def reduce(self):
-            return cls, (values(self),)
+            return make, (values(self),)
     else:
         def reduce(self):
-            return cls, values(self)
+            return make, values(self)
     cls.__reduce__ = reduce
     return cls

@@ -39,3 +39,15 @@ def test_the_search_fields_are_kept_as_utf8_cut_to_size():
     assert isinstance(body, bytes) and body.decode("utf-8").startswith("Intro École word")
     assert len(body.decode("utf-8")) <= BODY_CHARS and body.decode("utf-8").endswith("…")
     assert heading == b"Intro" and section.decode("utf-8").startswith("École word")
+
+
+def test_pages_loaded_one_by_one_share_their_link_targets():
+    import pickle
+
+    from generator.config import Config
+    from generator.parse.page import parse_source
+    from generator.parse.sources import SourceFile
+    one, other = (pickle.loads(pickle.dumps(parse_source(SourceFile(name, text.encode()), Config())[0]))
+                  for name, text in (("a.md", "See [[Ada Lovelace]].\n"), ("b.md", "Also [[Ada Lovelace]] and [[Babbage]].\n")))
+    assert one.refs[0].target is other.refs[0].target
+    assert one.body.placeholders[0][1] is other.body.placeholders[0][1] is one.refs[0].target

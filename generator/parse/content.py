@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-import operator
 import posixpath
 import re
 import sys
@@ -17,6 +16,7 @@ from generator.parse import text as texts
 from generator.config import Config
 from generator.diagnostics import Diagnostic, error, warning
 from generator.paths import SourcePath, singular
+from generator.records import compact_pickle
 
 try:  # libyaml's C loader is several times faster; fall back to pure Python.
     _Loader = yaml.CSafeLoader
@@ -36,6 +36,18 @@ class FrontMatter:
     body_start: int  # 0-based index of the first body line in the file
 
 
+def _unpickled_page(*values) -> Page:
+    """A Page as pickle rebuilds it (compact_pickle), the strings many pages hold alike (the type, tags,
+    front-matter keys and kinds of value) made one object each in this process (sys.intern): ~1 KB a page of
+    a driver that holds every page (a pickle shares equal strings within one page only)."""
+    values = list(values)
+    values[_TYPE] = sys.intern(values[_TYPE])
+    values[_TAGS] = tuple(map(sys.intern, values[_TAGS]))
+    values[_FRONT] = tuple((sys.intern(key), sys.intern(kind), line) for key, kind, line in values[_FRONT])
+    return Page(*values)
+
+
+@compact_pickle(rebuild=_unpickled_page)
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page as its author wrote it: fields from front matter (or defaults) and the Markdown body."""
@@ -68,24 +80,7 @@ class Page:
         return posixpath.splitext(posixpath.basename(self.src_path))[0]
 
 
-_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Page))
-_TYPE, _TAGS, _FRONT = (_PAGE_FIELDS.index(name) for name in ("type", "tags", "front"))
-
-
-def _unpickled_page(*values) -> Page:
-    """A Page as pickle rebuilds it: Page(*field values), as records.compact_pickle pickles a class, the
-    strings many pages hold alike (the type, tags, front-matter keys and kinds of value) made one object each
-    in this process (sys.intern): ~1 KB a page of a driver that holds every page (a pickle shares equal
-    strings within one page only)."""
-    values = list(values)
-    values[_TYPE] = sys.intern(values[_TYPE])
-    values[_TAGS] = tuple(map(sys.intern, values[_TAGS]))
-    values[_FRONT] = tuple((sys.intern(key), sys.intern(kind), line) for key, kind, line in values[_FRONT])
-    return Page(*values)
-
-
-_page_values = operator.attrgetter(*_PAGE_FIELDS)
-Page.__reduce__ = lambda self: (_unpickled_page, _page_values(self))  # type: ignore[method-assign]
+_TYPE, _TAGS, _FRONT = ([f.name for f in dataclasses.fields(Page)].index(name) for name in ("type", "tags", "front"))
 
 
 def is_published(page: Page) -> bool:

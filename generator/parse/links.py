@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -24,7 +25,13 @@ _MD = re.compile(r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(<[^>\n]*>|(?:[^(
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-@compact_pickle
+def _unpickled_ref(target: str, *rest) -> "LinkRef":
+    """A LinkRef as pickle rebuilds it (compact_pickle), its target one string object in this process
+    (sys.intern): the pages linking to a hub spell it alike, and a driver holds every page's links."""
+    return LinkRef(sys.intern(target), *rest)
+
+
+@compact_pickle(rebuild=_unpickled_ref)
 @dataclass(frozen=True, slots=True)
 class LinkRef:
     """A link as written in a page: the target text, the heading/block fragment, and where it is."""

@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import html
 import re
+import sys
 import xml.etree.ElementTree as etree
 import zlib
 from dataclasses import dataclass
@@ -56,7 +57,14 @@ class Heading:
     text: str
 
 
-@compact_pickle
+def _unpickled_body(html_z, headings, text, prose_utf8, placeholders, *rest) -> "RenderedBody":
+    """A RenderedBody as pickle rebuilds it (compact_pickle), each placeholder's target one string object in
+    this process (sys.intern), as its link ref's is (links._unpickled_ref)."""
+    placeholders = tuple((syntax, sys.intern(target), fragment) for syntax, target, fragment in placeholders)
+    return RenderedBody(html_z, headings, text, prose_utf8, placeholders, *rest)
+
+
+@compact_pickle(rebuild=_unpickled_body)
 @dataclass(frozen=True, slots=True)
 class RenderedBody:
     """A body rendered to HTML with link placeholders, plus what other stages need from it.
