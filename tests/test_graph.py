@@ -149,3 +149,13 @@ def test_a_compacted_graph_answers_as_the_graph_it_was_made_from_without_its_adj
         assert pickle.dumps(small) == pickle.dumps(made)  # the build state stores the same bytes
         assert small.related(nodes[1], 5) == made.related(nodes[1], 5)  # the adjacency made again when needed
         assert small.orphans() == made.orphans() and list(small.graph.edges()) == list(made.graph.edges())
+
+
+def test_related_lists_sent_between_processes_share_their_slugs():
+    import pickle
+    g = _random_graph(2)
+    nodes = list(g.titles)
+    lists = [pickle.loads(pickle.dumps(g.related(n, 5))) for n in nodes]  # each list from its own pickle
+    found: dict[str, str] = {}
+    assert all(found.setdefault(r.slug, r.slug) is r.slug for one in lists for r in one)
+    assert lists == [g.related(n, 5) for n in nodes]

@@ -115,3 +115,11 @@ def test_suggestions_skip_only_names_too_short_or_long_to_score(monkeypatch):
     monkeypatch.setattr(resolve, "_SIZE_MARGIN", 1e-9)
     assert [Suggester(resolver).suggest(t) for t in targets] == bounded
     assert sum(map(bool, bounded)) > 100
+
+
+def test_a_suggester_let_go_of_its_index_answers_the_same(resolver):
+    suggester = Suggester(resolver)
+    assert suggester.suggest("Charles Babage")[0] == "Charles Babbage"
+    suggester.release()
+    assert suggester._index is None and suggester._grams == []
+    assert suggester.suggest("Ada Lovelase")[0] == "Ada Lovelace" and suggester._index is not None

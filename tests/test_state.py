@@ -259,3 +259,36 @@ def test_a_cold_build_saves_the_entries_it_spooled_as_the_state_would_make_them(
     assert {slug: loaded.wiki.entries._blobs[slug] for slug in wiki.entries} == {
         slug: st.entry_blob(entry, slug in keep) for slug, entry in wiki.entries.items()}
     assert not [p for p in (tmp_path / "cache").iterdir() if p.is_file() and p.name.startswith("tmp")]
+
+
+class _Blob:
+    """A picklable value a weak reference can watch."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __eq__(self, other):
+        return isinstance(other, _Blob) and other.n == self.n
+
+    def __hash__(self):
+        return hash(self.n)
+
+
+def test_a_streamed_dict_dumped_without_memo_lets_each_value_go_once_written(tmp_path):
+    import weakref
+
+    from generator.build.cache import StreamedDict, dump_pickle, load_pickle
+    for memo in (True, False):
+        alive = weakref.WeakSet()
+        most = [0]
+
+        def items():
+            for n in range(200):
+                blob = _Blob(n)
+                alive.add(blob)
+                most[0] = max(most[0], len(alive))
+                yield f"page-{n}", blob
+                del blob
+        dump_pickle(tmp_path / "part.pickle", StreamedDict(items()), memo=memo)
+        assert load_pickle(tmp_path / "part.pickle") == {f"page-{n}": _Blob(n) for n in range(200)}
+        assert (most[0] <= 3) == (not memo), (memo, most[0])  # with the memo, every value written so far lives on

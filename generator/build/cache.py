@@ -18,13 +18,17 @@ CACHE_DIR = ".kbwiki-cache"
 SCHEMA = 16  # bump when ParsedPage's shape or what parsing produces changes (3: Obsidian syntax, inline tags; 4: RenderedBody.blocked; 5: ParsedPage.search; 6: UTF-8 bodies; 7: packed HTML, tags as rendered, headings need a space; 8: classes moved into stage folders; 9: fenced code highlighted, Mermaid placeholders; 10: math, RenderedBody.bad_math; 11: pages past a bound shown as text, folder and root .md links; 12: raw HTML sanitized by default; 13: Page.front, Diagnostic.subject; 14: ParsedPage.contexts; 15: no ParsedPage.markdown; 16: ParsedPage.search as UTF-8)
 
 
-def dump_pickle(path: Path, value: object) -> None:
+def dump_pickle(path: Path, value: object, memo: bool = True) -> None:
     """One pickle into a file of the cache folder, atomically (a temporary file beside it, then a rename); raises
-    what the file system raises, leaving nothing behind."""
+    what the file system raises, leaving nothing behind. `memo=False` for a value that holds no object twice
+    and no cycle (a StreamedDict of byte strings by slug): the pickler then keeps no reference to what it has
+    written, which it otherwise holds to the end (every page's stored bytes at once)."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.fast = not memo
+            pickler.dump(value)
         os.replace(temporary, path)
     except BaseException:
         try:

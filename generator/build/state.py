@@ -214,11 +214,11 @@ def save_state(path: Path, state: BuildState, blobs: Spool | None = None) -> str
                     dump_pickle(path / file_name, delta)
                     stored[name] = ((known[0][0], file_name), value, delta)
                     continue
-            if name == "related":  # each page's list its own pickle, decoded on demand
-                value = value.stored_bytes() if isinstance(value, StoredEntries) else {
-                    slug: pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL) for slug, found in value.items()}
+            if name == "related":  # each page's list its own pickle, decoded on demand (made as they are written)
+                value = value.stored_bytes() if isinstance(value, StoredEntries) else StreamedDict(
+                    (slug, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)) for slug, found in value.items())
             file_name = _part_file(name)
-            dump_pickle(path / file_name, value)
+            dump_pickle(path / file_name, value, memo=not isinstance(value, StreamedDict))
             stored[name] = ((file_name,), parts[name], {} if name in DELTA_PARTS else _memo_seen(name, value))
         dump_pickle(path / HEAD, {"schema": SCHEMA, "version": __version__, "parts": {n: f for n, (f, _, _) in stored.items()}})
     except (OSError, pickle.PicklingError) as exc:

@@ -162,6 +162,7 @@ def _suggest(problems: list[Diagnostic], broken: list[tuple[int, str]], resolver
         suggester.prepare()  # built here: forked workers share it
         found = dict(zip(todo, map_chunks(lambda chunk: [suggester.suggest(t) for t in chunk], todo)))
         suggester.learn(found)  # kept in the parent (and the build state), not only in the workers
+        suggester.release()
         close.update(found)
     for at, target in broken:
         if close[target]:

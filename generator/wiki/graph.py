@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import sys
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,7 +26,13 @@ DIRECT_WEIGHT = 0.5
 TAG_WEIGHT = 0.5
 
 
-@compact_pickle
+def _unpickled_related(slug: str, score: float, reason: str) -> "Related":
+    """A Related as pickle rebuilds it (compact_pickle; forked workers send the lists back), its slug one
+    string object in this process (sys.intern): a hub is in thousands of pages' lists."""
+    return Related(sys.intern(slug), score, reason)
+
+
+@compact_pickle(rebuild=_unpickled_related)
 @dataclass(frozen=True, slots=True)
 class Related:
     """One related article: its slug, the score, and a short human reason."""

@@ -245,6 +245,11 @@ class Suggester:
         if self._index is None:
             self._index = self._build()
 
+    def release(self) -> None:
+        """Let the index go (made again by the next suggestion that needs it): once a build has asked for every
+        suggestion it needs, it holds the trigrams of every name to the end (~1 KB a page) for nothing."""
+        self._index, self._grams = None, []
+
     def suggest(self, target: str, limit: int = 3) -> tuple[str, ...]:
         """Up to `limit` page titles close to `target`, best first."""
         wanted = normalize(target)
