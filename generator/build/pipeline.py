@@ -98,9 +98,13 @@ def page_texts(sources: list[SourceFile]) -> dict[str, bytes]:
     return {source.src_path: source.raw for source in sources}
 
 
-def load(config: Config, cache: ParseCache | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
-    """Discover, read and parse every page of the content folder."""
+def load(config: Config, cache: ParseCache | None = None,
+         texts: dict[str, bytes] | None = None) -> tuple[list[ParsedPage], list[Diagnostic]]:
+    """Discover, read and parse every page of the content folder; `texts`, when given, is filled with the
+    files' bytes (page_texts(), for lint)."""
     sources, problems = read_pages(config.content_dir)
+    if texts is not None:
+        texts.update(page_texts(sources))
     parsed, parse_problems = parse_all(config, sources, cache)
     return parsed, problems + parse_problems
 
@@ -112,11 +116,8 @@ def analyse(config: Config, parsed: list[ParsedPage] | None = None, problems: li
     tick(1) twice a page: once its related list is made, once it is linted (for a progress line). `texts`:
     the files' bytes by source path, for the lines of unlinked mentions (lint.lint()); read here when loading."""
     if parsed is None:
-        sources, problems = read_pages(config.content_dir)
-        texts = page_texts(sources)
-        parsed, parse_problems = parse_all(config, sources)
-        problems += parse_problems
-        del sources
+        texts = {}
+        parsed, problems = load(config, texts=texts)
     wiki, gather_problems = gather(config, parsed, tuple(discover_attachments(config.content_dir)), tick, map_forked)
     gather_problems += unreadable_attachments(config.content_dir, wiki.attachments)
     found = (problems or []) + gather_problems + lint(wiki, tick, map_forked, config, texts=texts)

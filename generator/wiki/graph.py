@@ -194,7 +194,7 @@ class WikiGraph:
 
     def in_degree(self, slug: str) -> int:
         """How many other pages link to `slug`."""
-        if "_pred" in self.__dict__ or self.__dict__.get("_compact_pred") is None:
+        if not self._is_compact():
             return len(self._pred[slug])
         number, _, _, pred_starts, _ = self._compact_arrays()
         i = number[slug]
